@@ -1,0 +1,36 @@
+# `make run` opens the app, `make test` runs the suite headless. Both create .venv on first
+# use; afterwards they only re-install when pyproject.toml changed.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# torch first, pinned: pip finds a CPU build of exactly this version on these machines, while a
+# bare `torch` requirement would pull several GB of CUDA packages.
+TORCH  ?= torch==2.13.0
+
+.PHONY: run test bench venv clean screenshots
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip 2>&1 | grep -v 'is ignored' || true
+	$(PY) -m pip install -q "$(TORCH)" 2>&1 | grep -v 'is ignored' || true
+	$(PY) -m pip install -q -e ".[test]" 2>&1 | grep -v 'is ignored' || true
+	$(PY) -c "import torch, PySide6, pyqtgraph, cv2, numba, skimage, pytestqt"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/mobilenet-studio
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/mobilenet-studio screenshots docs/screenshots
+
+clean:
+	rm -rf $(VENV) .pytest_cache

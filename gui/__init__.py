@@ -1,0 +1,1 @@
+"""MobileNet Studio's PySide6 + pyqtgraph GUI. Talks to the engine through engine.api only."""

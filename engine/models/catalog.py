@@ -116,3 +116,8 @@ def build(name: str, width: float = 1.0, **options) -> nn.Module:
     if info.has_width:
         kwargs["width"] = float(width)
     return info.builder(**kwargs).eval()
+
+
+# Task models (detection, segmentation, ports) register themselves in MODELS when imported.
+# One import line per module below; keep the list sorted.
+import engine.models.task_models  # noqa: E402,F401

@@ -1,0 +1,4 @@
+"""Imports every module that registers detection / segmentation models in the catalog.
+
+Each such module calls `engine.models.catalog.MODELS.add(...)` at import time. Add one import
+line per module here (sorted)."""

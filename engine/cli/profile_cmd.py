@@ -1,0 +1,72 @@
+"""`profile`: where the time goes, layer by layer, on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+from pathlib import Path
+
+from engine.cli import print_json
+from engine.profiling.latency import ProfileResult, profile_model
+
+
+def register(sub) -> None:
+    p = sub.add_parser("profile", help="measure whole-model and per-layer latency")
+    p.add_argument("model")
+    p.add_argument("--width", type=float, default=1.0)
+    p.add_argument("--resolution", type=int, default=224)
+    p.add_argument("--option", action="append", default=[], metavar="NAME", help="model option; repeatable")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--repeats", type=int, default=30, help="timed runs (default 30)")
+    p.add_argument("--batch", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--channels-last", action="store_true")
+    p.add_argument("--weights", help="checkpoint path or 'default' (latency does not depend on it)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true")
+    out.add_argument("--csv", type=Path, metavar="PATH", help="write the per-layer table as CSV")
+    p.add_argument("--trace", type=Path, metavar="PATH", help="write a Chrome/Perfetto trace (JSON)")
+    p.set_defaults(run=run_profile)
+
+
+def _progress(done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        width = 30
+        filled = width * done // total
+        sys.stderr.write(f"\rprofiling [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+
+
+def write_csv(result: ProfileResult, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["name", "kind", "block", "ms_median", "madds", "params"])
+        for layer in result.layers:
+            writer.writerow([layer.name, layer.kind, layer.block, f"{layer.ms_median:.5f}", layer.madds, layer.params])
+    os.replace(tmp, path)
+
+
+def run_profile(args: argparse.Namespace) -> int:
+    options = {name: True for name in args.option}
+    result = profile_model(
+        args.model, width=args.width, resolution=args.resolution, batch=args.batch, threads=args.threads,
+        repeats=args.repeats, device=args.device, channels_last=args.channels_last, weights=args.weights,
+        trace=args.trace, progress=_progress, **options,
+    )
+    if args.json:
+        print_json(result.to_json())
+        return 0
+    if args.csv:
+        write_csv(result, args.csv)
+    total = result.total_ms
+    print(f"{'layer':<34} {'kind':<16} {'ms':>8} {'MAdds':>10}")
+    for layer in result.layers:
+        print(f"{layer.name:<34} {layer.kind:<16} {layer.ms_median:8.3f} {layer.madds / 1e6:9.2f}M")
+    print(f"\n{result.model} {result.width:g}/{result.resolution} on {result.threads} threads ({result.device}): "
+          f"median {total.median:.2f} ms (p10 {total.p10:.2f}, p90 {total.p90:.2f}, {total.runs} runs)")
+    print(f"sum of layers {result.layer_sum_ms:.2f} ms, overhead {result.overhead_ms:.2f} ms")
+    return 0

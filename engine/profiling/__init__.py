@@ -1,0 +1,1 @@
+"""Latency measurement: whole model and per layer, with the machine it ran on."""

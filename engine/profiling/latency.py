@@ -1,0 +1,272 @@
+"""Whole-model and per-layer latency.
+
+Whole model: warm-up, then N timed runs without hooks (median, p10, p90). Per layer: scoped
+forward pre/post hooks on every leaf layer time each call (CUDA events on a GPU); they are
+always removed, even on error or cancel. The sum of the per-layer medians is reported next to
+the whole-model median, and the difference as overhead: Python glue between layers, ops that are
+not leaf modules (the SE multiply, flatten), and the hooks themselves.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from engine.analysis.layers import analyze_layers
+from engine.errors import Cancelled, InvalidInput, check_range
+from engine.models import catalog
+from engine.profiling.machine import fingerprint
+
+Progress = Callable[[int, int], None]
+ShouldStop = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class Timing:
+    median: float
+    p10: float
+    p90: float
+    runs: int
+
+    @property
+    def spread(self) -> float:
+        """(p90 - p10) / median: how noisy the measurement was."""
+        return (self.p90 - self.p10) / self.median if self.median else 0.0
+
+    def to_json(self) -> dict:
+        return {"median": self.median, "p10": self.p10, "p90": self.p90, "runs": self.runs,
+                "spread": self.spread}
+
+
+@dataclass(frozen=True)
+class LayerTiming:
+    name: str
+    kind: str
+    block: str
+    ms_median: float
+    madds: int
+    params: int
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class ProfileResult:
+    model: str
+    width: float
+    resolution: int
+    options: dict
+    batch: int
+    threads: int
+    device: str
+    memory_format: str
+    path: str
+    weights: str
+    total_ms: Timing
+    layers: tuple[LayerTiming, ...]
+    machine: dict
+
+    @property
+    def layer_sum_ms(self) -> float:
+        return sum(layer.ms_median for layer in self.layers)
+
+    @property
+    def overhead_ms(self) -> float:
+        return self.total_ms.median - self.layer_sum_ms
+
+    def to_json(self) -> dict:
+        return {
+            "model": self.model, "width": self.width, "resolution": self.resolution,
+            "options": self.options, "batch": self.batch, "threads": self.threads,
+            "device": self.device, "memory_format": self.memory_format, "path": self.path,
+            "weights": self.weights, "total_ms": self.total_ms.to_json(),
+            "layer_sum_ms": self.layer_sum_ms, "overhead_ms": self.overhead_ms,
+            "layers": [layer.to_json() for layer in self.layers], "machine": self.machine,
+        }
+
+
+def summarize(samples_ms: list[float]) -> Timing:
+    ordered = sorted(samples_ms)
+    deciles = statistics.quantiles(ordered, n=10, method="inclusive") if len(ordered) > 1 else ordered * 9
+    return Timing(median=statistics.median(ordered), p10=deciles[0], p90=deciles[-1], runs=len(ordered))
+
+
+@contextmanager
+def _threads(n: int) -> Iterator[None]:
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+class _Clock:
+    """Wall clock on CPU; CUDA events (resolved after one synchronise) on a GPU."""
+
+    def __init__(self, device: torch.device):
+        self.cuda = device.type == "cuda"
+
+    def mark(self):
+        if self.cuda:
+            event = torch.cuda.Event(enable_timing=True)
+            event.record()
+            return event
+        return time.perf_counter()
+
+    def elapsed_ms(self, start, end) -> float:
+        return start.elapsed_time(end) if self.cuda else (end - start) * 1000.0
+
+    def sync(self) -> None:
+        if self.cuda:
+            torch.cuda.synchronize()
+
+
+def _leaves(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    return [(n, m) for n, m in model.named_modules() if n and next(m.children(), None) is None]
+
+
+@contextmanager
+def layer_hooks(model: nn.Module, clock: _Clock, marks: dict[str, list]) -> Iterator[None]:
+    """Record (start, end) marks per leaf layer for the duration of the block; hooks always go."""
+    handles = []
+    for name, module in _leaves(model):
+        def pre(_mod, _inp, name=name):
+            marks[name].append([clock.mark(), None])
+
+        def post(_mod, _inp, _out, name=name):
+            marks[name][-1][1] = clock.mark()
+
+        handles.append(module.register_forward_pre_hook(pre))
+        handles.append(module.register_forward_hook(post))
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def _check(batch: int, threads: int, repeats: int, device: str) -> torch.device:
+    check_range("batch", batch, 1, 256)
+    check_range("threads", threads, 1, 256)
+    check_range("repeats", repeats, 3, 100000)
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        dev = None
+    if dev is None or dev.type not in ("cpu", "cuda"):
+        raise InvalidInput(f"device {device!r} is not supported; valid: cpu, cuda")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InvalidInput("device cuda is not available on this machine; valid: cpu")
+    return dev
+
+
+def profile_model(
+    name: str, *, width: float = 1.0, resolution: int = 224, batch: int = 1, threads: int = 2,
+    repeats: int = 30, warmup: int = 5, device: str = "cpu", channels_last: bool = False,
+    weights: str | None = None, trace: Path | None = None, progress: Progress | None = None,
+    should_stop: ShouldStop | None = None, **options,
+) -> ProfileResult:
+    """Measure one configuration. Random weights unless `weights` is given: latency does not
+    depend on the values (the result says which weights ran)."""
+    info = catalog.model_info(name)
+    catalog.check_config(info, width, options)
+    catalog.check_resolution(resolution)
+    dev = _check(batch, threads, repeats, device)
+    from engine.api import build_model  # late: api imports this module's results
+
+    model = build_model(name, width=width, weights=weights, **options)
+    example = torch.rand(batch, 3, resolution, resolution)
+    rows = {r.name: r for r in analyze_layers(model, example[:1])}
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    model = model.to(dev, memory_format=fmt)
+    example = example.to(dev, memory_format=fmt)
+    clock = _Clock(dev)
+    total_steps = warmup + 2 * repeats
+    step = 0
+
+    def tick():
+        nonlocal step
+        step += 1
+        if should_stop is not None and should_stop():
+            raise Cancelled("profiling cancelled")
+        if progress is not None:
+            progress(step, total_steps)
+
+    samples: list[float] = []
+    marks: dict[str, list] = defaultdict(list)
+    with _threads(threads), torch.inference_mode():
+        for _ in range(warmup):
+            model(example)
+            tick()
+        clock.sync()
+        for _ in range(repeats):
+            start = clock.mark()
+            model(example)
+            end = clock.mark()
+            clock.sync()
+            samples.append(clock.elapsed_ms(start, end))
+            tick()
+        with layer_hooks(model, clock, marks):
+            for _ in range(repeats):
+                model(example)
+                clock.sync()
+                tick()
+        if trace is not None:
+            export_trace(model, example, trace)
+
+    layers = []
+    for layer_name, calls in marks.items():
+        row = rows.get(layer_name)
+        if row is None:  # a no-op leaf the analysis skips (dropout, identity)
+            continue
+        per_run = [clock.elapsed_ms(s, e) for s, e in calls]
+        layers.append(LayerTiming(name=layer_name, kind=row.kind, block=row.block,
+                                  ms_median=statistics.median(per_run), madds=row.madds, params=row.params))
+    order = list(rows)
+    layers.sort(key=lambda layer: order.index(layer.name))
+    return ProfileResult(
+        model=name, width=float(width), resolution=resolution, options=dict(options), batch=batch,
+        threads=threads, device=str(dev), memory_format="channels_last" if channels_last else "contiguous",
+        path="reference", weights=str(weights) if weights else "random (latency only)",
+        total_ms=summarize(samples), layers=tuple(layers),
+        machine=fingerprint(threads=threads, device=str(dev), backend="torch eager"),
+    )
+
+
+def export_trace(model: nn.Module, example: torch.Tensor, path: Path) -> None:
+    """A Chrome/Perfetto trace of one forward pass; each leaf layer appears as a range named by
+    its layer name, so the trace maps back to the layer table."""
+    from torch.profiler import ProfilerActivity, profile, record_function
+
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if example.is_cuda else [])
+    ranges: dict[str, list] = {}
+    handles = []
+    for name, module in _leaves(model):
+        def pre(_m, _i, name=name):
+            ranges[name] = record_function(name)
+            ranges[name].__enter__()
+
+        def post(_m, _i, _o, name=name):
+            ranges.pop(name).__exit__(None, None, None)
+
+        handles += [module.register_forward_pre_hook(pre), module.register_forward_hook(post)]
+    try:
+        with profile(activities=activities) as prof:
+            model(example)
+    finally:
+        for handle in handles:
+            handle.remove()
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    prof.export_chrome_trace(str(tmp))
+    tmp.replace(path)

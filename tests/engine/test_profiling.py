@@ -1,0 +1,90 @@
+"""Profiler mechanics (not speed: speed is measured in bench/)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from engine import api
+from engine.errors import Cancelled, InvalidInput
+from engine.profiling import latency
+from engine.profiling.latency import profile_model, summarize
+
+
+def test_summary_statistics_against_numpy():
+    np = pytest.importorskip("numpy")
+    samples = [5.0, 1.0, 3.0, 2.0, 4.0, 10.0, 6.0, 7.0, 8.0, 9.0, 11.0]
+    t = summarize(samples)
+    assert t.median == np.median(samples)
+    assert t.p10 == pytest.approx(np.percentile(samples, 10))
+    assert t.p90 == pytest.approx(np.percentile(samples, 90))
+    assert t.runs == len(samples)
+
+
+def test_profile_rows_follow_the_layer_table_and_json_contract(tmp_path):
+    result = profile_model("mobilenet_v3_small", resolution=96, repeats=3, warmup=1, threads=1,
+                           trace=tmp_path / "trace.json")
+    stats = api.model_stats("mobilenet_v3_small", resolution=96)
+    assert [layer.name for layer in result.layers] == [row.name for row in stats.layers]
+    assert sum(layer.madds for layer in result.layers) == stats.madds
+    assert all(layer.ms_median >= 0 for layer in result.layers)
+    doc = result.to_json()
+    assert {"model", "width", "resolution", "threads", "device", "path", "total_ms", "layer_sum_ms",
+            "overhead_ms", "layers", "machine"} <= set(doc)
+    assert {"median", "p10", "p90", "runs"} <= set(doc["total_ms"])
+    assert {"name", "kind", "ms_median", "madds", "params"} <= set(doc["layers"][0])
+    assert {"cpu", "cores", "torch", "threads", "device"} <= set(doc["machine"])
+    assert doc["overhead_ms"] == pytest.approx(doc["total_ms"]["median"] - doc["layer_sum_ms"])
+    trace = json.loads((tmp_path / "trace.json").read_text())
+    names = {event.get("name") for event in trace["traceEvents"]}
+    assert {"features.0.0", "classifier.3"} <= names  # trace ranges carry the layer names
+
+
+def test_hooks_are_removed_even_when_cancelled(monkeypatch):
+    built = {}
+    real_build = api.build_model
+
+    def keep(*args, **kwargs):
+        built["model"] = real_build(*args, **kwargs)
+        return built["model"]
+
+    monkeypatch.setattr(api, "build_model", keep)
+    calls = []
+    with pytest.raises(Cancelled):
+        profile_model("mobilenet_v3_small", resolution=64, repeats=5, warmup=1,
+                      should_stop=lambda: len(calls) > 8, progress=lambda d, t: calls.append(d))
+    for module in built["model"].modules():
+        assert not module._forward_hooks and not module._forward_pre_hooks
+
+
+def test_threads_are_restored():
+    before = torch.get_num_threads()
+    profile_model("mobilenet_v3_small", resolution=64, repeats=3, warmup=0, threads=1)
+    assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize("kwargs,expected", [
+    ({"threads": 0}, "threads 0 is out of range"),
+    ({"repeats": 1}, "repeats 1 is out of range; valid: 3 to"),
+    ({"device": "tpu"}, "valid: cpu, cuda"),
+])
+def test_bad_profile_arguments(kwargs, expected):
+    with pytest.raises(InvalidInput) as info:
+        profile_model("mobilenet_v2", **kwargs)
+    assert expected in str(info.value)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_path_uses_events():
+    result = profile_model("mobilenet_v2", repeats=5, device="cuda")
+    assert result.device.startswith("cuda") and result.total_ms.median > 0
+    assert "gpu" in result.machine
+
+
+def test_clock_is_wall_time_on_cpu():
+    clock = latency._Clock(torch.device("cpu"))
+    start = clock.mark()
+    end = clock.mark()
+    assert 0 <= clock.elapsed_ms(start, end) < 1000

@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if mod.name.startswith("_"):  # __main__ runs the CLI when imported
+            continue
         module = importlib.import_module(f"{__name__}.{mod.name}")
         if hasattr(module, "register"):
             module.register(sub)

@@ -346,7 +346,7 @@ class ModelsPage(Page):
         settings.setValue("width", req.width_text)
         settings.setValue("resolution", req.resolution_text)
         settings.setValue("options", list(req.options))
-        settings.setValue("chart_metric", self.chart.metric())
+        settings.setValue("chart_metric", self.chart.current_metric())
         settings.setValue("splitter", self.splitter.saveState())
 
     def restore_settings(self, settings: QSettings) -> None:

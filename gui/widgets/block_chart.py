@@ -84,7 +84,7 @@ class BlockChart(QWidget):
         self._hovered = None
         self._redraw()
 
-    def metric(self) -> str:
+    def current_metric(self) -> str:
         return self._metric
 
     def set_metric(self, metric: str) -> None:

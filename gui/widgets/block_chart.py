@@ -18,8 +18,8 @@ __all__ = ["BlockChart", "METRICS"]
 
 # metric id -> (button text, axis label, BlockRow attribute, colour)
 METRICS = {
-    "madds": ("MAdds", "MAdds (millions)", "madds", theme.MADDS_COLOUR),
-    "params": ("Params", "parameters (millions)", "params", theme.PARAMS_COLOUR),
+    "madds": ("MAdds", "MAdds", "madds", theme.MADDS_COLOUR),
+    "params": ("Params", "parameters", "params", theme.PARAMS_COLOUR),
 }
 _BAR_HEIGHT = 0.7
 
@@ -32,6 +32,7 @@ class BlockChart(QWidget):
         self._blocks: tuple[BlockRow, ...] = ()
         self._metric = "madds"
         self._hovered: int | None = None
+        self._scale = 1e6
 
         self._buttons = QButtonGroup(self)
         switch = QHBoxLayout()
@@ -61,6 +62,7 @@ class BlockChart(QWidget):
             axis = self.plot.getAxis(side)
             axis.setTextPen(pg.mkPen(theme.TEXT))
             axis.setPen(pg.mkPen(theme.BORDER))
+            axis.enableAutoSIPrefix(False)  # we pick the unit (millions or thousands) ourselves
         self._bars = pg.BarGraphItem(x0=[], y=[], height=_BAR_HEIGHT, width=[])
         self._highlight = pg.BarGraphItem(x0=[], y=[], height=_BAR_HEIGHT, width=[])
         self.plot.addItem(self._bars)
@@ -118,11 +120,11 @@ class BlockChart(QWidget):
             self._highlight.setOpts(x0=[], y=[], width=[])
             self._label.hide()
             return
-        value = self.values()[index] / 1e6
+        value = self.values()[index] / self._scale
         colour = QColor(METRICS[self._metric][3]).darker(125)
         self._highlight.setOpts(x0=[0], y=[index], width=[value], brush=colour, pen=pg.mkPen(None))
         self._label.setText(self.hover_text(index))
-        x_max = max(self.values().max() / 1e6, 1e-9)
+        x_max = max(self.values().max() / self._scale, 1e-9)
         # keep the label inside the plot: right of short bars, left-anchored inside long ones
         if value > 0.6 * x_max:
             self._label.setAnchor((1, 0.5))
@@ -144,14 +146,17 @@ class BlockChart(QWidget):
 
     def _redraw(self) -> None:
         _text, axis_label, _attr, colour = METRICS[self._metric]
-        values = self.values() / 1e6
+        raw = self.values()
+        self._scale = 1e6 if raw.size == 0 or raw.max() >= 1e6 else 1e3
+        values = raw / self._scale
         positions = np.arange(len(values))
         self._bars.setOpts(x0=np.zeros_like(values), y=positions, width=values,
                            brush=pg.mkBrush(colour), pen=pg.mkPen(None))
         self._highlight.setOpts(x0=[], y=[], width=[])
         self._label.hide()
         self.plot.getAxis("left").setTicks([[(i, b.title) for i, b in enumerate(self._blocks)]])
-        self.plot.setLabel("bottom", axis_label, color=theme.MUTED)
+        unit = "millions" if self._scale == 1e6 else "thousands"
+        self.plot.setLabel("bottom", f"{axis_label} ({unit})", color=theme.MUTED)
         if len(values):
             self.plot.setXRange(0, float(values.max()) * 1.05, padding=0)
             self.plot.setYRange(-0.6, len(values) - 0.4, padding=0)

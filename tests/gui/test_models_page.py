@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 
 import pytest
-from PySide6.QtCore import QPoint, QTimer, Qt
+from PySide6.QtCore import QPoint, QPointF, QTimer, Qt
 from PySide6.QtGui import QImage
 
 from engine import api
@@ -166,3 +166,23 @@ def test_options_become_checkboxes_and_reach_the_engine(open_window, preset, qtb
 
     page.model_combo.setCurrentIndex(page.model_combo.findData("mobilenet_v1"))
     assert page.option_checks == {} and page.no_options.isVisible()
+
+
+def test_chart_switches_metric_and_hover_names_the_block(open_window, preset):
+    preset()
+    page = open_window().pages["models"]
+    expected = api.model_stats("mobilenet_v3_small", width=1.0, resolution=96).blocks
+    chart = page.chart
+    chart.set_metric("params")
+    assert list(chart.values()) == [b.params for b in expected]
+    chart.set_metric("madds")
+    assert list(chart.values()) == [b.madds for b in expected]
+
+    busiest = max(range(len(expected)), key=lambda i: expected[i].madds)
+    view = chart.plot.getPlotItem().vb
+    tip = view.mapViewToScene(QPointF(chart.values()[busiest] / 2e6, busiest))
+    chart.plot.scene().sigMouseMoved.emit(tip)
+    assert chart._label.isVisible()
+    assert chart._label.textItem.toPlainText().startswith(f"{expected[busiest].title}  ({expected[busiest].name})")
+    chart.plot.scene().sigMouseMoved.emit(view.mapViewToScene(QPointF(0, len(expected) + 5)))
+    assert not chart._label.isVisible()

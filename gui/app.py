@@ -1,0 +1,62 @@
+"""Starting the GUI: the QApplication, the theme, and the two modes the launcher hands us
+(open the window, or render every page to PNG files)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+USAGE = "usage: mobilenet-studio [screenshots DIR]"
+
+
+def _parse(argv: Sequence[str]) -> tuple[str, str | None] | str:
+    """('window', None) | ('screenshots', DIR), or a one-line error message."""
+    args = [a for a in argv if a != "--debug"]
+    if not args:
+        return ("window", None)
+    if args[0] == "screenshots":
+        if len(args) == 2:
+            return ("screenshots", args[1])
+        return f"screenshots takes exactly one argument, the output folder; got {len(args) - 1}. {USAGE}"
+    return f"unknown argument {args[0]!r}; valid: no arguments (open the window) or screenshots DIR. {USAGE}"
+
+
+def make_app():
+    """The QApplication (reused if one exists, e.g. under pytest-qt), themed once."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QApplication
+
+    from gui.theme import apply_theme
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "mobilenet-studio"])
+        app.setApplicationName("MobileNet Studio")
+        app.setOrganizationName("MobileNetStudio")
+    if not app.property("mobilenet_studio_themed"):
+        pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
+        apply_theme(app)
+        app.setProperty("mobilenet_studio_themed", True)
+    return app
+
+
+def run_gui(argv: list[str]) -> int:
+    parsed = _parse(argv)
+    if isinstance(parsed, str):
+        print(f"mobilenet-studio: {parsed}", file=sys.stderr)
+        return 2
+    mode, folder = parsed
+    if mode == "screenshots":
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from gui.screenshots import take_screenshots
+
+        make_app()
+        return take_screenshots(folder)
+
+    from gui.main_window import MainWindow
+
+    app = make_app()
+    window = MainWindow()
+    window.show()
+    return app.exec()

@@ -1,0 +1,155 @@
+"""The main window only wires pages together: navigation list, page stack, status bar, menus,
+shortcuts and settings. Pages own their behaviour (see gui/pages/)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QProgressBar, QStackedWidget,
+    QVBoxLayout, QWidget,
+)
+
+from gui.pages import PageSpec, registered_pages
+from gui.pages.base import Page
+from gui.settings import open_settings
+
+__all__ = ["MainWindow"]
+
+DEFAULT_SIZE = (1440, 900)
+NAV_WIDTH = 200
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("MobileNet Studio")
+        self._settings = settings or open_settings()
+        self.specs: list[PageSpec] = registered_pages()
+        self.pages: dict[str, Page] = {}
+        self._busy: dict[str, str] = {}
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(NAV_WIDTH)
+        self.stack = QStackedWidget()
+        for number, spec in enumerate(self.specs, start=1):
+            page = spec.factory()
+            self.pages[spec.id] = page
+            self.stack.addWidget(page)
+            item = QListWidgetItem(spec.title)
+            shortcut = f"Ctrl+{number}" if number <= 9 else ""
+            item.setToolTip(" — ".join(t for t in (spec.tooltip, shortcut) if t))
+            item.setData(Qt.ItemDataRole.UserRole, spec.id)
+            self.nav.addItem(item)
+            page.busy_changed.connect(lambda busy, label, pid=spec.id: self._on_busy(pid, busy, label))
+            page.status_message.connect(lambda text: self.statusBar().showMessage(text))
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+
+        brand = QLabel("MobileNet Studio")
+        brand.setObjectName("brand")
+        sidebar = QWidget()
+        sidebar_layout = QVBoxLayout(sidebar)
+        sidebar_layout.setContentsMargins(0, 0, 0, 0)
+        sidebar_layout.setSpacing(0)
+        sidebar_layout.addWidget(brand)
+        sidebar_layout.addWidget(self.nav, 1)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(sidebar)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)  # indeterminate: the engine calls report no progress
+        self.busy_bar.setFixedWidth(140)
+        self.busy_bar.setMaximumHeight(14)
+        self.busy_bar.setTextVisible(False)
+        self.busy_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.busy_label)
+        self.statusBar().addPermanentWidget(self.busy_bar)
+        self.busy_bar.hide()
+        self._build_menus()
+
+        self.resize(*DEFAULT_SIZE)
+        self._restore_settings()
+        for page in self.pages.values():
+            page.start()
+
+    # pages ----------------------------------------------------------------------------------
+    def current_page_id(self) -> str:
+        return self.specs[self.stack.currentIndex()].id
+
+    def show_page(self, page_id: str) -> None:
+        ids = [spec.id for spec in self.specs]
+        if page_id in ids:
+            self.nav.setCurrentRow(ids.index(page_id))
+
+    def _on_busy(self, page_id: str, busy: bool, label: str) -> None:
+        if busy:
+            self._busy[page_id] = label
+        else:
+            self._busy.pop(page_id, None)
+        self.busy_label.setText(next(iter(self._busy.values()), ""))
+        self.busy_bar.setVisible(bool(self._busy))
+
+    def is_busy(self) -> bool:
+        return bool(self._busy)
+
+    # menus and shortcuts --------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        for page in self.pages.values():
+            if page.menu_actions():
+                file_menu.addActions(page.menu_actions())
+                file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        if quit_action.shortcut().isEmpty():  # some platforms define no standard Quit key
+            quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        self.quit_action = quit_action
+
+        view_menu = self.menuBar().addMenu("&View")
+        self.page_actions: list[QAction] = []
+        for number, spec in enumerate(self.specs[:9], start=1):
+            action = QAction(spec.title, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.triggered.connect(lambda _checked=False, pid=spec.id: self.show_page(pid))
+            view_menu.addAction(action)
+            self.page_actions.append(action)
+
+    # settings -------------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = self._settings
+        geometry = s.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        for spec in self.specs:
+            s.beginGroup(f"pages/{spec.id}")
+            self.pages[spec.id].restore_settings(s)
+            s.endGroup()
+        ids = [spec.id for spec in self.specs]
+        current = s.value("window/page", ids[0] if ids else "")
+        self.nav.setCurrentRow(ids.index(current) if current in ids else 0)
+
+    def save_settings(self) -> None:
+        s = self._settings
+        s.setValue("window/geometry", self.saveGeometry())
+        if self.specs:
+            s.setValue("window/page", self.current_page_id())
+        for spec in self.specs:
+            s.beginGroup(f"pages/{spec.id}")
+            self.pages[spec.id].save_settings(s)
+            s.endGroup()
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        for page in self.pages.values():
+            page.shutdown()
+        super().closeEvent(event)

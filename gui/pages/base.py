@@ -1,0 +1,38 @@
+"""What every page offers the main window: a busy state for the status bar, a way to say it
+is idle (screenshots and tests wait on it), its own settings group, and a clean shutdown."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QWidget
+
+__all__ = ["Page"]
+
+
+class Page(QWidget):
+    """Base class for pages. Subclasses override the hooks they need."""
+
+    busy_changed = Signal(bool, str)  # busy?, what it is doing ("Computing mobilenet_v2 ...")
+    status_message = Signal(str)  # a one-line summary for the status bar
+    idle = Signal()  # emitted whenever the page finishes its pending work
+
+    def ready(self) -> bool:
+        """True when the page has no work in flight (its view shows the latest request)."""
+        return True
+
+    def menu_actions(self) -> list[QAction]:
+        """Actions the window lists in its File menu (exports)."""
+        return []
+
+    def save_settings(self, settings: QSettings) -> None:
+        """Write this page's state; the settings object is already inside the page's group."""
+
+    def restore_settings(self, settings: QSettings) -> None:
+        """Read this page's state back; called once, before the page is first shown."""
+
+    def start(self) -> None:
+        """Kick off the page's initial work (after settings are restored)."""
+
+    def shutdown(self) -> None:
+        """Stop or wait for background work; called when the window closes."""

@@ -1,0 +1,366 @@
+"""The Models page: pick an architecture, width and resolution; see every layer's cost, the
+totals next to the papers' figures, and where the cost goes block by block.
+
+Every number comes from one `engine.api.model_stats` call, run off the UI thread."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
+    QSplitter, QToolBar, QVBoxLayout, QWidget,
+)
+
+from engine import api
+from gui import formatting
+from gui.export import atomic_write, write_csv
+from gui.pages import register_page
+from gui.pages.base import Page
+from gui.settings import to_list
+from gui.widgets.block_chart import BlockChart
+from gui.widgets.controls import PresetCombo, parse_number
+from gui.widgets.layer_table import CSV_HEADER, LayerTableModel, LayerTableView
+from gui.widgets.totals import PublishedTable, TotalsRow
+from gui.workers.jobs import LatestJobRunner
+
+__all__ = ["ModelsPage"]
+
+WIDTH_PRESETS = ("0.35", "0.5", "0.75", "1.0", "1.3", "1.4")
+RESOLUTION_PRESETS = ("96", "128", "160", "192", "224", "256", "320")
+DEFAULT_MODEL = "mobilenet_v2"
+
+
+@dataclass(frozen=True)
+class Request:
+    model: str
+    width_text: str
+    resolution_text: str
+    options: tuple[str, ...]  # the options switched on
+
+    def describe(self) -> str:
+        extra = f" · {', '.join(self.options)}" if self.options else ""
+        return f"{self.model} · width {self.width_text} · {self.resolution_text} px{extra}"
+
+
+def _panel(title: str | None = None) -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setObjectName("panel")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(14, 12, 14, 12)
+    layout.setSpacing(8)
+    if title:
+        label = QLabel(title)
+        label.setObjectName("panelTitle")
+        layout.addWidget(label)
+    return frame, layout
+
+
+@register_page("models", "Models", order=10, tooltip="Architectures layer by layer")
+class ModelsPage(Page):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("page")
+        self._models = {m.name: m for m in api.list_models() if m.task == "classification"}
+        self._requested: Request | None = None
+        self._shown: Request | None = None
+        self._started_at = 0.0
+        self._started = False
+        self.stats: api.ModelStats | None = None
+
+        self.runner = LatestJobRunner(self)
+        self.runner.succeeded.connect(self._on_stats)
+        self.runner.failed.connect(self._on_error)
+        self.runner.busy_changed.connect(self._on_busy)
+
+        self._build_actions()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 18, 24, 12)
+        layout.setSpacing(12)
+        layout.addLayout(self._build_header())
+        layout.addWidget(self._build_controls())
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("inlineError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+        self.totals = TotalsRow()
+        layout.addWidget(self.totals)
+        layout.addWidget(self._build_body(), 1)
+        self._rebuild_options()
+
+    # construction ---------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        self.recompute_action = QAction("Recompute", self)
+        self.recompute_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.recompute_action.setToolTip("Compute the statistics again (F5)")
+        self.recompute_action.triggered.connect(lambda: self.request(force=True))
+        self.export_csv_action = QAction("Export table…", self)
+        self.export_csv_action.setToolTip("Save the per-layer table as CSV")
+        self.export_csv_action.triggered.connect(self._ask_export_csv)
+        self.export_png_action = QAction("Export chart…", self)
+        self.export_png_action.setToolTip("Save the block chart as PNG")
+        self.export_png_action.triggered.connect(self._ask_export_png)
+        for action in (self.recompute_action, self.export_csv_action, self.export_png_action):
+            self.addAction(action)
+
+    def _build_header(self) -> QHBoxLayout:
+        title = QLabel("Models")
+        title.setObjectName("pageTitle")
+        self.showing_label = QLabel("Computing…")
+        self.showing_label.setObjectName("pageSubtitle")
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        text.addWidget(title)
+        text.addWidget(self.showing_label)
+        toolbar = QToolBar()
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addActions([self.recompute_action, self.export_csv_action, self.export_png_action])
+        header = QHBoxLayout()
+        header.addLayout(text, 1)
+        header.addWidget(toolbar, 0, Qt.AlignmentFlag.AlignBottom)
+        return header
+
+    def _build_controls(self) -> QFrame:
+        frame, outer = _panel()
+        self.model_combo = QComboBox()
+        for name, info in self._models.items():
+            self.model_combo.addItem(name, name)
+            self.model_combo.setItemData(self.model_combo.count() - 1, info.description,
+                                         Qt.ItemDataRole.ToolTipRole)
+        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(DEFAULT_MODEL)))
+        self.width_combo = PresetCombo(WIDTH_PRESETS, "1.0")
+        self.resolution_combo = PresetCombo(RESOLUTION_PRESETS, "224")
+        self.options_box = QHBoxLayout()
+        self.options_box.setSpacing(14)
+        self.option_checks: dict[str, QCheckBox] = {}
+        self.no_options = QLabel("none for this model")
+        self.no_options.setObjectName("cardNote")
+        self.options_box.addWidget(self.no_options)
+        self.description = QLabel("")
+        self.description.setObjectName("cardNote")
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(4)
+        fields = (("Architecture", self.model_combo), ("Width multiplier", self.width_combo),
+                  ("Resolution (px)", self.resolution_combo))
+        for column, (caption, widget) in enumerate(fields):
+            label = QLabel(caption)
+            label.setObjectName("cardNote")
+            grid.addWidget(label, 0, column)
+            grid.addWidget(widget, 1, column)
+        options_caption = QLabel("Options")
+        options_caption.setObjectName("cardNote")
+        grid.addWidget(options_caption, 0, len(fields))
+        grid.addLayout(self.options_box, 1, len(fields))
+        grid.setColumnMinimumWidth(0, 220)
+        grid.setColumnMinimumWidth(1, 130)
+        grid.setColumnMinimumWidth(2, 130)
+        grid.setColumnStretch(len(fields) + 1, 1)
+        outer.addLayout(grid)
+        outer.addWidget(self.description)
+
+        self.model_combo.currentIndexChanged.connect(self._on_model_changed)
+        self.width_combo.committed.connect(lambda _t: self.request())
+        self.resolution_combo.committed.connect(lambda _t: self.request())
+        return frame
+
+    def _build_body(self) -> QSplitter:
+        table_frame, table_layout = _panel()
+        top = QHBoxLayout()
+        heading = QLabel("Layers")
+        heading.setObjectName("panelTitle")
+        self.count_label = QLabel("")
+        self.count_label.setObjectName("cardNote")
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter layers (name, kind, block)…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMaximumWidth(280)
+        top.addWidget(heading)
+        top.addWidget(self.count_label)
+        top.addStretch(1)
+        top.addWidget(self.filter_edit)
+        self.layer_model = LayerTableModel(self)
+        self.table = LayerTableView(self.layer_model)
+        self.filter_edit.textChanged.connect(self._on_filter)
+        table_layout.addLayout(top)
+        table_layout.addWidget(self.table, 1)
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.setSpacing(12)
+        chart_frame, chart_layout = _panel()
+        self.chart = BlockChart()
+        chart_layout.addWidget(self.chart)
+        published_frame, published_layout = _panel("Published for this configuration")
+        self.published = PublishedTable()
+        published_layout.addWidget(self.published)
+        published_frame.setMaximumHeight(200)
+        side_layout.addWidget(chart_frame, 1)
+        side_layout.addWidget(published_frame)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(12)
+        self.splitter.addWidget(table_frame)
+        self.splitter.addWidget(side)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([930, 470])
+        return self.splitter
+
+    # requests -------------------------------------------------------------------------------
+    def current_request(self) -> Request:
+        options = tuple(name for name, box in self.option_checks.items() if box.isChecked())
+        return Request(self.model_combo.currentData(), self.width_combo.currentText().strip(),
+                       self.resolution_combo.currentText().strip(), options)
+
+    def request(self, force: bool = False) -> None:
+        """Ask for the statistics of the current controls; repeated identical asks are ignored."""
+        req = self.current_request()
+        if req == self._requested and not force:
+            return
+        self._requested = req
+        self._started = True
+        width, resolution = parse_number(req.width_text), parse_number(req.resolution_text)
+        options = {name: True for name in req.options}
+        self._started_at = time.perf_counter()
+        self.runner.submit(
+            lambda: (req, api.model_stats(req.model, width=width, resolution=resolution, **options)),
+            f"Computing {req.describe()}…",
+        )
+
+    def menu_actions(self) -> list[QAction]:
+        return [self.recompute_action, self.export_csv_action, self.export_png_action]
+
+    def ready(self) -> bool:
+        return self._started and not self.runner.is_busy()
+
+    def start(self) -> None:
+        self.request()
+
+    def shutdown(self) -> None:
+        self.runner.wait()
+
+    # results --------------------------------------------------------------------------------
+    def _on_stats(self, _serial: int, payload: object) -> None:
+        req, stats = payload
+        self.stats, self._shown = stats, req
+        self.error_label.hide()
+        titles = {b.name: b.title for b in stats.blocks}
+        self.layer_model.set_rows(stats.layers, titles)
+        self.totals.set_stats(stats)
+        self.chart.set_blocks(stats.blocks)
+        self.published.set_rows(stats.published)
+        self._update_count()
+        self.showing_label.setText(f"Showing {req.describe()}")
+        elapsed = time.perf_counter() - self._started_at
+        self.status_message.emit(
+            f"{req.describe()}: {formatting.millions(stats.madds, 1)} MAdds, "
+            f"{formatting.millions(stats.params, 2)} params, {len(stats.layers)} layers "
+            f"(computed in {elapsed:.1f} s)")
+
+    def _on_error(self, _serial: int, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.show()
+        if self._shown is not None:
+            self.showing_label.setText(f"Showing {self._shown.describe()} (the last valid configuration)")
+        self.status_message.emit(message)
+
+    def _on_busy(self, busy: bool, label: str) -> None:
+        self.busy_changed.emit(busy, label)
+        if not busy:
+            self.idle.emit()
+
+    def _on_model_changed(self) -> None:
+        self._rebuild_options()
+        self.request()
+
+    def _rebuild_options(self, checked: tuple[str, ...] | list[str] = ()) -> None:
+        for box in self.option_checks.values():
+            self.options_box.removeWidget(box)
+            box.deleteLater()
+        self.option_checks.clear()
+        info = self._models[self.model_combo.currentData()]
+        for name in info.options:
+            box = QCheckBox(name.replace("_", " "))
+            box.setChecked(name in checked)
+            box.toggled.connect(lambda _on: self.request())
+            self.options_box.addWidget(box)
+            self.option_checks[name] = box
+        self.no_options.setVisible(not info.options)
+        self.width_combo.setEnabled(info.has_width)
+        self.description.setText(info.description)
+
+    def _on_filter(self, text: str) -> None:
+        self.table.proxy.setFilterFixedString(text)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        shown, total = self.table.proxy.rowCount(), self.layer_model.rowCount()
+        self.count_label.setText(f"{total} layers" if shown == total else f"{shown} of {total} layers")
+
+    # exports --------------------------------------------------------------------------------
+    def export_csv(self, path: str) -> None:
+        write_csv(path, CSV_HEADER, self.layer_model.csv_rows())
+
+    def export_chart(self, path: str) -> None:
+        pixmap = self.chart.grab()
+
+        def save(tmp: str) -> None:
+            if not pixmap.save(tmp, "PNG"):
+                raise OSError(f"could not write a PNG to {path}")
+
+        atomic_write(path, save)
+
+    def _ask_export_csv(self) -> None:
+        self._ask_and_export("Export layer table", "layers.csv", "CSV files (*.csv)", self.export_csv)
+
+    def _ask_export_png(self) -> None:
+        self._ask_and_export("Export chart", "blocks.png", "PNG images (*.png)", self.export_chart)
+
+    def _ask_and_export(self, title: str, default: str, pattern: str, export) -> None:
+        if self.stats is None:
+            return
+        stem = f"{self._shown.model}_{self._shown.width_text}_{self._shown.resolution_text}" if self._shown else ""
+        path, _ = QFileDialog.getSaveFileName(self, title, f"{stem}_{default}", pattern)
+        if not path:
+            return
+        try:
+            export(path)
+        except OSError as exc:
+            self._on_error(0, f"could not export to {path}: {exc.strerror or exc}")
+            return
+        self.status_message.emit(f"Saved {path}")
+
+    # settings -------------------------------------------------------------------------------
+    def save_settings(self, settings: QSettings) -> None:
+        req = self.current_request()
+        settings.setValue("model", req.model)
+        settings.setValue("width", req.width_text)
+        settings.setValue("resolution", req.resolution_text)
+        settings.setValue("options", list(req.options))
+        settings.setValue("chart_metric", self.chart.current_metric())
+        settings.setValue("splitter", self.splitter.saveState())
+
+    def restore_settings(self, settings: QSettings) -> None:
+        index = self.model_combo.findData(settings.value("model", DEFAULT_MODEL))
+        self.model_combo.blockSignals(True)
+        if index >= 0:
+            self.model_combo.setCurrentIndex(index)
+        self.model_combo.blockSignals(False)
+        self.width_combo.setCurrentText(str(settings.value("width", "1.0")))
+        self.resolution_combo.setCurrentText(str(settings.value("resolution", "224")))
+        self._rebuild_options(to_list(settings.value("options")))
+        metric = settings.value("chart_metric", "madds")
+        if metric in ("madds", "params"):
+            self.chart.set_metric(str(metric))
+        state = settings.value("splitter")
+        if state is not None:
+            self.splitter.restoreState(state)

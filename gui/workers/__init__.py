@@ -1,0 +1,1 @@
+"""Background work for the GUI: nothing slow runs on the UI thread."""

@@ -1,0 +1,188 @@
+"""The Models page against independent engine calls: same numbers, sorting, inline errors,
+work off the UI thread, superseded requests."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, QTimer, Qt
+from PySide6.QtGui import QImage
+
+from engine import api
+from engine.errors import StudioError
+from gui.widgets.layer_table import COLUMNS, SORT_ROLE
+from tests.gui.conftest import READY_TIMEOUT_MS
+
+MADDS = [c.title for c in COLUMNS].index("MAdds")
+LAYER = [c.title for c in COLUMNS].index("Layer")
+
+
+def engine_error(**kwargs) -> str:
+    try:
+        api.model_stats(**kwargs)
+    except StudioError as exc:
+        return str(exc)
+    raise AssertionError(f"the engine accepted {kwargs}")
+
+
+def type_into(qtbot, combo, text: str) -> None:
+    edit = combo.lineEdit()
+    edit.selectAll()
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+
+def test_default_mobilenet_v2_matches_the_engine(open_window):
+    window = open_window()
+    page = window.pages["models"]
+    expected = api.model_stats("mobilenet_v2", width=1.0, resolution=224)
+
+    assert page.model_combo.currentData() == "mobilenet_v2"
+    proxy = page.table.proxy
+    assert proxy.rowCount() == len(expected.layers)
+    assert [proxy.index(r, LAYER).data() for r in range(proxy.rowCount())] == [l.name for l in expected.layers]
+    assert page.totals.madds.value.text() == f"{expected.madds / 1e6:.1f} M"
+    assert f"{expected.madds:,}" in page.totals.madds.toolTip()
+    assert page.totals.params.value.text() == f"{expected.params / 1e6:.2f} M"
+    assert list(page.chart.values()) == [b.madds for b in expected.blocks]
+    assert page.published.table.rowCount() == len(expected.published) > 0
+    assert "mobilenet_v2" in window.statusBar().currentMessage()
+
+
+def test_clicking_the_madds_header_sorts_numerically(open_window, preset, qtbot):
+    preset()
+    window = open_window()
+    table = window.pages["models"].table
+    header = table.horizontalHeader()
+    x = header.sectionViewportPosition(MADDS) + header.sectionSize(MADDS) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+    first = table.column_values(MADDS)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+    second = table.column_values(MADDS)
+
+    layers = api.model_stats("mobilenet_v3_small", width=1.0, resolution=96).layers
+    madds = [l.madds for l in layers]
+    assert {tuple(first), tuple(second)} == {tuple(sorted(madds)), tuple(sorted(madds, reverse=True))}
+    descending = first if first[0] >= first[-1] else second
+    assert descending[0] == max(madds) > 0
+    # numeric, not text: a text sort would put '9.6 K' above '10.2 M'
+    assert all(isinstance(v, int) for v in descending)
+
+
+@pytest.mark.parametrize("field, bad, kwargs", [
+    ("width", "0", {"width": 0}),
+    ("width", "wide", {"width": "wide"}),
+    ("resolution", "5", {"resolution": 5}),
+])
+def test_bad_input_shows_the_engine_message_and_a_valid_entry_recovers(open_window, preset, qtbot,
+                                                                     field, bad, kwargs):
+    preset()
+    window = open_window()
+    page = window.pages["models"]
+    combo = page.width_combo if field == "width" else page.resolution_combo
+    before = page.stats
+
+    type_into(qtbot, combo, bad)
+    qtbot.waitUntil(lambda: page.ready() and page.error_label.isVisible(), timeout=READY_TIMEOUT_MS)
+    assert page.error_label.text() == engine_error(name="mobilenet_v3_small", **kwargs)
+    assert page.stats is before  # the last valid result stays on screen
+    assert page.table.proxy.rowCount() == len(before.layers)
+
+    good = "0.75" if field == "width" else "128"
+    type_into(qtbot, combo, good)
+    qtbot.waitUntil(lambda: page.ready() and not page.error_label.isVisible(), timeout=READY_TIMEOUT_MS)
+    expected = api.model_stats("mobilenet_v3_small", **{field: float(good) if field == "width" else int(good)},
+                               **({"resolution": 96} if field == "width" else {}))
+    assert page.stats.madds == expected.madds
+    assert page.totals.madds.value.text() == f"{expected.madds / 1e6:.1f} M"
+
+
+def test_computation_runs_off_the_ui_thread(open_window, preset, qtbot):
+    preset()
+    window = open_window()
+    page = window.pages["models"]
+    ticks_while_busy = []
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: ticks_while_busy.append(1) if not page.ready() else None)
+    timer.start()
+
+    page.model_combo.setCurrentIndex(page.model_combo.findData("mobilenet_v2"))  # ~seconds of work
+    assert not page.ready(), "the request returned only after the work was done: it ran on the UI thread"
+    assert window.busy_bar.isVisible()
+    qtbot.waitUntil(page.ready, timeout=READY_TIMEOUT_MS)
+    timer.stop()
+    assert len(ticks_while_busy) >= 5  # the event loop kept running while the engine worked
+    assert not window.busy_bar.isVisible()
+    assert page.stats.model == "mobilenet_v2"
+
+
+def test_a_newer_request_supersedes_older_ones(open_window, preset, qtbot):
+    preset()
+    window = open_window()
+    page = window.pages["models"]
+    delivered = []
+    page.runner.succeeded.connect(lambda _serial, payload: delivered.append(payload[1]))
+
+    for resolution in ("128", "160", "192"):
+        page.resolution_combo.setCurrentText(resolution)
+        page.request()
+    qtbot.waitUntil(page.ready, timeout=READY_TIMEOUT_MS)
+
+    assert [s.resolution for s in delivered] == [192]
+    assert page.stats.resolution == 192
+    assert page.stats.madds == api.model_stats("mobilenet_v3_small", resolution=192).madds
+
+
+def test_exports_write_the_table_and_the_chart(open_window, preset, tmp_path):
+    preset()
+    page = open_window().pages["models"]
+    expected = api.model_stats("mobilenet_v3_small", width=1.0, resolution=96)
+
+    page.export_csv(str(tmp_path / "layers.csv"))
+    with open(tmp_path / "layers.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["name"] for r in rows] == [l.name for l in expected.layers]
+    assert sum(int(r["madds"]) for r in rows) == expected.madds
+    assert sum(int(r["params"]) for r in rows) == sum(l.params for l in expected.layers)
+
+    page.export_chart(str(tmp_path / "chart.png"))
+    image = QImage(str(tmp_path / "chart.png"))
+    assert not image.isNull() and image.width() > 100 and image.height() > 100
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files left
+
+
+def test_options_become_checkboxes_and_reach_the_engine(open_window, preset, qtbot):
+    preset()
+    page = open_window().pages["models"]
+    assert set(page.option_checks) == set(api.model_info("mobilenet_v3_small").options)
+    page.option_checks["minimalistic"].setChecked(True)
+    qtbot.waitUntil(lambda: page.ready() and page.stats.options == {"minimalistic": True},
+                    timeout=READY_TIMEOUT_MS)
+    expected = api.model_stats("mobilenet_v3_small", resolution=96, minimalistic=True)
+    assert page.stats.madds == expected.madds
+
+    page.model_combo.setCurrentIndex(page.model_combo.findData("mobilenet_v1"))
+    assert page.option_checks == {} and page.no_options.isVisible()
+
+
+def test_chart_switches_metric_and_hover_names_the_block(open_window, preset):
+    preset()
+    page = open_window().pages["models"]
+    expected = api.model_stats("mobilenet_v3_small", width=1.0, resolution=96).blocks
+    chart = page.chart
+    chart.set_metric("params")
+    assert list(chart.values()) == [b.params for b in expected]
+    chart.set_metric("madds")
+    assert list(chart.values()) == [b.madds for b in expected]
+
+    busiest = max(range(len(expected)), key=lambda i: expected[i].madds)
+    view = chart.plot.getPlotItem().vb
+    tip = view.mapViewToScene(QPointF(chart.values()[busiest] / 2e6, busiest))
+    chart.plot.scene().sigMouseMoved.emit(tip)
+    assert chart._label.isVisible()
+    assert chart._label.textItem.toPlainText().startswith(f"{expected[busiest].title}  ({expected[busiest].name})")
+    chart.plot.scene().sigMouseMoved.emit(view.mapViewToScene(QPointF(0, len(expected) + 5)))
+    assert not chart._label.isVisible()

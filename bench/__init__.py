@@ -1,0 +1,1 @@
+"""Benchmarks: plain scripts, `python -m bench.<name>`; `python -m bench` runs them all."""

@@ -1,0 +1,100 @@
+"""The symmetric-convolution lab: build a velocity model and its operators, run the chosen
+methods, time them, check them against the reference, and count operations (spec §7)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.errors import InvalidInput, UnknownName
+from engine.kernels.symconv import ALL_METHODS, METHODS, convolve_counted
+from engine.kernels.symconv.counts import flop_counts
+from engine.kernels.symconv.design import check_operator_length
+from engine.kernels.symconv.velocity import operators_for, velocity_model
+from engine.kernels.timing import Progress, ShouldStop, check_repeats, check_stop, median_seconds, report
+
+
+@dataclass(frozen=True)
+class MethodRun:
+    method: str
+    seconds: float  # median
+    reloads: int
+    mults_per_point: float
+    adds_per_point: float
+    gflops: float  # the method's own operations per second
+    simple_equivalent_gflops: float  # simple's operation count / this method's time
+    speedup_vs_simple: float | None
+    max_rel_error: float  # max |out - reference| / max |reference|
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class SymconvResult:
+    ny: int
+    nx: int
+    op_size: int
+    velocity: str
+    n_operators: int
+    frequency_hz: float
+    design: str
+    repeats: int
+    runs: tuple[MethodRun, ...]
+
+    def to_json(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "runs"} | {
+            "conventions": "median wall time of `repeats` calls after one warm-up, one thread "
+            "(numba loops are serial); flops counted per interior output point as spec.md §7, "
+            "reloads and edge clipping not counted; max_rel_error against the float64 reference",
+            "runs": [r.to_json() for r in self.runs],
+        }
+
+
+def make_problem(ny: int, nx: int, op_size: int, velocity: str, *, frequency: float = 30.0,
+                 design: str = "window", seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(data, quarters, op_index): a random complex wavefield, operators from a velocity model."""
+    check_operator_length(op_size)
+    if op_size > min(ny, nx):
+        raise InvalidInput(f"operator {op_size} is larger than the {ny}x{nx} grid; valid: up to {min(ny, nx)}")
+    rng = np.random.default_rng(seed)
+    data = (rng.standard_normal((ny, nx)) + 1j * rng.standard_normal((ny, nx))).astype(np.complex64)
+    quarters, op_index = operators_for(velocity_model(velocity, ny, nx, seed=seed), frequency, op_size,
+                                       design=design)
+    return data, quarters, op_index
+
+
+def run_symconv(ny: int = 512, nx: int = 512, op_size: int = 19, velocity: str = "constant",
+                methods: tuple[str, ...] = METHODS, *, repeats: int = 5, frequency: float = 30.0,
+                design: str = "window", progress: Progress | None = None,
+                should_stop: ShouldStop | None = None) -> SymconvResult:
+    check_repeats(repeats)
+    for m in methods:
+        if m not in ALL_METHODS:
+            raise UnknownName("convolution method", m, ALL_METHODS)
+    data, quarters, op_index = make_problem(ny, nx, op_size, velocity, frequency=frequency, design=design)
+    reference = convolve_counted(data, quarters, op_index, "reference")[0]
+    scale = float(np.abs(reference).max()) or 1.0
+    counts = flop_counts(op_size, op_size, ny)
+    simple_flops = counts["simple"].flops
+    runs: list[MethodRun] = []
+    simple_time = None
+    for done, method in enumerate(methods):
+        check_stop(should_stop)
+        report(progress, done, len(methods))
+        out, reloads = convolve_counted(data, quarters, op_index, method)  # also compiles
+        seconds = median_seconds(lambda: convolve_counted(data, quarters, op_index, method), repeats, warmup=0)
+        count = counts.get(method, counts["simple"])
+        simple_time = seconds if method == "simple" else simple_time
+        runs.append(MethodRun(
+            method=method, seconds=seconds, reloads=reloads,
+            mults_per_point=count.mults, adds_per_point=count.adds,
+            gflops=ny * nx * count.flops / seconds / 1e9,
+            simple_equivalent_gflops=ny * nx * simple_flops / seconds / 1e9,
+            speedup_vs_simple=None if simple_time is None else simple_time / seconds,
+            max_rel_error=float(np.abs(out - reference).max()) / scale,
+        ))
+    report(progress, len(methods), len(methods))
+    return SymconvResult(ny=ny, nx=nx, op_size=op_size, velocity=velocity, n_operators=len(quarters),
+                         frequency_hz=frequency, design=design, repeats=repeats, runs=tuple(runs))

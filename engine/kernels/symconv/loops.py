@@ -1,0 +1,218 @@
+"""The four position-dependent symmetric convolution kernels of spec.md as numba loops.
+
+Each kernel computes equation (1) of spec.md: a same-size, zero-boundary cross-correlation of
+the complex plane with the *conjugated* operator chosen per output point by `op_index`. The
+loops are the point (the course compares loop structures), so they stay loops; only the cache
+method rearranges memory. Every kernel returns the number of operator reloads it did (a reload
+happens whenever the operator index changes along its own loop order, spec §1).
+
+Method 1 works on complex64 arrays directly (numba's complex type vectorised its contiguous
+rows best); methods 2-3 on float32 (..., 2) views, which ran faster for their scattered reads. The cache method keeps its own buffers
+split into re/im planes, so its one long inner loop is unit-stride in every stream.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, fastmath=True, nogil=True)
+def simple(data, quarters, op_index, out):  # pragma: no cover - compiled
+    """Method 1: clipped window, full operator expanded from the quarter on each reload."""
+    ny, nx = data.shape
+    hy, hx = quarters.shape[1], quarters.shape[2]
+    oply, oplx = 2 * hy - 1, 2 * hx - 1
+    full = np.zeros((oply, oplx), np.complex64)
+    current = -1
+    reloads = 0
+    for y in range(ny):
+        for x in range(nx):
+            k = op_index[y, x]
+            if k != current:
+                for a in range(oply):
+                    for b in range(oplx):
+                        full[a, b] = np.conj(quarters[k, abs(a - hy + 1), abs(b - hx + 1)])
+                current = k
+                reloads += 1
+            i0 = max(y - hy + 1, 0)
+            i1 = min(y + hy, ny)
+            j0 = max(x - hx + 1, 0)
+            j1 = min(x + hx, nx)
+            ky = i0 - (y - hy + 1)
+            kx0 = j0 - (x - hx + 1)
+            n = j1 - j0
+            acc = np.complex64(0.0)
+            for i in range(i0, i1):
+                drow = data[i, j0:j1]  # row slices: no negative-index wraparound in the loop
+                orow = full[ky, kx0:kx0 + n]
+                for j in range(n):
+                    acc += drow[j] * orow[j]
+                ky += 1
+            out[y, x] = acc
+    return reloads
+
+
+@njit(cache=True, fastmath=True, nogil=True)
+def symmetric2d(padded, quarters, op_index, out):  # pragma: no cover - compiled
+    """Method 2: fold the four mirrored samples per quarter coefficient, then one MAC each.
+    Arrays are float32 (..., 2) views (re, im): for these scattered, partly backward streams
+    the split form ran faster than numba's complex type."""
+    ny, nx = out.shape[0], out.shape[1]
+    hy, hx = quarters.shape[1], quarters.shape[2]
+    current = -1
+    reloads = 0
+    for y in range(ny):
+        cy = y + hy - 1
+        for x in range(nx):
+            cx = x + hx - 1
+            k = op_index[y, x]
+            if k != current:
+                current = k
+                reloads += 1
+            # row ky = 0: centre, then left + right
+            re = padded[cy, cx, 0] * quarters[k, 0, 0, 0] + padded[cy, cx, 1] * quarters[k, 0, 0, 1]
+            im = padded[cy, cx, 1] * quarters[k, 0, 0, 0] - padded[cy, cx, 0] * quarters[k, 0, 0, 1]
+            for kx in range(1, hx):
+                fr = padded[cy, cx + kx, 0] + padded[cy, cx - kx, 0]
+                fi = padded[cy, cx + kx, 1] + padded[cy, cx - kx, 1]
+                qr = quarters[k, 0, kx, 0]
+                qi = quarters[k, 0, kx, 1]
+                re += fr * qr + fi * qi
+                im += fi * qr - fr * qi
+            for ky in range(1, hy):
+                up = cy - ky
+                dn = cy + ky
+                fr = padded[up, cx, 0] + padded[dn, cx, 0]
+                fi = padded[up, cx, 1] + padded[dn, cx, 1]
+                qr = quarters[k, ky, 0, 0]
+                qi = quarters[k, ky, 0, 1]
+                re += fr * qr + fi * qi
+                im += fi * qr - fr * qi
+                for kx in range(1, hx):
+                    fr = (padded[up, cx + kx, 0] + padded[up, cx - kx, 0]
+                          + padded[dn, cx + kx, 0] + padded[dn, cx - kx, 0])
+                    fi = (padded[up, cx + kx, 1] + padded[up, cx - kx, 1]
+                          + padded[dn, cx + kx, 1] + padded[dn, cx - kx, 1])
+                    qr = quarters[k, ky, kx, 0]
+                    qi = quarters[k, ky, kx, 1]
+                    re += fr * qr + fi * qi
+                    im += fi * qr - fr * qi
+            out[y, x, 0] = re
+            out[y, x, 1] = im
+    return reloads
+
+
+@njit(cache=True, fastmath=True, nogil=True)
+def circle(padded, quarters, op_index, out):  # pragma: no cover - compiled
+    """Method 3: quarter fold F, then octant fold G[i][j] = F[i][j] + F[j][i] and a dot product
+    over the triangle j <= i only (needs hx == hy and q[i][j] == q[j][i]). float32 (..., 2)
+    views like method 2."""
+    ny, nx = out.shape[0], out.shape[1]
+    h = quarters.shape[1]
+    fold = np.zeros((h, h, 2), np.float32)
+    current = -1
+    reloads = 0
+    for y in range(ny):
+        cy = y + h - 1
+        for x in range(nx):
+            cx = x + h - 1
+            k = op_index[y, x]
+            if k != current:
+                current = k
+                reloads += 1
+            fold[0, 0, 0] = padded[cy, cx, 0]
+            fold[0, 0, 1] = padded[cy, cx, 1]
+            for kx in range(1, h):
+                fold[0, kx, 0] = padded[cy, cx + kx, 0] + padded[cy, cx - kx, 0]
+                fold[0, kx, 1] = padded[cy, cx + kx, 1] + padded[cy, cx - kx, 1]
+            for ky in range(1, h):
+                up = cy - ky
+                dn = cy + ky
+                fold[ky, 0, 0] = padded[up, cx, 0] + padded[dn, cx, 0]
+                fold[ky, 0, 1] = padded[up, cx, 1] + padded[dn, cx, 1]
+                for kx in range(1, h):
+                    fold[ky, kx, 0] = (padded[up, cx + kx, 0] + padded[up, cx - kx, 0]
+                                       + padded[dn, cx + kx, 0] + padded[dn, cx - kx, 0])
+                    fold[ky, kx, 1] = (padded[up, cx + kx, 1] + padded[up, cx - kx, 1]
+                                       + padded[dn, cx + kx, 1] + padded[dn, cx - kx, 1])
+            re = np.float32(0.0)
+            im = np.float32(0.0)
+            for i in range(h):
+                for j in range(i + 1):
+                    if j < i:
+                        gr = fold[i, j, 0] + fold[j, i, 0]
+                        gi = fold[i, j, 1] + fold[j, i, 1]
+                    else:
+                        gr = fold[i, i, 0]
+                        gi = fold[i, i, 1]
+                    qr = quarters[k, i, j, 0]
+                    qi = quarters[k, i, j, 1]
+                    re += gr * qr + gi * qi
+                    im += gi * qr - gr * qi
+            out[y, x, 0] = re
+            out[y, x, 1] = im
+    return reloads
+
+
+@njit(cache=True, fastmath=True, nogil=True)
+def cache(pad_re, pad_im, quarters, op_index, out):  # pragma: no cover - compiled
+    """Method 4: x outer, y inner. Per column, the x-fold of every padded row goes into T3
+    (row stride hx) and, rows reversed, into T4; each output is then one unit-stride loop of
+    length hx*hy over T3, T4 and the pre-scaled quarter (spec §5)."""
+    ny, nx = out.shape[0], out.shape[1]
+    hy, hx = quarters.shape[1], quarters.shape[2]
+    leny = pad_re.shape[0]
+    q = hy * hx
+    t3r = np.empty(leny * hx, np.float32)
+    t3i = np.empty(leny * hx, np.float32)
+    t4r = np.empty(leny * hx, np.float32)
+    t4i = np.empty(leny * hx, np.float32)
+    qsr = np.empty(q, np.float32)
+    qsi = np.empty(q, np.float32)
+    current = -1
+    reloads = 0
+    for x in range(nx):
+        cx = x + hx - 1
+        for r in range(leny):  # x-fold: centre counted twice (kx = 0), made up by the 1/2 scale
+            base3 = r * hx
+            base4 = (leny - 1 - r) * hx
+            for kx in range(hx):
+                vr = pad_re[r, cx + kx] + pad_re[r, cx - kx]
+                vi = pad_im[r, cx + kx] + pad_im[r, cx - kx]
+                t3r[base3 + kx] = vr
+                t3i[base3 + kx] = vi
+                t4r[base4 + kx] = vr
+                t4i[base4 + kx] = vi
+        for y in range(ny):
+            k = op_index[y, x]
+            if k != current:  # reload: pre-scale centre x 1/4, axes x 1/2
+                for ky in range(hy):
+                    for kx in range(hx):
+                        s = np.float32(1.0)
+                        if ky == 0:
+                            s *= np.float32(0.5)
+                        if kx == 0:
+                            s *= np.float32(0.5)
+                        qsr[ky * hx + kx] = s * quarters[k, ky, kx, 0]
+                        qsi[ky * hx + kx] = s * quarters[k, ky, kx, 1]
+                current = k
+                reloads += 1
+            cy = y + hy - 1
+            a = cy * hx
+            b = (leny - 1 - cy) * hx
+            # slices: unit-stride views without negative-index wraparound, so LLVM vectorises
+            u3r = t3r[a:a + q]
+            u3i = t3i[a:a + q]
+            u4r = t4r[b:b + q]
+            u4i = t4i[b:b + q]
+            re = np.float32(0.0)
+            im = np.float32(0.0)
+            for m in range(q):
+                sr = u3r[m] + u4r[m]
+                si = u3i[m] + u4i[m]
+                re += sr * qsr[m] + si * qsi[m]
+                im += si * qsr[m] - sr * qsi[m]
+            out[y, x, 0] = re
+            out[y, x, 1] = im
+    return reloads

@@ -1,0 +1,58 @@
+"""Shared timing helpers for the kernel experiments: thread control that always restores, and a
+median-of-N timer. Speed is measured here only when a user asks (CLI, bench, GUI), never in tests."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import torch
+
+from engine.errors import Cancelled, InvalidInput
+
+Progress = Callable[[int, int], None]
+ShouldStop = Callable[[], bool]
+
+
+def check_repeats(repeats: int) -> None:
+    if repeats < 1:
+        raise InvalidInput(f"repeats {repeats}; valid: >= 1")
+
+
+@contextmanager
+def torch_threads(threads: int | None) -> Iterator[int]:
+    """Run a block with `threads` intra-op threads (None = leave as is), then restore."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        if threads < 1:
+            raise InvalidInput(f"threads {threads}; valid: >= 1")
+        torch.set_num_threads(threads)
+    try:
+        yield torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+
+
+def median_seconds(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
+    """Median wall time of `repeats` calls after `warmup` untimed ones."""
+    check_repeats(repeats)
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def check_stop(should_stop: ShouldStop | None) -> None:
+    if should_stop is not None and should_stop():
+        raise Cancelled("stopped at the user's request")
+
+
+def report(progress: Progress | None, done: int, total: int) -> None:
+    if progress is not None:
+        progress(done, total)

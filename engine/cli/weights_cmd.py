@@ -56,22 +56,13 @@ def _need_action(args: argparse.Namespace) -> int:
     raise InvalidInput("weights needs an action: list, fetch NAME, fetch --shipped, import NAME PATH")
 
 
-def _row(entry: manifest.WeightEntry) -> dict:
-    state = fetch.cached_state(entry)
-    source = cache.check(cache.source_path(entry.name, entry.file))
-    status = {"ok": "cached", "corrupt": "corrupt"}.get(state.status, "not cached")
-    if state.status == "missing" and source.ok:
-        status = "source only (not converted)"
-    size = state.record["size"] if state.ok else None
-    return {**entry.to_json(), "status": status, "cached": state.ok, "path": str(state.path), "size": size}
-
-
 def run_list(args: argparse.Namespace) -> int:
-    rows = [_row(e) for e in manifest.entries()]
+    rows = fetch.list_weights()
     if args.json:
         print_json({"cache": str(cache.root()), "weights": rows})
         return 0
     width = max(len(r["name"]) for r in rows)
+    print(f"{'name':<{width}}  {'status':<12} {'source':<8} {'size':>9}  {'published':<12} licence")
     for r in rows:
         metrics = r["metrics"]
         score = next((f"{k} {metrics[k]}" for k in ("acc1", "box_map", "miou") if k in metrics), "")

@@ -174,6 +174,20 @@ def cached_state(entry: WeightEntry) -> cache.CacheState:
     return state
 
 
+def list_weights() -> list[dict]:
+    """Every manifest entry with its cache status (cached | corrupt | source only | not
+    cached), re-hashed, for `weights list` and the GUI."""
+    rows = []
+    for entry in manifest.entries():
+        state = cached_state(entry)
+        status = {"ok": "cached", "corrupt": "corrupt"}.get(state.status, "not cached")
+        if state.status == "missing" and cache.check(cache.source_path(entry.name, entry.file)).ok:
+            status = "source only"  # verified, waiting for its converter
+        rows.append({**entry.to_json(), "status": status, "cached": state.ok, "path": str(state.path),
+                     "size": state.record["size"] if state.ok else None})
+    return rows
+
+
 def ensure(entry: WeightEntry, progress: Progress = _quiet) -> tuple[Path, bool]:
     """(the converted file, whether anything was done). A corrupt cache file is reported,
     removed and fetched again: never loaded."""

@@ -48,7 +48,8 @@ def run_classify(args: argparse.Namespace) -> int:
     check_range("topk", args.topk, 1, 1000)
     images = [read_image(path) for path in args.images]  # all bad inputs fail before the model loads
     clf = _classifier(args)
-    results = [pred for image in images for pred in clf.predict([image], args.topk)]
+    results = [preds for start in range(0, len(images), 16)
+               for preds in clf.predict(images[start:start + 16], args.topk)]
     if args.json:
         print_json({**clf.describe(), "results": [
             {"image": path, "top": [p.to_json() for p in preds]} for path, preds in zip(args.images, results)]})

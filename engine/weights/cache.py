@@ -125,8 +125,14 @@ def remove(path: Path) -> None:
         path.parent.rmdir()  # an emptied sources/<entry>/ folder
 
 
-def clean_partials(folder: Path) -> None:
-    """Drop temporary files an interrupted run left behind."""
+def clean_partials(folder: Path, older_than_s: float = 3600.0) -> None:
+    """Drop temporary files an interrupted run left behind (old ones only: a younger one may
+    belong to a fetch running in another process)."""
     if folder.is_dir():
+        now = time.time()
         for stale in folder.glob(".*.part"):
-            stale.unlink(missing_ok=True)
+            try:
+                if now - stale.stat().st_mtime > older_than_s:
+                    stale.unlink(missing_ok=True)
+            except FileNotFoundError:
+                pass

@@ -194,6 +194,7 @@ def ensure(entry: WeightEntry, progress: Progress = _quiet) -> tuple[Path, bool]
     state = cached_state(entry)
     if state.ok:
         return state.path, False
+    cache.clean_partials(cache.root())
     if state.status == "corrupt":
         progress(f"cached {state.path.name} is corrupt ({state.detail}); removing it and fetching again")
         cache.remove(state.path)

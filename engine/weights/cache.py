@@ -1,0 +1,138 @@
+"""The weights cache: converted files and verified source files, each with a JSON sidecar that
+records its sha256, re-checked before every use.
+
+Layout under `engine.paths.cache_dir() / "weights"`:
+    <entry>.pth, <entry>.pth.json             converted state dict + sidecar
+    sources/<entry>/<file>, <file>.json       verified source waiting for its converter
+
+Every file is written to a temporary name in the same folder and moved into place with
+os.replace, data first and sidecar last: an interrupted write leaves no sidecar (or an old one
+that no longer matches), so a half file is never taken for a good one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine import paths
+
+CHUNK = 1 << 20
+
+
+def root() -> Path:
+    return paths.cache_dir() / "weights"
+
+
+def converted_path(name: str) -> Path:
+    return root() / f"{name}.pth"
+
+
+def source_path(name: str, file: str) -> Path:
+    return root() / "sources" / name / file
+
+
+def sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".json")
+
+
+def sha256_file(path: Path, on_chunk: Callable[[int], None] | None = None) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(CHUNK):
+            digest.update(block)
+            if on_chunk:
+                on_chunk(len(block))
+    return digest.hexdigest()
+
+
+@contextmanager
+def atomic_target(final: Path) -> Iterator[Path]:
+    """A temporary path next to `final`; moved onto `final` only if the block succeeds."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        tmp_path.chmod(0o644)  # mkstemp makes 0600; cached weights are not secrets
+        os.replace(tmp_path, final)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def write_json_atomic(path: Path, doc: dict) -> None:
+    with atomic_target(path) as tmp:
+        tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class CacheState:
+    """What the cache holds for one file: missing, good, or corrupt (with why)."""
+
+    path: Path
+    status: str  # missing | ok | corrupt
+    detail: str = ""
+    record: dict | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def record(path: Path, **info) -> dict:
+    """Write the sidecar for a file already in place: its own sha256 and size, plus `info`."""
+    doc = {"file": path.name, "sha256": sha256_file(path), "size": path.stat().st_size,
+           "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **info}
+    write_json_atomic(sidecar(path), doc)
+    return doc
+
+
+def check(path: Path) -> CacheState:
+    """Re-hash a cached file against its sidecar."""
+    meta = sidecar(path)
+    if not path.is_file() and not meta.is_file():
+        return CacheState(path, "missing")
+    if not meta.is_file():
+        return CacheState(path, "corrupt", "no sidecar (an interrupted write?)")
+    if not path.is_file():
+        return CacheState(path, "corrupt", "sidecar without its file")
+    try:
+        doc = json.loads(meta.read_text(encoding="utf-8"))
+        expected, size = doc["sha256"], int(doc["size"])
+    except (ValueError, KeyError, TypeError):
+        return CacheState(path, "corrupt", "unreadable sidecar")
+    actual_size = path.stat().st_size
+    if actual_size != size:
+        return CacheState(path, "corrupt", f"size {actual_size} bytes, recorded {size}")
+    actual = sha256_file(path)
+    if actual != expected:
+        return CacheState(path, "corrupt", f"sha256 {actual[:12]}..., recorded {expected[:12]}...")
+    return CacheState(path, "ok", record=doc)
+
+
+def remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    sidecar(path).unlink(missing_ok=True)
+    if path.parent != root() and path.parent.is_dir() and not any(path.parent.iterdir()):
+        path.parent.rmdir()  # an emptied sources/<entry>/ folder
+
+
+def clean_partials(folder: Path, older_than_s: float = 3600.0) -> None:
+    """Drop temporary files an interrupted run left behind (old ones only: a younger one may
+    belong to a fetch running in another process)."""
+    if folder.is_dir():
+        now = time.time()
+        for stale in folder.glob(".*.part"):
+            try:
+                if now - stale.stat().st_mtime > older_than_s:
+                    stale.unlink(missing_ok=True)
+            except FileNotFoundError:
+                pass

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
-import types
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-# engine.cli discovers subcommand modules with pkgutil, which also imports engine/cli/__main__.py;
-# that file calls main() at import, so an in-process `engine.cli.main([...])` would run pytest's
-# argv as a command. Until __main__.py guards itself, give it a harmless stand-in here.
-sys.modules.setdefault("engine.cli.__main__", types.ModuleType("engine.cli.__main__"))
 
 
 @pytest.fixture(autouse=True)

@@ -31,7 +31,6 @@ BUILTIN = {0: "ADD", 1: "AVERAGE_POOL_2D", 3: "CONV_2D", 4: "DEPTHWISE_CONV_2D",
            14: "LOGISTIC", 18: "MUL", 19: "RELU", 23: "RESIZE_BILINEAR", 32: "CUSTOM",
            67: "TRANSPOSE_CONV", 117: "HARD_SWISH"}
 DTYPES = {0: np.float32, 1: np.float16, 2: np.int32}
-SAME, VALID = 0, 1
 
 
 class Table:

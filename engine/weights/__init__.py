@@ -65,6 +65,11 @@ def read_checkpoint(path: Path) -> dict:
 
 
 def load_state(model: nn.Module, state: dict, what: str) -> None:
+    """Strict load. A model may offer `adapt_state_dict(state)` for checkpoints that carry more
+    than it needs (torchvision's DeepLabV3 file holds an auxiliary head)."""
+    adapt = getattr(model, "adapt_state_dict", None)
+    if callable(adapt):
+        state = adapt(state)
     problem = describe_mismatch(model, state)
     if problem:
         raise CheckpointMismatch(f"{what} does not fit this model: {problem}")

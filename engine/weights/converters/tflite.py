@@ -232,3 +232,6 @@ def convert_selfie(src_tflite: Path, dst_pth: Path) -> None:
     state = fill_from_graph(model, graph)
     model.load_state_dict(state, strict=True)  # every parameter covered, nothing extra
     save_atomically(state, Path(dst_pth))
+
+
+convert = convert_selfie  # the weights manifest names this converter 'tflite' (this module's name)

@@ -2,3 +2,4 @@
 
 Each such module calls `engine.models.catalog.MODELS.add(...)` at import time. Add one import
 line per module here (sorted)."""
+import engine.models.detection  # noqa: F401

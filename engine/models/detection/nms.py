@@ -3,7 +3,8 @@
 Greedy NMS as in torchvision and TF: visit boxes by decreasing score, keep a box unless it
 overlaps an already kept box of the same class by IoU > threshold. `batched_nms` runs every
 class at once: boxes are regrouped into a padded (classes, K) layout and the greedy sweep walks
-the K positions, each step one vectorised update over all classes.
+the K positions, each step one vectorised update over all classes (IoUs of that position's box
+with its class's boxes).
 """
 
 from __future__ import annotations
@@ -17,16 +18,15 @@ def box_area(boxes: Tensor) -> Tensor:
 
 
 def box_iou(a: Tensor, b: Tensor) -> Tensor:
-    """Pairwise IoU of corner boxes (x1, y1, x2, y2) (any consistent corner order works);
-    0 where the union is empty."""
-    lt = torch.maximum(a[..., :, None, :2], b[..., None, :, :2])
-    rb = torch.minimum(a[..., :, None, 2:], b[..., None, :, 2:])
-    wh = (rb - lt).clamp(min=0)
-    inter = wh[..., 0] * wh[..., 1]
-    area_a = ((a[..., 2] - a[..., 0]).clamp(min=0) * (a[..., 3] - a[..., 1]).clamp(min=0))[..., :, None]
-    area_b = ((b[..., 2] - b[..., 0]).clamp(min=0) * (b[..., 3] - b[..., 1]).clamp(min=0))[..., None, :]
-    union = area_a + area_b - inter
-    return torch.where(union > 0, inter / union.clamp(min=torch.finfo(inter.dtype).tiny), torch.zeros_like(inter))
+    """Pairwise IoU of corner boxes (x1, y1, x2, y2) (any consistent corner order works), over
+    any leading batch dims; 0 where the union is empty."""
+    ax1, ay1, ax2, ay2 = (c[..., :, None] for c in a.unbind(-1))
+    bx1, by1, bx2, by2 = (c[..., None, :] for c in b.unbind(-1))
+    inter = (torch.minimum(ax2, bx2) - torch.maximum(ax1, bx1)).clamp_(min=0)
+    inter *= (torch.minimum(ay2, by2) - torch.maximum(ay1, by1)).clamp_(min=0)
+    union = (ax2 - ax1).clamp(min=0) * (ay2 - ay1).clamp(min=0) + (bx2 - bx1).clamp(min=0) * (by2 - by1).clamp(min=0)
+    union -= inter
+    return torch.where(union > 0, inter / union, torch.zeros_like(inter))
 
 
 def batched_nms(
@@ -51,8 +51,8 @@ def batched_nms(
     padded[group_of, slot] = boxes[order]
     valid = torch.zeros(num_groups, k, dtype=torch.bool, device=boxes.device)
     valid[group_of, slot] = True
-    overlaps = box_iou(padded, padded) > iou_threshold  # (G, K, K)
-
+    x1, y1, x2, y2 = (c.contiguous() for c in padded.unbind(-1))
+    area = (x2 - x1).clamp(min=0) * (y2 - y1).clamp(min=0)
     suppressed = ~valid
     kept = torch.zeros_like(valid)
     kept_count = torch.zeros(num_groups, dtype=torch.long, device=boxes.device)
@@ -60,7 +60,14 @@ def batched_nms(
         take = ~suppressed[:, i]
         kept[:, i] = take
         kept_count += take
-        suppressed |= take[:, None] & overlaps[:, i, :]
+        # IoU of each class's i-th box with that class's boxes: one (G, K) row per step, so
+        # rows after the last kept box are never computed
+        s = slice(i, i + 1)
+        inter = (torch.minimum(x2[:, s], x2) - torch.maximum(x1[:, s], x1)).clamp_(min=0)
+        inter *= (torch.minimum(y2[:, s], y2) - torch.maximum(y1[:, s], y1)).clamp_(min=0)
+        union = area[:, s] + area - inter
+        overlaps = inter / union.clamp(min=torch.finfo(union.dtype).tiny) > iou_threshold
+        suppressed |= take[:, None] & overlaps
         if max_per_group is not None:
             suppressed |= (kept_count >= max_per_group)[:, None]
         if bool(suppressed[:, i + 1:].all()):

@@ -70,6 +70,11 @@ def set_batchnorm(model: nn.Module, eps: float, momentum: float) -> nn.Module:
 @torch.no_grad()
 def count_anchors(model: SSDLite, size: int) -> int:
     """Anchors the model generates for a size x size input (for checks and the GUI)."""
-    image_list, _ = model.transform(torch.zeros(1, 3, size, size))
-    features = list(model.backbone(image_list.tensors).values())
-    return model.anchor_generator(image_list, features)[0].shape[0]
+    was_training = model.training
+    model.eval()  # a batch of one through batch-norm in train mode would fail at 1x1
+    try:
+        image_list, _ = model.transform(torch.zeros(1, 3, size, size))
+        features = list(model.backbone(image_list.tensors).values())
+        return model.anchor_generator(image_list, features)[0].shape[0]
+    finally:
+        model.train(was_training)

@@ -148,3 +148,28 @@ def test_v2_and_v3_taps_are_expansion_layers():
 def test_tf_same_padding_matches_the_graph(size, pads):
     """Pads of every stride-2 3x3 conv of the TF graph (detector_arch.md's table)."""
     assert same_pads(size, 3, 2, 1) == pads
+
+
+def test_ssdlite320_cost_matches_torchvision_published():
+    """torchvision publishes 0.583 GFLOPS (multiply-adds) and 3,440,060 parameters for
+    ssdlite320_mobilenet_v3_large (assets/papers/torchvision.csv)."""
+    import csv
+
+    from engine import api
+    from engine.paths import ASSETS
+
+    with open(ASSETS / "papers" / "torchvision.csv", newline="") as f:
+        row = next(r for r in csv.DictReader(f) if r["builder"] == "ssdlite320_mobilenet_v3_large")
+    stats = api.model_stats("ssdlite320_mobilenet_v3_large", resolution=320)
+    assert stats.params == int(row["num_params"])
+    assert stats.madds / 1e9 == pytest.approx(float(row["gflops"]), abs=0.0005)
+
+
+def test_bad_images_are_rejected_with_a_clear_message():
+    from engine.errors import InvalidInput
+
+    model = catalog.build("ssdlite_mobilenet_v3_small", 0.5)
+    with pytest.raises(InvalidInput, match="3xHxW"):
+        model([torch.rand(1, 64, 64)])
+    with pytest.raises(InvalidInput, match="list of 3xHxW"):
+        model(torch.rand(3, 64, 64))

@@ -2,9 +2,8 @@
 
 Greedy NMS as in torchvision and TF: visit boxes by decreasing score, keep a box unless it
 overlaps an already kept box of the same class by IoU > threshold. `batched_nms` runs every
-class at once: boxes are regrouped into a padded (classes, K) layout and the greedy sweep walks
-the K positions, each step one vectorised update over all classes (IoUs of that position's box
-with its class's boxes).
+class at once: boxes are regrouped into a padded (classes, K) layout, and each step of the
+greedy sweep is one vectorised update over all classes.
 """
 
 from __future__ import annotations
@@ -53,25 +52,24 @@ def batched_nms(
     valid[group_of, slot] = True
     x1, y1, x2, y2 = (c.contiguous() for c in padded.unbind(-1))
     area = (x2 - x1).clamp(min=0) * (y2 - y1).clamp(min=0)
+    rows = torch.arange(num_groups, device=boxes.device)
     suppressed = ~valid
     kept = torch.zeros_like(valid)
-    kept_count = torch.zeros(num_groups, dtype=torch.long, device=boxes.device)
-    for i in range(k):
-        take = ~suppressed[:, i]
-        kept[:, i] = take
-        kept_count += take
-        # IoU of each class's i-th box with that class's boxes: one (G, K) row per step, so
-        # rows after the last kept box are never computed
-        s = slice(i, i + 1)
-        inter = (torch.minimum(x2[:, s], x2) - torch.maximum(x1[:, s], x1)).clamp_(min=0)
-        inter *= (torch.minimum(y2[:, s], y2) - torch.maximum(y1[:, s], y1)).clamp_(min=0)
-        union = area[:, s] + area - inter
-        overlaps = inter / union.clamp(min=torch.finfo(union.dtype).tiny) > iou_threshold
-        suppressed |= take[:, None] & overlaps
-        if max_per_group is not None:
-            suppressed |= (kept_count >= max_per_group)[:, None]
-        if bool(suppressed[:, i + 1:].all()):
+    # Each step keeps, in every class at once, the best box not yet suppressed and suppresses
+    # what overlaps it: as many steps as the largest class keeps, one (G, K) IoU row each.
+    for _ in range(k if max_per_group is None else min(k, max_per_group)):
+        active = ~suppressed
+        has = active.any(dim=1)
+        if not bool(has.any()):
             break
+        i = active.to(torch.uint8).argmax(dim=1)  # first (best) unsuppressed slot per class
+        kept[rows, i] |= has
+        inter = (torch.minimum(x2[rows, i, None], x2) - torch.maximum(x1[rows, i, None], x1)).clamp_(min=0)
+        inter *= (torch.minimum(y2[rows, i, None], y2) - torch.maximum(y1[rows, i, None], y1)).clamp_(min=0)
+        union = area[rows, i, None] + area - inter
+        overlaps = inter / union.clamp(min=torch.finfo(union.dtype).tiny) > iou_threshold
+        suppressed |= has[:, None] & overlaps
+        suppressed[rows, i] = True
     keep = order[kept[group_of, slot]]
     return keep[torch.argsort(scores[keep], descending=True, stable=True)]
 

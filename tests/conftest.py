@@ -6,8 +6,13 @@ import os
 
 import numpy as np
 import pytest
+import torch
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# One intra-op thread: on a busy 2-core machine, two torch threads per test contend with everything
+# else and make model tests 5-10x slower. Tests that care about threads set them explicitly.
+torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)

@@ -97,7 +97,7 @@ def test_make_divisible_rounds_to_nearest_multiple_within_ten_percent(value, div
 @pytest.mark.parametrize(
     "call,expected",
     [
-        (lambda: api.build_model("mobilenet_v9"), "valid: mobilenet_v1, mobilenet_v2"),
+        (lambda: api.build_model("mobilenet_v9"), "mobilenet_v1, mobilenet_v2, mobilenet_v3_large"),
         (lambda: api.build_model("mobilenet_v2", width=0), "width 0 is out of range; valid: 0.1 to 3"),
         (lambda: api.build_model("mobilenet_v2", width=50), "width 50 is out of range"),
         (lambda: api.build_model("mobilenet_v2", width=float("nan")), "width nan is out of range"),

@@ -1,0 +1,102 @@
+"""Input transforms: a list of 3xHxW float images in [0, 1] -> one batch at the network size,
+and detections back to each image's pixels.
+
+- `ResizeNormalize`: torchvision's GeneralizedRCNNTransform with a fixed size (normalise with
+  mean/std, bilinear resize with align_corners=False).
+- `TfResizeScale`: the TF Object Detection API Preprocessor of the person detector: the uint8
+  values, TF's legacy ResizeBilinear (align_corners=False, half_pixel_centers=False: source
+  coordinate = destination * in/out, no half-pixel shift), then x * 2/255 - 1.
+
+A 4-D tensor (N, 3, H, W) is taken as a batch already at the working resolution: it is
+normalised but not resized, so the analysis and profiler measure the resolution they ask for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from engine.errors import InvalidInput
+from engine.models.detection.anchors import ImageList
+
+
+def check_images(images: Sequence[Tensor] | Tensor) -> list[Tensor]:
+    if isinstance(images, Tensor) and images.dim() == 4:
+        return list(images)
+    if isinstance(images, Tensor) or not all(isinstance(i, Tensor) for i in images):
+        raise InvalidInput("detectors take a list of 3xHxW float tensors in [0, 1] (or an Nx3xHxW batch)")
+    for image in images:
+        if image.dim() != 3 or image.shape[0] != 3:
+            raise InvalidInput(f"each image must be 3xHxW (RGB), got shape {tuple(image.shape)}")
+    return list(images)
+
+
+def resize_boxes(boxes: Tensor, from_size: tuple[int, int], to_size: tuple[int, int]) -> Tensor:
+    ratio_h, ratio_w = to_size[0] / from_size[0], to_size[1] / from_size[1]
+    return boxes * boxes.new_tensor([ratio_w, ratio_h, ratio_w, ratio_h])
+
+
+class _Transform(nn.Module):
+    size: tuple[int, int]
+
+    def prepare(self, image: Tensor, resize: bool) -> Tensor:
+        raise NotImplementedError
+
+    def forward(self, images: Sequence[Tensor] | Tensor, targets=None) -> tuple[ImageList, None]:
+        batched = isinstance(images, Tensor)
+        prepared = [self.prepare(img, resize=not batched) for img in check_images(images)]
+        return ImageList(torch.stack(prepared), [tuple(p.shape[-2:]) for p in prepared]), targets
+
+    def postprocess(self, detections: list[dict], image_sizes, original_sizes) -> list[dict]:
+        for det, size, original in zip(detections, image_sizes, original_sizes):
+            det["boxes"] = resize_boxes(det["boxes"], size, tuple(original))
+        return detections
+
+
+class ResizeNormalize(_Transform):
+    def __init__(self, size: int, mean: Sequence[float], std: Sequence[float]):
+        super().__init__()
+        self.size = (size, size)
+        self.register_buffer("mean", torch.tensor(mean).view(3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(std).view(3, 1, 1), persistent=False)
+
+    def prepare(self, image: Tensor, resize: bool) -> Tensor:
+        image = (image - self.mean) / self.std
+        if resize:
+            image = F.interpolate(image[None], size=self.size, mode="bilinear", align_corners=False)[0]
+        return image
+
+
+def tf_legacy_resize_bilinear(image: Tensor, size: tuple[int, int]) -> Tensor:
+    """TF1's ResizeBilinear(align_corners=False, half_pixel_centers=False) of a CxHxW tensor:
+    interpolate along x, then along y, as TF does."""
+    _, in_h, in_w = image.shape
+    out_h, out_w = size
+
+    def axis(n_in: int, n_out: int) -> tuple[Tensor, Tensor, Tensor]:
+        src = torch.arange(n_out, dtype=torch.float32) * (n_in / n_out)
+        lo = src.floor().long().clamp(max=n_in - 1)
+        hi = (lo + 1).clamp(max=n_in - 1)
+        return lo, hi, (src - lo.float()).to(image.dtype)
+
+    x0, x1, fx = axis(in_w, out_w)
+    y0, y1, fy = axis(in_h, out_h)
+    left, right = image[:, :, x0], image[:, :, x1]
+    rows = left + (right - left) * fx
+    top, bottom = rows[:, y0, :], rows[:, y1, :]
+    return top + (bottom - top) * fy[:, None]
+
+
+class TfResizeScale(_Transform):
+    def __init__(self, size: int = 300):
+        super().__init__()
+        self.size = (size, size)
+
+    def prepare(self, image: Tensor, resize: bool) -> Tensor:
+        pixels = image * 255.0
+        if resize and tuple(pixels.shape[-2:]) != self.size:
+            pixels = tf_legacy_resize_bilinear(pixels, self.size)
+        return pixels * 0.007843137718737125 - 1.0

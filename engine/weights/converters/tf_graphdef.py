@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import os
 import struct
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from engine.errors import InvalidInput
+from engine.weights.cache import atomic_target
 
 _DTYPES = {1: np.float32, 3: np.int32, 4: np.uint8, 9: np.int64}  # TF DataType enum values
 
@@ -233,16 +233,8 @@ def convert_person_detector(src_pb: Path, dst_pth: Path) -> None:
     """frozen_inference_graph.pb -> a state dict for `ssdlite_mobilenet_v2_person`, written
     atomically (temp file + os.replace)."""
     state = state_dict_from_constants(read_constants(Path(src_pb).read_bytes()))
-    dst_pth = Path(dst_pth)
-    dst_pth.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dst_pth.parent, prefix=dst_pth.name, suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_target(Path(dst_pth)) as tmp:
         torch.save(state, tmp)
-        os.replace(tmp, dst_pth)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 convert = convert_person_detector  # the weights manifest names this converter 'tf_graphdef' (this module's name)

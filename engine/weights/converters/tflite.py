@@ -15,9 +15,7 @@ vectors and strings start with a uint32 length.
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +23,7 @@ import numpy as np
 import torch
 
 from engine.errors import InvalidInput
+from engine.weights.cache import atomic_target
 
 # TFLite enums (schema.fbs) for the few values we read.
 BUILTIN = {0: "ADD", 1: "AVERAGE_POOL_2D", 3: "CONV_2D", 4: "DEPTHWISE_CONV_2D", 6: "DEQUANTIZE",
@@ -209,15 +208,8 @@ def fill_from_graph(module: torch.nn.Module, graph: Graph) -> dict[str, torch.Te
 
 
 def save_atomically(state: dict, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=dst.name, suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_target(dst) as tmp:
         torch.save(state, tmp)
-        os.replace(tmp, dst)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def convert_selfie(src_tflite: Path, dst_pth: Path) -> None:

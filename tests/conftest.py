@@ -17,10 +17,9 @@ torch.set_num_threads(1)
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):
-    """Every test gets its own MOBILENET_STUDIO_HOME unless it sets one: no test touches the
-    user's real cache or results."""
-    if "MOBILENET_STUDIO_HOME" not in os.environ:
-        monkeypatch.setenv("MOBILENET_STUDIO_HOME", str(tmp_path_factory.mktemp("home")))
+    """Every test gets its own MOBILENET_STUDIO_HOME, even when the user set one: no test touches
+    real caches or results (tests that need the real weights use `real_weights` below)."""
+    monkeypatch.setenv("MOBILENET_STUDIO_HOME", str(tmp_path_factory.mktemp("home")))
 
 
 def sample_image(name: str) -> np.ndarray:

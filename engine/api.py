@@ -18,9 +18,26 @@ from engine.models.catalog import ModelInfo
 from engine.tradeoffs.published import PublishedRow, published_for
 from engine.weights import load_weights
 
+# Re-exported so the GUI needs only `engine.api` (the engine's public surface in one place).
+from engine.classify import (  # noqa: E402
+    UNTRAINED, Classifier, EvalResult, Prediction, classification_models, evaluate_folder, load_classifier,
+)
+from engine.images import read_image  # noqa: E402
+from engine.kernels.activations import run_activations  # noqa: E402
+from engine.kernels.separable import run_separable, separable_layers  # noqa: E402
+from engine.kernels.symconv import METHODS as SYMCONV_METHODS, convolve  # noqa: E402
+from engine.kernels.symconv.experiment import run_symconv  # noqa: E402
+from engine.tasks import StageTimes, TaskResult, TaskRunner  # noqa: E402
+from engine.weights.fetch import FetchResult, fetch, fetch_shipped, import_file, list_weights  # noqa: E402
+
 __all__ = [
     "ModelInfo", "ModelStats", "LayerRow", "BlockRow", "PublishedRow",
     "list_models", "model_info", "build_model", "model_stats",
+    "UNTRAINED", "Classifier", "EvalResult", "Prediction", "classification_models", "evaluate_folder",
+    "load_classifier", "read_image",
+    "run_activations", "run_separable", "separable_layers", "SYMCONV_METHODS", "convolve", "run_symconv",
+    "StageTimes", "TaskResult", "TaskRunner",
+    "FetchResult", "fetch", "fetch_shipped", "import_file", "list_weights",
 ]
 
 MADDS_CONVENTION = (

@@ -1,0 +1,64 @@
+"""The contract between a task model (classify, detect, segment) and everything that feeds it
+frames: the CLI commands, the GUI views and the live pipeline. One frame in (BGR uint8, as
+OpenCV reads it), one result out, with the time each stage took, so every caller reports the
+same per-stage figures and draws the same overlays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+__all__ = ["TASKS", "StageTimes", "TaskResult", "TaskRunner"]
+
+TASKS = ("classify", "detect", "segment")
+
+
+@dataclass(frozen=True)
+class StageTimes:
+    """Milliseconds per stage for one frame. preprocess: BGR frame to input tensor;
+    inference: the network's forward; postprocess: decoding, NMS, resizing masks back."""
+
+    preprocess_ms: float
+    inference_ms: float
+    postprocess_ms: float
+
+    @property
+    def total_ms(self) -> float:
+        return self.preprocess_ms + self.inference_ms + self.postprocess_ms
+
+    def to_json(self) -> dict:
+        return {"preprocess": self.preprocess_ms, "inference": self.inference_ms,
+                "postprocess": self.postprocess_ms}
+
+
+@runtime_checkable
+class TaskResult(Protocol):
+    """What a runner returns for one frame. Results keep everything a display needs to redraw
+    with other settings (all detections above a low floor, the full probability mask), so a
+    threshold or opacity slider never re-runs the network."""
+
+    task: str
+    model: str
+    untrained: bool  # random weights: every display labels it "untrained — for latency only"
+    frame_size: tuple[int, int]  # (height, width) of the frame the result refers to
+    timings: StageTimes
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class TaskRunner(Protocol):
+    """A loaded model ready for frames. `run` may be called from a worker thread; `draw` is
+    pure (returns an annotated copy, OpenCV only) so the CLI's --out files, snapshots,
+    recordings and the live view all share it."""
+
+    task: str
+    model: str
+    untrained: bool
+
+    def run(self, frame_bgr: np.ndarray) -> TaskResult: ...
+
+    def draw(self, frame_bgr: np.ndarray, result: TaskResult, **display: Any) -> np.ndarray: ...

@@ -16,6 +16,7 @@ from engine.analysis.memory import Table3Memory, eager_peak_bytes, table3_peak
 from engine.models import catalog
 from engine.models.catalog import ModelInfo
 from engine.tradeoffs.published import PublishedRow, published_for
+from engine.profiling.latency import ProfileResult, export_trace, profile_model
 from engine.weights import load_weights
 
 # Re-exported so the GUI needs only `engine.api` (the engine's public surface in one place).
@@ -38,6 +39,7 @@ __all__ = [
     "run_activations", "run_separable", "separable_layers", "SYMCONV_METHODS", "convolve", "run_symconv",
     "StageTimes", "TaskResult", "TaskRunner",
     "FetchResult", "fetch", "fetch_shipped", "import_file", "list_weights",
+    "ProfileResult", "export_trace", "profile_model",
 ]
 
 MADDS_CONVENTION = (

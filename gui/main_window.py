@@ -4,7 +4,7 @@ shortcuts and settings. Pages own their behaviour (see gui/pages/)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QProgressBar, QStackedWidget,
     QVBoxLayout, QWidget,
@@ -44,6 +44,7 @@ class MainWindow(QMainWindow):
             self.nav.addItem(item)
             page.busy_changed.connect(lambda busy, label, pid=spec.id: self._on_busy(pid, busy, label))
             page.status_message.connect(lambda text: self.statusBar().showMessage(text))
+            page.navigate.connect(self._navigate)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
 
         brand = QLabel("MobileNet Studio")
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.busy_bar.hide()
         self._build_menus()
 
+        self.setAcceptDrops(True)
         self.resize(*DEFAULT_SIZE)
         self._restore_settings()
         for page in self.pages.values():
@@ -86,6 +88,28 @@ class MainWindow(QMainWindow):
         ids = [spec.id for spec in self.specs]
         if page_id in ids:
             self.nav.setCurrentRow(ids.index(page_id))
+
+    def current_page(self) -> Page:
+        return self.pages[self.current_page_id()]
+
+    def _navigate(self, page_id: str, payload: object) -> None:
+        target = self.pages.get(page_id)
+        if target is None:
+            self.statusBar().showMessage(f"no page named {page_id!r}")
+            return
+        target.receive(payload)
+        self.show_page(page_id)
+
+    # drag and drop: files go to the page on show, if it opens files --------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and self.current_page().can_open_files():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            self.current_page().open_files(paths)
+            event.acceptProposedAction()
 
     def _on_busy(self, page_id: str, busy: bool, label: str) -> None:
         if busy:

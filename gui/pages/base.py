@@ -16,6 +16,19 @@ class Page(QWidget):
     busy_changed = Signal(bool, str)  # busy?, what it is doing ("Computing mobilenet_v2 ...")
     status_message = Signal(str)  # a one-line summary for the status bar
     idle = Signal()  # emitted whenever the page finishes its pending work
+    # Ask the window to show another page and hand it a payload (e.g. the Profiler asking the
+    # Models page to select a layer): navigate.emit(target_page_id, payload) -> target.receive().
+    navigate = Signal(str, object)
+
+    def receive(self, payload: object) -> None:
+        """Take a payload another page sent with `navigate` (called just before showing)."""
+
+    def can_open_files(self) -> bool:
+        """True when files dropped on the window (or File > Open) should go to this page."""
+        return False
+
+    def open_files(self, paths: list[str]) -> None:
+        """Open files the user dropped on the window while this page was showing."""
 
     def ready(self) -> bool:
         """True when the page has no work in flight (its view shows the latest request)."""
@@ -32,7 +45,8 @@ class Page(QWidget):
         """Read this page's state back; called once, before the page is first shown."""
 
     def start(self) -> None:
-        """Kick off the page's initial work (after settings are restored)."""
+        """Kick off the page's initial work (after settings are restored). Every page starts at
+        launch, so this must be cheap: no model loads, no cameras; defer those to first use."""
 
     def shutdown(self) -> None:
         """Stop or wait for background work; called when the window closes."""

@@ -121,28 +121,38 @@ def analyze_layers(model: nn.Module, example: torch.Tensor) -> list[LayerRow]:
     parents = {
         child: parent for parent in model.modules() for child in parent.children()
     }
-    calls: list[tuple[nn.Module, tuple, tuple]] = []
+    calls: list[tuple[nn.Module, tuple, tuple, int]] = []
+    counters: list[FlopCounterMode] = []
+
+    # One FlopCounterMode per leaf call, and only its total is used: the counter's dispatch
+    # mode is thread-local, but its module attribution rides on global module hooks, so a
+    # forward pass in another thread (a GUI page classifying) would move FLOPs between layers.
+    def enter(mod, inp):
+        counter = FlopCounterMode(display=False)
+        counter.__enter__()
+        counters.append(counter)
+
+    def leave(mod, inp, out):
+        counter = counters.pop()
+        counter.__exit__(None, None, None)
+        calls.append((mod, _shape(inp), _shape(out), counter.get_total_flops()))
+
     handles = []
     for module in model.modules():
         if next(module.children(), None) is None and not isinstance(module, _SKIP):
-            handles.append(
-                module.register_forward_hook(
-                    lambda mod, inp, out: calls.append((mod, _shape(inp), _shape(out)))
-                )
-            )
+            handles.append(module.register_forward_pre_hook(enter))
+            handles.append(module.register_forward_hook(leave))
     try:
-        with FlopCounterMode(display=False) as counter:
-            model(example)
+        model(example)
     finally:
         for handle in handles:
             handle.remove()
+        while counters:  # a layer raised: leave no mode on this thread's stack
+            counters.pop().__exit__(None, None, None)
 
-    root = type(model).__name__
-    flops = counter.get_flop_counts()
     rows = []
-    for module, in_shape, out_shape in calls:
+    for module, in_shape, out_shape, own_flops in calls:
         name = names[module]
-        own_flops = sum(flops.get(f"{root}.{name}", {}).values())
         params = sum(p.numel() for p in module.parameters(recurse=False))
         numel = 1
         for dim in out_shape:

@@ -106,3 +106,32 @@ def test_eager_peak_is_bounded_by_what_must_coexist():
     upper = sum(r.activation_bytes for r in rows) + x.numel() * 4
     assert lower <= peak <= upper
     assert peak == eager_peak_bytes(model, x)  # deterministic
+
+
+def test_layer_madds_unaffected_by_a_forward_pass_in_another_thread():
+    """GUI pages run models in worker threads while the Models page counts; torch's module
+    tracking is global, so this once moved FLOPs between layers (V2 read 289.9 M, not 300.8 M)."""
+    import threading
+
+    from engine.analysis.layers import analyze_layers
+    from engine.api import build_model
+
+    model = build_model("mobilenet_v2")
+    example = torch.zeros(1, 3, 224, 224)
+    quiet = [(r.name, r.madds) for r in analyze_layers(model, example)]
+    stop = threading.Event()
+
+    def other_thread() -> None:
+        busy, x = build_model("mobilenet_v3_small", width=0.35), torch.zeros(1, 3, 96, 96)
+        with torch.no_grad():
+            while not stop.is_set():
+                busy(x)
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    try:
+        loaded = [[(r.name, r.madds) for r in analyze_layers(model, example)] for _ in range(3)]
+    finally:
+        stop.set()
+        thread.join()
+    assert all(rows == quiet for rows in loaded)

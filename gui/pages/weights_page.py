@@ -14,35 +14,25 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QSettings, Qt, QThreadPool, Signal
-from PySide6.QtGui import QColor, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
+    QAbstractItemView, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from engine import api
 from engine.errors import Cancelled, StudioError
-from gui import formatting, theme
+from gui import formatting
 from gui.pages import register_page
 from gui.pages.base import Page
+from gui.widgets.weights_info import metrics_tooltip, published_text, short_licence, status_colour
 
-__all__ = ["WeightsPage", "COLUMNS", "published_text"]
+__all__ = ["WeightsPage", "COLUMNS"]
 
 COLUMNS = ("Name", "Model", "Source", "Status", "Size", "Licence", "Published")
 CANCELLED = "cancelled by the user"
-STATUS_COLOURS = {"cached": "#1b5e20", "corrupt": theme.ERROR, "source only": "#ef6c00"}
+NO_SELECTION = "Select a row to see its file and sha256; fetch or import into it."
 Work = Callable[[Callable[..., None]], str]  # gets the progress callback, returns a summary line
-
-
-def published_text(metrics: dict) -> str:
-    """The manifest's published metrics in a few words (classification, detection or segmentation)."""
-    if "acc1" in metrics:
-        return f"top-1 {metrics['acc1']:.1f} %, top-5 {metrics['acc5']:.1f} %"
-    if "box_map" in metrics:
-        return f"box mAP {metrics['box_map']:.1f}"
-    if "miou" in metrics:
-        return f"mIoU {metrics['miou']:.1f}, pixel acc. {metrics['pixel_acc']:.1f} %"
-    return "—"
 
 
 def _source_text(row: dict) -> tuple[str, str]:
@@ -125,14 +115,15 @@ class WeightsPage(Page):
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(title)
         layout.addWidget(self.subtitle)
-        layout.addLayout(self._build_buttons())
         self.progress_bar = QProgressBar()
         self.progress_bar.setTextVisible(True)
+        self.progress_bar.setMinimumWidth(320)
         self.progress_bar.hide()
         self.progress_label = QLabel("")
         self.progress_label.setObjectName("cardNote")
+        self.progress_label.setWordWrap(True)
         self.progress_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.progress_bar)
+        layout.addLayout(self._build_buttons())
         layout.addWidget(self.progress_label)
         self.error_label = QLabel("")
         self.error_label.setObjectName("inlineError")
@@ -140,12 +131,18 @@ class WeightsPage(Page):
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
         layout.addWidget(self.error_label)
-        layout.addWidget(self._build_table(), 1)
-        self.description = QLabel("")
+        panel = QFrame()
+        panel.setObjectName("panel")
+        panel_layout = QVBoxLayout(panel)
+        panel_layout.setContentsMargins(14, 12, 14, 12)
+        panel_layout.setSpacing(8)
+        panel_layout.addWidget(self._build_table(), 1)
+        self.description = QLabel(NO_SELECTION)
         self.description.setObjectName("cardNote")
         self.description.setWordWrap(True)
         self.description.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.description)
+        panel_layout.addWidget(self.description)
+        layout.addWidget(panel, 1)
         self._set_running(False)
 
     def _build_buttons(self) -> QHBoxLayout:
@@ -167,6 +164,8 @@ class WeightsPage(Page):
         row.setSpacing(8)
         for button in (self.fetch_button, self.shipped_button, self.import_button, self.cancel_button):
             row.addWidget(button)
+        row.addSpacing(12)
+        row.addWidget(self.progress_bar, 3)
         row.addStretch(1)
         return row
 
@@ -183,7 +182,7 @@ class WeightsPage(Page):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COLUMNS.index("Licence"), QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COLUMNS.index("Name"), QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._on_selection)
         return self.table
 
@@ -309,16 +308,16 @@ class WeightsPage(Page):
             source, source_tip = _source_text(row)
             size_mb = row["metrics"].get("file_size_mb")
             size = (formatting.size_bytes(row["size"]) if row["size"] is not None
-                    else f"~{size_mb:g} MB to fetch" if size_mb else "—")
-            cells = (row["name"], row["model"], source, row["status"], size, row["licence"],
+                    else f"{formatting.size_bytes(size_mb * 1e6)} to fetch" if size_mb else "—")
+            cells = (row["name"], row["model"], source, row["status"], size, short_licence(row["licence"]),
                      published_text(row["metrics"]))
             tips = (row["description"], "", source_tip, row["path"], "", row["licence"],
-                    f"{row['metrics'].get('dataset', '')} · {row['metrics'].get('source', '')}".strip(" ·"))
+                    metrics_tooltip(row["metrics"]))
             for c, (text, tip) in enumerate(zip(cells, tips)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(tip)
                 if COLUMNS[c] == "Status":
-                    item.setForeground(QColor(STATUS_COLOURS.get(text, theme.MUTED)))
+                    item.setForeground(status_colour(text))
                 self.table.setItem(r, c, item)
         for name in selected:
             self.select(name)
@@ -336,7 +335,7 @@ class WeightsPage(Page):
         names = self.selected_names()
         row = next((r for r in self.rows if r["name"] == names[0]), None) if names else None
         self.description.setText(f"{row['name']}: {row['description']} · file {row['file']} · sha256 "
-                                 f"{row['sha256'] or row['sha256_prefix'] + '… (prefix)'}" if row else "")
+                                 f"{row['sha256'] or row['sha256_prefix'] + '… (prefix)'}" if row else NO_SELECTION)
 
     # page hooks -----------------------------------------------------------------------------
     def receive(self, payload: object) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget,
@@ -25,6 +25,7 @@ from gui.pages import register_page
 from gui.pages.base import Page
 from gui.widgets.image_view import ImageView
 from gui.widgets.topk_chart import Bar, TopKChart
+from gui.workers.forward_lock import FORWARD_LOCK
 from gui.workers.jobs import LatestJobRunner
 
 __all__ = ["ClassifyPage", "DEFAULT_IMAGE"]
@@ -66,6 +67,10 @@ class _Classifiers:
         self._loaded: dict[tuple[str, str | None], api.Classifier] = {}
 
     def run(self, model: str, path: str) -> Outcome:
+        with FORWARD_LOCK:  # see gui/workers/forward_lock.py: model_stats miscounts otherwise
+            return self._run(model, path)
+
+    def _run(self, model: str, path: str) -> Outcome:
         image = api.read_image(path)
         key = (model, cached_weights(model))
         started = time.perf_counter()
@@ -239,19 +244,21 @@ class ClassifyPage(Page):
         return [self.open_action]
 
     def ready(self) -> bool:
-        return self._started and not self.runner.is_busy()
+        return not self.runner.is_busy()  # never shown: nothing was asked, nothing is pending
 
     def start(self) -> None:
-        QTimer.singleShot(0, self.classify)  # the model loads on the first idle tick, off the UI thread
+        """Nothing at launch: the model loads (off the UI thread) when the page is first shown,
+        so a launch that never visits this page never loads a model."""
 
     def shutdown(self) -> None:
         self.runner.wait()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        # Back from the Weights page: weights may have arrived for the untrained model.
-        if self.outcome is not None and self.outcome.weights is None and not self.runner.is_busy():
-            self.classify()
+        if not self._started:
+            self.classify()  # first visit: the default image, so the page is never empty
+        elif self.outcome is not None and self.outcome.weights is None and not self.runner.is_busy():
+            self.classify()  # back from the Weights page: weights may have arrived
 
     # results --------------------------------------------------------------------------------
     def _on_result(self, _serial: int, outcome: Outcome) -> None:

@@ -26,6 +26,7 @@ from gui.widgets.controls import PresetCombo, parse_number
 from gui.widgets.layer_table import CSV_HEADER, LayerTableModel, LayerTableView
 from gui.widgets.totals import PublishedTable, TotalsRow
 from gui.widgets.weights_info import WeightsCard
+from gui.workers.forward_lock import FORWARD_LOCK
 from gui.workers.jobs import LatestJobRunner
 
 __all__ = ["ModelsPage"]
@@ -244,11 +245,13 @@ class ModelsPage(Page):
         width, resolution = parse_number(req.width_text), parse_number(req.resolution_text)
         options = {name: True for name in req.options}
         self._started_at = time.perf_counter()
-        self.runner.submit(
-            lambda: (req, api.model_stats(req.model, width=width, resolution=resolution, **options),
-                     api.model_info(req.model).to_json()["weights"]),
-            f"Computing {req.describe()}…",
-        )
+
+        def compute():
+            with FORWARD_LOCK:  # see gui/workers/forward_lock.py
+                stats = api.model_stats(req.model, width=width, resolution=resolution, **options)
+            return req, stats, api.model_info(req.model).to_json()["weights"]
+
+        self.runner.submit(compute, f"Computing {req.describe()}…")
 
     def menu_actions(self) -> list[QAction]:
         return [self.recompute_action, self.export_csv_action, self.export_png_action]

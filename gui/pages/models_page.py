@@ -25,6 +25,8 @@ from gui.widgets.block_chart import BlockChart
 from gui.widgets.controls import PresetCombo, parse_number
 from gui.widgets.layer_table import CSV_HEADER, LayerTableModel, LayerTableView
 from gui.widgets.totals import PublishedTable, TotalsRow
+from gui.widgets.weights_info import WeightsCard
+from gui.workers.forward_lock import FORWARD_LOCK
 from gui.workers.jobs import LatestJobRunner
 
 __all__ = ["ModelsPage"]
@@ -64,7 +66,8 @@ class ModelsPage(Page):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("page")
-        self._models = {m.name: m for m in api.list_models() if m.task == "classification"}
+        # Every task: detectors and segmenters open at their native input size (ModelInfo.input).
+        self._models = {m.name: m for m in api.list_models()}
         self._requested: Request | None = None
         self._shown: Request | None = None
         self._started_at = 0.0
@@ -89,7 +92,12 @@ class ModelsPage(Page):
         self.error_label.hide()
         layout.addWidget(self.error_label)
         self.totals = TotalsRow()
-        layout.addWidget(self.totals)
+        self.weights_card = WeightsCard()
+        cards = QHBoxLayout()
+        cards.setSpacing(12)
+        cards.addWidget(self.totals, 4)
+        cards.addWidget(self.weights_card, 1)
+        layout.addLayout(cards)
         layout.addWidget(self._build_body(), 1)
         self._rebuild_options()
 
@@ -128,10 +136,16 @@ class ModelsPage(Page):
     def _build_controls(self) -> QFrame:
         frame, outer = _panel()
         self.model_combo = QComboBox()
+        self.model_combo.setMaxVisibleItems(30)
+        task = None
         for name, info in self._models.items():
-            self.model_combo.addItem(name, name)
+            if task is not None and info.task != task:
+                self.model_combo.insertSeparator(self.model_combo.count())
+            task = info.task
+            self.model_combo.addItem(f"{name}  · {info.task}" if info.task != "classification" else name, name)
             self.model_combo.setItemData(self.model_combo.count() - 1, info.description,
                                          Qt.ItemDataRole.ToolTipRole)
+        self._native = self._models[DEFAULT_MODEL].input.size
         self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(DEFAULT_MODEL)))
         self.width_combo = PresetCombo(WIDTH_PRESETS, "1.0")
         self.resolution_combo = PresetCombo(RESOLUTION_PRESETS, "224")
@@ -231,10 +245,13 @@ class ModelsPage(Page):
         width, resolution = parse_number(req.width_text), parse_number(req.resolution_text)
         options = {name: True for name in req.options}
         self._started_at = time.perf_counter()
-        self.runner.submit(
-            lambda: (req, api.model_stats(req.model, width=width, resolution=resolution, **options)),
-            f"Computing {req.describe()}…",
-        )
+
+        def compute():
+            with FORWARD_LOCK:  # see gui/workers/forward_lock.py
+                stats = api.model_stats(req.model, width=width, resolution=resolution, **options)
+            return req, stats, api.model_info(req.model).to_json()["weights"]
+
+        self.runner.submit(compute, f"Computing {req.describe()}…")
 
     def menu_actions(self) -> list[QAction]:
         return [self.recompute_action, self.export_csv_action, self.export_png_action]
@@ -250,8 +267,9 @@ class ModelsPage(Page):
 
     # results --------------------------------------------------------------------------------
     def _on_stats(self, _serial: int, payload: object) -> None:
-        req, stats = payload
+        req, stats, weights = payload
         self.stats, self._shown = stats, req
+        self.weights_card.set_rows(req.model, weights)
         self.error_label.hide()
         titles = {b.name: b.title for b in stats.blocks}
         self.layer_model.set_rows(stats.layers, titles)
@@ -279,6 +297,10 @@ class ModelsPage(Page):
             self.idle.emit()
 
     def _on_model_changed(self) -> None:
+        native = self._models[self.model_combo.currentData()].input.size
+        if native != self._native:  # e.g. classifier 224 -> SSDLite 320 -> LR-ASPP 520
+            self.resolution_combo.setCurrentText(str(native))
+        self._native = native
         self._rebuild_options()
         self.request()
 
@@ -355,6 +377,7 @@ class ModelsPage(Page):
         if index >= 0:
             self.model_combo.setCurrentIndex(index)
         self.model_combo.blockSignals(False)
+        self._native = self._models[self.model_combo.currentData()].input.size
         self.width_combo.setCurrentText(str(settings.value("width", "1.0")))
         self.resolution_combo.setCurrentText(str(settings.value("resolution", "224")))
         self._rebuild_options(to_list(settings.value("options")))

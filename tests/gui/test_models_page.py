@@ -186,3 +186,36 @@ def test_chart_switches_metric_and_hover_names_the_block(open_window, preset):
     assert chart._label.textItem.toPlainText().startswith(f"{expected[busiest].title}  ({expected[busiest].name})")
     chart.plot.scene().sigMouseMoved.emit(view.mapViewToScene(QPointF(0, len(expected) + 5)))
     assert not chart._label.isVisible()
+
+
+def test_segmenters_open_at_their_native_resolution(open_window, preset, qtbot):
+    preset()
+    page = open_window().pages["models"]
+    native = api.model_info("lraspp_mobilenet_v3_large").input.size
+    page.model_combo.setCurrentIndex(page.model_combo.findData("lraspp_mobilenet_v3_large"))
+    qtbot.waitUntil(lambda: page.ready() and page.stats.model == "lraspp_mobilenet_v3_large",
+                    timeout=READY_TIMEOUT_MS)
+    assert page.resolution_combo.currentText() == str(native)
+    expected = api.model_stats("lraspp_mobilenet_v3_large", resolution=native)
+    assert (page.stats.resolution, page.stats.madds, page.stats.params) == (native, expected.madds, expected.params)
+    # torchvision's published figures for its checkpoint, read from the manifest file itself
+    import json
+
+    from engine.paths import ASSETS
+
+    doc = json.loads((ASSETS / "weights" / "manifest.json").read_text(encoding="utf-8"))
+    metrics = next(e["metrics"] for e in doc["entries"] if e["model"] == "lraspp_mobilenet_v3_large")
+    assert page.weights_card.value.text() == f"mIoU {metrics['miou']:.1f}"
+    assert abs(expected.madds / 1e9 - metrics["gflops"]) < 0.01  # the same model torchvision measured
+
+
+def test_the_weights_card_says_what_is_cached(open_window, real_weights, qtbot):
+    page = open_window().pages["models"]  # mobilenet_v2 by default; its V1 weights are cached
+    rows = [r for r in api.list_weights() if r["model"] == "mobilenet_v2"]
+    assert "mobilenet_v2.imagenet1k_v1" in [r["name"] for r in rows if r["cached"]]
+    note = page.weights_card.note.text()
+    for row in rows:
+        short = row["name"].removeprefix("mobilenet_v2.")
+        assert f"{short}: <span" in note
+        assert ("in the cache" if row["cached"] else "not cached") in note.split(f"{short}: ")[1].split("</span>")[0]
+    assert page.weights_card.value.text() == f"top-1 {rows[0]['metrics']['acc1']:.1f} %"

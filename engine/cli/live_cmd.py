@@ -57,15 +57,18 @@ def _make_runner():
     return make_runner
 
 
-def summary(status: LiveStatus, model_ms: list[float], seconds: float) -> dict:
-    """The JSON document: the first model's figures at the top level, every model under `lanes`."""
+def summary(status: LiveStatus, model_ms: list[float], seconds: float, pace: str) -> dict:
+    """The JSON document: the first model's figures at the top level, every model under `lanes`.
+    `overhead_ratio` (pipeline time per frame / bare model latency) only at pace max: at pace
+    live the source's frame rate, not the pipeline, sets the time per frame."""
     lanes = []
     for lane, bare in zip(status.lanes, model_ms):
         frame_time = 1000 / lane.mean_fps if lane.mean_fps else 0.0
+        ratio = frame_time / bare if pace == "max" and bare and frame_time else None
         lanes.append({**lane.to_json(), "model_ms": bare, "pipeline_ms_per_frame": frame_time,
-                      "overhead_ratio": frame_time / bare if bare and frame_time else None})
+                      "overhead_ratio": ratio})
     first = lanes[0]
-    return {"source": status.source, "state": status.state, "message": status.message, "seconds": seconds,
+    return {"source": status.source, "pace": pace, "state": status.state, "message": status.message, "seconds": seconds,
             "task": status.lanes[0].task, "model": first["model"], "untrained": first["untrained"],
             "fps": first["mean_fps"], "stages_ms": first["stages_ms"],
             "captured": first["captured"], "inferred": first["inferred"], "dropped": first["dropped"],
@@ -89,7 +92,7 @@ def run_pipeline(source: FrameSource, runners: list, *, frames: int | None, seco
     latest = pipeline.latest(0)
     frame = latest.frame.image if latest is not None else np.zeros((480, 640, 3), np.uint8)
     model_ms = [bare_model_ms(runner, frame) for runner in runners]
-    return summary(status, model_ms, elapsed)
+    return summary(status, model_ms, elapsed, pace)
 
 
 def run_live(args: argparse.Namespace) -> int:

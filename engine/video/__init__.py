@@ -1,0 +1,2 @@
+"""Live video: frame sources (webcam, file, image folder, built-in demo clip), the one-slot
+latest-frame mailbox and the capture → inference → display pipeline. Qt-free: the GUI polls it."""

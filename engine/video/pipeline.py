@@ -1,0 +1,399 @@
+"""The live pipeline: a capture thread → one-slot mailbox per model ("lane") → an inference
+worker per lane → one-slot "latest result" per lane that a display polls at screen rate.
+
+Nothing queues: a frame the worker has not taken yet is replaced by the next one and counted
+as dropped, so memory is flat however slow the model. Per lane, exactly (see engine.video.mailbox):
+
+    captured == inferred + failed + dropped + in_flight,   in_flight ∈ {0, 1, 2}
+
+(one frame waiting in the lane's slot, one in the worker); after `stop()` in_flight is 0. Two
+lanes see the very same frames (same ids). Faults (source ended, source error, no frame for
+`stall_s`, a runner raising) become a status the display shows; no thread dies with an exception.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from engine.errors import InvalidInput
+from engine.tasks.base import TaskResult, TaskRunner
+from engine.video.mailbox import Mailbox
+from engine.video.sources import FrameSource
+from engine.video.stats import STAGES, LaneStatus, LiveStatus, Rolling
+
+PACES = ("live", "max")  # live: the source's own rate, drops when slow; max: next frame when every lane took the last
+
+
+class FrameWriter(Protocol):
+    """What recording needs (the atomic MP4 writer of engine.video.files fits)."""
+
+    def write(self, frame: np.ndarray) -> None: ...
+
+    def close(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Frame:
+    id: int  # 1-based, per start()
+    image: np.ndarray  # BGR uint8, shared read-only by every lane
+    capture_ms: float
+    captured_at: float  # time.monotonic()
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """One lane's newest output; `seq` grows with each one so a display redraws only on change."""
+
+    lane: int
+    seq: int
+    frame: Frame
+    result: TaskResult
+    annotated: np.ndarray
+    model: str
+    untrained: bool
+    stage_ms: dict[str, float]
+
+
+class _Lane:
+    def __init__(self, index: int, window: int):
+        self.index, self.window = index, window
+        self.inbox: Mailbox[Frame] = Mailbox()
+        self.results: Mailbox[LiveResult] = Mailbox()
+        self.lock = threading.Lock()
+        self.rolling = Rolling(window)
+        self.generation = 0  # bumped when the runner is swapped: stale frames do not count in the new stats
+        self.failed = 0
+        self.error = ""
+
+    def reset_stats(self) -> None:
+        with self.lock:
+            self.rolling, self.generation, self.error = Rolling(self.window), self.generation + 1, ""
+
+
+class _Run:
+    """Everything one start() owns, so threads of a run that overran stop() touch only their own run."""
+
+    def __init__(self, source: FrameSource, lanes: int, pace: str, window: int):
+        self.source, self.pace = source, pace
+        self.stop = threading.Event()
+        self.lanes = [_Lane(i, window) for i in range(lanes)]
+        self.lock = threading.Lock()
+        self.state, self.message = "running", ""
+        self.started = self.last_frame = time.monotonic()
+        self.captured = 0
+        self.capture_times: deque[float] = deque(maxlen=window)
+        self.threads: list[threading.Thread] = []
+
+
+class LivePipeline:
+    """Runs one or more TaskRunners (lanes) on frames from a FrameSource. Thread-safe methods;
+    the display calls `latest()` / `status()` from its own (UI) thread at its own rate."""
+
+    def __init__(self, runners: Sequence[TaskRunner], *, stall_s: float = 3.0, window: int = 60):
+        if not runners:
+            raise InvalidInput("a live pipeline needs at least one model")
+        self._runners = list(runners)
+        self._display: list[dict[str, Any]] = [{} for _ in self._runners]
+        self.stall_s, self.window = stall_s, window
+        self._lock = threading.Lock()
+        self._run: _Run | None = None
+        self._recorder: tuple[FrameWriter, int] | None = None
+        self._record_lock = threading.Lock()
+        self.record_error = ""
+
+    # -- control ---------------------------------------------------------------------------
+    def start(self, source: FrameSource, pace: str = "live") -> None:
+        """Start on an opened source (open it off the UI thread: cameras take a while). The
+        pipeline owns the source from now on and closes it when the run ends."""
+        if pace not in PACES:
+            raise InvalidInput(f"unknown pace {pace!r}; valid: {', '.join(PACES)}")
+        if self.running:
+            raise InvalidInput("the live pipeline is already running; stop it first")
+        run = _Run(source, len(self._runners), pace, self.window)
+        run.threads = [threading.Thread(target=self._capture, args=(run,), name="live-capture", daemon=True)]
+        run.threads += [threading.Thread(target=self._work, args=(run, lane), name=f"live-lane{lane.index}",
+                                         daemon=True) for lane in run.lanes]
+        with self._lock:
+            self._run = run
+        for thread in run.threads:
+            thread.start()
+
+    def stop(self, timeout: float = 1.0) -> bool:
+        """Stop and join every thread within `timeout` s; True when all ended. A model slower
+        than that finishes its frame in the background and its result is discarded."""
+        run = self._run
+        if run is None:
+            return True
+        deadline = time.monotonic() + timeout
+        run.stop.set()
+        for lane in run.lanes:
+            lane.inbox.close()
+        if run.source.close_unblocks:
+            run.source.close()
+        for thread in run.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        with run.lock:
+            if run.state in ("running",):
+                run.state, run.message = "stopped", ""
+        self.stop_recording()
+        return not any(t.is_alive() for t in run.threads)
+
+    @property
+    def running(self) -> bool:
+        run = self._run
+        return run is not None and not run.stop.is_set()
+
+    def set_runner(self, lane: int, runner: TaskRunner) -> None:
+        """Swap a lane's model, running or not; its next frame uses the new one."""
+        self._check_lane(lane)
+        with self._lock:
+            self._runners[lane] = runner
+        if self._run is not None:
+            self._run.lanes[lane].reset_stats()
+
+    def set_runners(self, runners: Sequence[TaskRunner]) -> None:
+        """Change the number of lanes (while stopped)."""
+        if self.running:
+            raise InvalidInput("stop the live pipeline before changing how many models it runs")
+        if not runners:
+            raise InvalidInput("a live pipeline needs at least one model")
+        with self._lock:
+            self._runners, self._display, self._run = list(runners), [{} for _ in runners], None
+
+    def set_display(self, lane: int, **display: Any) -> None:
+        """Display options passed to the lane's runner.draw (threshold, opacity...)."""
+        self._check_lane(lane)
+        with self._lock:
+            self._display[lane] = dict(display)
+
+    # -- what the display reads ------------------------------------------------------------
+    def latest(self, lane: int = 0) -> LiveResult | None:
+        self._check_lane(lane)
+        run = self._run
+        return None if run is None else run.lanes[lane].results.peek()[1]
+
+    def snapshot(self, lane: int = 0) -> np.ndarray | None:
+        """A copy of the lane's newest annotated frame (None before the first result)."""
+        result = self.latest(lane)
+        return None if result is None else result.annotated.copy()
+
+    def redraw(self, lane: int = 0, **display: Any) -> np.ndarray | None:
+        """The newest result drawn again with other display options: sliders act at once, even
+        when paused or when the model is slow."""
+        result = self.latest(lane)
+        if result is None:
+            return None
+        with self._lock:
+            runner = self._runners[lane]
+        if runner.model != result.model:
+            return result.annotated.copy()
+        return runner.draw(result.frame.image, result.result, **display)
+
+    def status(self) -> LiveStatus:
+        run = self._run
+        with self._lock:
+            runners = list(self._runners)
+        if run is None:
+            lanes = tuple(LaneStatus(i, r.model, r.task, r.untrained, "idle", "", 0.0, 0.0, 0, 0, 0, 0, 0,
+                                     {s: 0.0 for s in STAGES}, 0.0) for i, r in enumerate(runners))
+            return LiveStatus("idle", "", "", 0, 0.0, lanes, False)
+        now = time.monotonic()
+        with run.lock:
+            state, message, captured = run.state, run.message, run.captured
+            times = list(run.capture_times)
+            silent = now - run.last_frame
+        if state == "running" and silent > self.stall_s:
+            state = "stalled"
+            message = (f"no frame from {run.source.name} for {silent:.1f} s" if captured
+                       else f"no frame from {run.source.name} yet after {silent:.1f} s")
+        elif state == "running" and captured == 0:
+            state, message = "waiting", f"waiting for the first frame from {run.source.name}"
+        capture_fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
+        lanes = tuple(self._lane_status(lane, runners[lane.index]) for lane in run.lanes)
+        return LiveStatus(state, message, run.source.name, captured, capture_fps, lanes, self.recording)
+
+    def _lane_status(self, lane: _Lane, runner: TaskRunner) -> LaneStatus:
+        with lane.lock:  # the worker updates failed, done and the rolling stats under this lock
+            box, rolling, failed, error = lane.inbox.stats(), lane.rolling, lane.failed, lane.error
+            stages, frame_ms = {s: rolling.median(s) for s in STAGES}, rolling.median("frame")
+            fps, mean_fps = rolling.fps(), rolling.mean_fps()
+        return LaneStatus(lane.index, runner.model, runner.task, runner.untrained, "error" if error else "running",
+                          error, fps, mean_fps, box.put, box.done - failed, box.dropped, failed,
+                          box.pending + box.in_progress, stages, frame_ms)
+
+    def wait(self, inferred: int | None = None, seconds: float | None = None, lane: int = 0,
+             poll_s: float = 0.02) -> LiveStatus:
+        """Block until `lane` inferred `inferred` frames, `seconds` passed, the source stalled, or
+        it ended or failed and every lane is idle. For the headless CLI, benchmarks and tests."""
+        deadline = None if seconds is None else time.monotonic() + seconds
+        while True:
+            status = self.status()
+            done = inferred is not None and status.lanes[lane].inferred >= inferred
+            if done or status.state == "stalled" or (deadline is not None and time.monotonic() >= deadline):
+                return status
+            if status.state in ("ended", "error", "stopped", "idle") and all(l.in_flight == 0 for l in status.lanes):
+                return status
+            time.sleep(poll_s)
+
+    # -- recording -------------------------------------------------------------------------
+    def start_recording(self, writer: FrameWriter, lane: int = 0) -> None:
+        """Feed the lane's annotated frames to `writer` until stop_recording (or stop)."""
+        self._check_lane(lane)
+        with self._record_lock:
+            if self._recorder is not None:
+                raise InvalidInput("already recording; stop the current recording first")
+            self._recorder, self.record_error = (writer, lane), ""
+
+    def stop_recording(self, commit: bool = True) -> None:
+        with self._record_lock:
+            recorder, self._recorder = self._recorder, None
+            if recorder is not None:
+                (recorder[0].close if commit else recorder[0].abort)()
+
+    @property
+    def recording(self) -> bool:
+        return self._recorder is not None
+
+    def _record(self, lane: int, annotated: np.ndarray) -> None:
+        with self._record_lock:
+            if self._recorder is None or self._recorder[1] != lane:
+                return
+            writer = self._recorder[0]
+            try:
+                writer.write(annotated)
+            except Exception as exc:  # a full disk must not kill the worker: report and give up recording
+                self.record_error = f"recording stopped: {exc}"
+                self._recorder = None
+                try:
+                    writer.abort()
+                except Exception:
+                    pass
+
+    # -- threads ---------------------------------------------------------------------------
+    def _capture(self, run: _Run) -> None:
+        source = run.source
+        period = 1.0 / source.fps if source.fps > 0 else 0.0
+        due = time.monotonic()
+        try:
+            while not run.stop.is_set():
+                if run.pace == "max":
+                    if not all(lane.inbox.wait_empty(0.05) for lane in run.lanes):
+                        continue
+                elif source.paced_by_caller and period:
+                    delay = due - time.monotonic()
+                    if delay > 0 and run.stop.wait(delay):
+                        break
+                    due = max(due + period, time.monotonic() - period)  # never burst to catch up
+                start = time.perf_counter()
+                image = source.read()
+                capture_ms = 1000 * (time.perf_counter() - start)
+                if image is None:
+                    if source.ended:
+                        self._set_state(run, "ended", f"{source.name} ended")
+                        return
+                    run.stop.wait(0.005)
+                    continue
+                now = time.monotonic()
+                with run.lock:
+                    run.captured += 1
+                    run.last_frame = now
+                    run.capture_times.append(now)
+                    frame = Frame(run.captured, image, capture_ms, now)
+                for lane in run.lanes:
+                    lane.inbox.put(frame)
+        except Exception as exc:  # SourceError or a driver fault: a status, never a dead thread
+            if not run.stop.is_set():
+                self._set_state(run, "error", str(exc) or type(exc).__name__)
+        finally:
+            try:
+                source.close()
+            except Exception:
+                pass
+
+    def _work(self, run: _Run, lane: _Lane) -> None:
+        while not run.stop.is_set():
+            frame = lane.inbox.take(timeout=0.1)
+            if frame is None:
+                continue
+            ok = False
+            try:
+                ok = self._infer(run, lane, frame)
+            finally:
+                with lane.lock:  # failed and done move together: status() sees them consistent
+                    lane.failed += not ok
+                    lane.inbox.done()
+
+    def _infer(self, run: _Run, lane: _Lane, frame: Frame) -> bool:
+        with self._lock:
+            runner, display = self._runners[lane.index], dict(self._display[lane.index])
+        generation = lane.generation
+        start = time.perf_counter()
+        try:
+            result = runner.run(frame.image)
+            drawn_at = time.perf_counter()
+            annotated = runner.draw(frame.image, result, **display)
+            draw_ms = 1000 * (time.perf_counter() - drawn_at)
+        except Exception as exc:  # a status for the display; the worker carries on with the next frame
+            with lane.lock:
+                lane.error = f"{runner.model}: {exc or type(exc).__name__}"
+            return False
+        stage_ms = {"capture": frame.capture_ms, **result.timings.to_json(), "draw": draw_ms}
+        seq = lane.results.peek()[0] + 1  # only this worker puts into its results box
+        lane.results.put(LiveResult(lane.index, seq, frame, result, annotated, runner.model, runner.untrained,
+                                    stage_ms))
+        self._record(lane.index, annotated)
+        with lane.lock:
+            lane.error = ""
+            if lane.generation == generation:
+                lane.rolling.add(stage_ms, 1000 * (time.perf_counter() - start), time.monotonic())
+        return True
+
+    def _set_state(self, run: _Run, state: str, message: str) -> None:
+        with run.lock:
+            if run.state == "running":
+                run.state, run.message = state, message
+
+    def _check_lane(self, lane: int) -> None:
+        if not 0 <= lane < len(self._runners):
+            raise InvalidInput(f"lane {lane} does not exist; valid: 0 to {len(self._runners) - 1}")
+
+
+def bare_model_ms(runner: TaskRunner, frame: np.ndarray, repeats: int = 5) -> float:
+    """The model's own latency, measured alone (pipeline stopped): a runner may offer
+    `time_forward(frame, repeats) -> ms` (the network's forward on one preprocessed frame);
+    otherwise the median inference stage of `repeats` runs after one warm-up."""
+    if hasattr(runner, "time_forward"):
+        return float(runner.time_forward(frame, repeats))
+    runner.run(frame)
+    return statistics.median(runner.run(frame).timings.inference_ms for _ in range(repeats))
+
+
+def save_png(image: np.ndarray, path: str | Path) -> Path:
+    """Write a snapshot atomically (temp file + os.replace): never a half-written PNG."""
+    path = Path(path)
+    ok, data = cv2.imencode(".png", image)
+    if not ok:
+        raise InvalidInput(f"cannot encode a {image.dtype} {image.shape} image as PNG")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data.tobytes())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

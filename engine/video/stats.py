@@ -1,0 +1,83 @@
+"""What the live pipeline reports: per-lane and overall status (plain data the GUI, CLI and
+benchmark read) and the bounded rolling statistics behind it."""
+
+from __future__ import annotations
+
+import statistics
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+STAGES = ("capture", "preprocess", "inference", "postprocess", "draw")
+
+
+@dataclass(frozen=True)
+class LaneStatus:
+    lane: int
+    model: str
+    task: str
+    untrained: bool
+    state: str  # idle | running | error (the runner raised on the last frame; message says why)
+    message: str
+    fps: float  # over the last `window` results
+    mean_fps: float  # since start
+    captured: int
+    inferred: int
+    dropped: int
+    failed: int
+    in_flight: int
+    stages_ms: dict[str, float]  # rolling medians, keys STAGES
+    frame_ms: float  # median worker time per frame: take → run → draw → publish
+
+    def to_json(self) -> dict[str, Any]:
+        return {"lane": self.lane, "model": self.model, "task": self.task, "untrained": self.untrained,
+                "state": self.state, "message": self.message, "fps": self.fps, "mean_fps": self.mean_fps,
+                "captured": self.captured, "inferred": self.inferred, "dropped": self.dropped,
+                "failed": self.failed, "in_flight": self.in_flight, "stages_ms": self.stages_ms,
+                "frame_ms": self.frame_ms}
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    state: str  # idle | running | waiting | stalled | ended | error | stopped
+    message: str
+    source: str
+    captured: int
+    capture_fps: float
+    lanes: tuple[LaneStatus, ...]
+    recording: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"state": self.state, "message": self.message, "source": self.source,
+                "captured": self.captured, "capture_fps": self.capture_fps, "recording": self.recording,
+                "lanes": [lane.to_json() for lane in self.lanes]}
+
+
+class Rolling:
+    """Rolling medians per stage and a rolling rate, bounded by `window`."""
+
+    def __init__(self, window: int):
+        self.stages = {name: deque(maxlen=window) for name in (*STAGES, "frame")}
+        self.times: deque[float] = deque(maxlen=window)
+        self.first: float | None = None
+        self.count = 0
+
+    def add(self, stage_ms: dict[str, float], frame_ms: float, at: float) -> None:
+        for name, ms in stage_ms.items():
+            self.stages[name].append(ms)
+        self.stages["frame"].append(frame_ms)
+        self.times.append(at)
+        self.first = at if self.first is None else self.first
+        self.count += 1
+
+    def median(self, name: str) -> float:
+        values = self.stages[name]
+        return statistics.median(values) if values else 0.0
+
+    def fps(self) -> float:
+        span = self.times[-1] - self.times[0] if len(self.times) > 1 else 0.0
+        return (len(self.times) - 1) / span if span > 0 else 0.0
+
+    def mean_fps(self) -> float:
+        span = self.times[-1] - self.first if self.count > 1 else 0.0
+        return (self.count - 1) / span if span > 0 else 0.0

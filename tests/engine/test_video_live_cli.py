@@ -1,0 +1,42 @@
+"""`live`: argument and source errors (one line, exit 2, before any model loads), and the JSON
+document built from a real pipeline run with the small test runner."""
+
+import pytest
+
+from engine.cli import main
+from engine.cli.live_cmd import run_pipeline
+from engine.video.pipeline import STAGES
+from engine.video.sources import DemoSource
+from tests.engine.test_video_pipeline import TinyClassifier
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--source", "webcam:99"], "no camera at index 99"),
+    (["--source", "webcam:abc"], "valid sources: demo, webcam:N"),
+    (["--source", "/no/such/clip.mp4"], "no such file or folder"),
+    (["--frames", "0"], "frames 0 is out of range"),
+    (["--task", "juggle"], "invalid choice: 'juggle'"),
+])
+def test_bad_arguments_fail_in_one_line_with_exit_2(argv, message, capsys):
+    base = ["live", "--task", "detect", "--model", "ssdlite_mobilenet_v2_person"]
+    code = main(base + argv)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_corrupt_video_is_reported_before_any_model_loads(tmp_path, capsys):
+    clip = tmp_path / "broken.mp4"
+    clip.write_bytes(b"not a video at all" * 100)
+    assert main(["live", "--source", str(clip), "--task", "classify", "--model", "mobilenet_v2"]) == 2
+    assert "cannot decode video" in capsys.readouterr().err
+
+
+def test_run_pipeline_reports_stages_counters_and_model_latency():
+    runners = [TinyClassifier("a"), TinyClassifier("b", delay_s=0.02)]
+    doc = run_pipeline(DemoSource((160, 120)), runners, frames=8, seconds=4, pace="max")
+    assert set(doc["stages_ms"]) == set(STAGES)
+    assert doc["inferred"] >= 8 and doc["captured"] == doc["inferred"] + doc["dropped"]
+    assert [lane["model"] for lane in doc["lanes"]] == ["a", "b"]
+    assert doc["lanes"][1]["model_ms"] >= 20  # measured alone: the deliberate 20 ms is in it
+    assert doc["fps"] > 0 and doc["pipeline_ms_per_frame"] == pytest.approx(1000 / doc["fps"])

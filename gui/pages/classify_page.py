@@ -25,7 +25,6 @@ from gui.pages import register_page
 from gui.pages.base import Page
 from gui.widgets.image_view import ImageView
 from gui.widgets.topk_chart import Bar, TopKChart
-from gui.workers.forward_lock import FORWARD_LOCK
 from gui.workers.jobs import LatestJobRunner
 
 __all__ = ["ClassifyPage", "DEFAULT_IMAGE"]
@@ -67,10 +66,6 @@ class _Classifiers:
         self._loaded: dict[tuple[str, str | None], api.Classifier] = {}
 
     def run(self, model: str, path: str) -> Outcome:
-        with FORWARD_LOCK:  # see gui/workers/forward_lock.py: model_stats miscounts otherwise
-            return self._run(model, path)
-
-    def _run(self, model: str, path: str) -> Outcome:
         image = api.read_image(path)
         key = (model, cached_weights(model))
         started = time.perf_counter()

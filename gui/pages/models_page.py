@@ -26,7 +26,6 @@ from gui.widgets.controls import PresetCombo, parse_number
 from gui.widgets.layer_table import CSV_HEADER, LayerTableModel, LayerTableView
 from gui.widgets.totals import PublishedTable, TotalsRow
 from gui.widgets.weights_info import WeightsCard
-from gui.workers.forward_lock import FORWARD_LOCK
 from gui.workers.jobs import LatestJobRunner
 
 __all__ = ["ModelsPage"]
@@ -247,8 +246,7 @@ class ModelsPage(Page):
         self._started_at = time.perf_counter()
 
         def compute():
-            with FORWARD_LOCK:  # see gui/workers/forward_lock.py
-                stats = api.model_stats(req.model, width=width, resolution=resolution, **options)
+            stats = api.model_stats(req.model, width=width, resolution=resolution, **options)
             return req, stats, api.model_info(req.model).to_json()["weights"]
 
         self.runner.submit(compute, f"Computing {req.describe()}…")

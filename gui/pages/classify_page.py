@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 )
 
 from engine import api
-from engine.paths import ASSETS  # TODO(lead): re-export from engine.api (the GUI's one door)
 from gui import theme
 from gui.pages import register_page
 from gui.pages.base import Page
@@ -29,7 +28,7 @@ from gui.workers.jobs import LatestJobRunner
 
 __all__ = ["ClassifyPage", "DEFAULT_IMAGE"]
 
-DEFAULT_IMAGE = ASSETS / "images" / "chelsea.png"  # CC0, see assets/images/SOURCES.md
+DEFAULT_IMAGE = api.ASSETS / "images" / "chelsea.png"  # CC0, see assets/images/SOURCES.md
 DEFAULT_MODEL = "mobilenet_v2"
 TOPK = 5
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff *.ppm *.pgm);;All files (*)"

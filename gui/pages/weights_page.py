@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import api
-from engine.errors import Cancelled, StudioError
+
 from gui import formatting
 from gui.pages import register_page
 from gui.pages.base import Page
@@ -63,14 +63,14 @@ class _Task(QRunnable):
     def report(self, message: str, done: int | None = None, total: int | None = None) -> None:
         self._relay.progress.emit(message, done, total)
         if self._cancel.is_set():
-            raise Cancelled(CANCELLED)
+            raise api.Cancelled(CANCELLED)
 
     def run(self) -> None:
         try:
             kind, text = "ok", self._work(self.report)
-        except Cancelled as exc:
+        except api.Cancelled as exc:
             kind, text = "cancelled", str(exc)
-        except StudioError as exc:
+        except api.StudioError as exc:
             kind, text = "error", str(exc)
         except Exception as exc:  # a bug, not bad input: report it, keep the window alive
             traceback.print_exc()

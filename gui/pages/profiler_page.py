@@ -102,7 +102,8 @@ class ProfilerPage(Page):
         action.triggered.connect(slot)
         if shortcut is not None:
             action.setShortcut(shortcut)
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            # window-wide, but only while this page shows: Qt skips actions of hidden widgets
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.addAction(action)
         return action
 
@@ -178,6 +179,8 @@ class ProfilerPage(Page):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress_label.setText("building the model…")
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.setFocus()  # the controls go disabled; Esc and Space still reach Cancel
         return self.job.start(
             lambda progress, should_stop: (req, api.profile_model(
                 req.model, progress=progress, should_stop=should_stop, **req.kwargs())),

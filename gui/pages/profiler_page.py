@@ -63,6 +63,7 @@ class ProfilerPage(Page):
         self.pinned: tuple[ProfileRequest, api.ProfileResult] | None = None
         self._running: ProfileRequest | None = None
         self._started_at = 0.0
+        self._queued: list[tuple[ProfileRequest, bool]] = []  # (request, pin it when done)
 
         self.job = ProgressJob(self)
         self.job.progress.connect(self._on_progress)
@@ -96,8 +97,11 @@ class ProfilerPage(Page):
         self._update_actions()
 
     # construction ---------------------------------------------------------------------------
-    def _action(self, text: str, tip: str, slot, shortcut: QKeySequence | None = None) -> QAction:
+    def _action(self, text: str, tip: str, slot, shortcut: QKeySequence | None = None,
+                short: str = "") -> QAction:
         action = QAction(text, self)
+        if short:
+            action.setIconText(short)  # the toolbar's text; the File menu shows the full one
         action.setToolTip(tip)
         action.triggered.connect(slot)
         if shortcut is not None:
@@ -116,12 +120,12 @@ class ProfilerPage(Page):
                                        "to compare.\n" + COMPARISON_NOTE, self.pin_current)
         self.clear_pin_action = self._action("Clear overlay", "Remove the pinned run", self.clear_pin)
         self.export_png_action = self._action("Export profile chart…", "Save the per-layer chart as PNG",
-                                              self._ask_export_png)
+                                              self._ask_export_png, short="Export PNG")
         self.export_csv_action = self._action("Export profile table…", "Save the per-layer timings as CSV",
-                                              self._ask_export_csv)
+                                              self._ask_export_csv, short="Export CSV")
         self.export_trace_action = self._action("Export profile trace…", "Save a Chrome/Perfetto trace "
                                                 "of one forward pass (open it in ui.perfetto.dev)",
-                                                self._ask_export_trace)
+                                                self._ask_export_trace, short="Export trace")
 
     def _build_header(self) -> QHBoxLayout:
         title = QLabel("Profiler")
@@ -187,6 +191,7 @@ class ProfilerPage(Page):
             f"Profiling {req.short()}…")
 
     def cancel(self) -> None:
+        self._queued.clear()
         if self.job.is_busy():
             self.job.cancel()
             self.progress_label.setText("cancelling…")
@@ -210,6 +215,8 @@ class ProfilerPage(Page):
         self.error_label.hide()
         self.progress_label.setText(f"done in {time.perf_counter() - self._started_at:.1f} s")
         self._refresh()
+        if self._queued and self._queued[0][1]:
+            self.pin_current()
         total = result.total_ms
         self.status_message.emit(f"{req.short()}: median {total.median:.2f} ms, layer sum "
                                  f"{result.layer_sum_ms:.2f} ms ({len(result.layers)} layers)")
@@ -230,7 +237,28 @@ class ProfilerPage(Page):
         self.busy_changed.emit(busy, label)
         if not busy:
             self._running = None
+            if self._queued:
+                self._queued.pop(0)
+            if self._queued and self.error_label.isHidden():
+                self.controls.set_request(self._queued[0][0])
+                self.run()
+                return
+            self._queued.clear()
             self.idle.emit()
+
+    def run_sequence(self, steps: list[tuple[ProfileRequest, bool]]) -> None:
+        """Measure several configurations one after another, pinning those marked True (the
+        documentation screenshot: V2 pinned, then V3-Large). ready() stays False until the end."""
+        if self.job.is_busy() or not steps:
+            return
+        self._queued = list(steps)
+        self.controls.set_request(steps[0][0])
+        self.run()
+
+    def prepare_screenshot(self) -> None:
+        """What the docs picture shows: MobileNetV3-Large at 224 with MobileNetV2 overlaid."""
+        self.run_sequence([(ProfileRequest("mobilenet_v2", repeats=30), True),
+                           (ProfileRequest("mobilenet_v3_large", repeats=30), False)])
 
     def _update_actions(self) -> None:
         busy = self.job.is_busy()
@@ -278,10 +306,15 @@ class ProfilerPage(Page):
             req, result = entry
             t = result.total_ms
             share = result.overhead_ms / t.median * 100 if t.median else 0.0
+            madds = sum(layer.madds for layer in result.layers)
             lines.append(
-                f"<b>{tag}{req.short()}</b>: whole model median <b>{t.median:.2f} ms</b> "
+                f"<b>{tag}{req.short()}</b> ({madds / 1e6:.0f} M MAdds): median <b>{t.median:.2f} ms</b> "
                 f"(p10 {t.p10:.2f}, p90 {t.p90:.2f}, spread {t.spread * 100:.0f} %, {t.runs} runs) · "
                 f"layer sum {result.layer_sum_ms:.2f} ms · overhead {result.overhead_ms:.2f} ms ({share:.0f} %)")
+        if self.pinned is not None and self.result is not None and self.pinned[1].total_ms.median:
+            ratio = self.result.total_ms.median / self.pinned[1].total_ms.median
+            lines.append(f"Current / pinned: <b>{ratio:.2f}×</b> the time "
+                         f"({'faster' if ratio < 1 else 'slower'} by {abs(1 - ratio) * 100:.0f} %)")
         return "<br>".join(lines) or ("Press <b>Run</b> (Ctrl+R) to measure. Overhead = whole-model median "
                                       "minus the sum of layers: Python glue, non-module ops and the hooks.")
 
@@ -352,7 +385,7 @@ class ProfilerPage(Page):
         return [self.export_png_action, self.export_csv_action, self.export_trace_action]
 
     def ready(self) -> bool:
-        return not self.job.is_busy()
+        return not self.job.is_busy() and not self._queued
 
     def shutdown(self) -> None:
         self.job.wait()

@@ -123,6 +123,7 @@ class LayerBars(QWidget):
         self.legend.setObjectName("cardNote")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setToolTip("bar colour = layer kind (same colours as the Models page)")
+        self.legend.setWordWrap(True)
         for series, (text, _axis, tip) in SERIES.items():
             button = QToolButton(self)
             button.setObjectName("segment")
@@ -137,6 +138,7 @@ class LayerBars(QWidget):
         self.runs_label = QLabel("")
         self.runs_label.setObjectName("cardNote")
         self.runs_label.setTextFormat(Qt.TextFormat.RichText)
+        self.runs_label.setWordWrap(True)
 
         self.plot = self._make_plot({"left": _AbsAxis("left")})
         self._bars = [pg.BarGraphItem(x=[], height=[], width=[]) for _ in range(2)]
@@ -166,10 +168,8 @@ class LayerBars(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addLayout(switch)
-        labels = QHBoxLayout()
-        labels.addWidget(self.runs_label, 1)
-        labels.addWidget(self.legend)
-        layout.addLayout(labels)
+        layout.addWidget(self.runs_label)
+        layout.addWidget(self.legend)
         layout.addWidget(self.plot, 3)
         layout.addWidget(self.cumulative, 1)
         self._redraw()
@@ -185,6 +185,7 @@ class LayerBars(QWidget):
             axis.setTextPen(pg.mkPen(theme.TEXT))
             axis.setPen(pg.mkPen(theme.BORDER))
             axis.enableAutoSIPrefix(False)
+        plot.getAxis("left").setWidth(56)  # both plots share x: same left margin keeps depths aligned
         return plot
 
     # data -----------------------------------------------------------------------------------
@@ -367,15 +368,14 @@ class LayerBars(QWidget):
             for layer in data.layers if data else ():
                 if layer.kind not in kinds:
                     kinds.append(layer.kind)
-        self.legend.setText("&nbsp;&nbsp;".join(
-            f"<span style='color:{theme.KIND_COLOURS.get(k, theme.KIND_COLOURS['other'])}'>■</span> {k}"
-            for k in kinds))
+        self.legend.setText("&nbsp;&nbsp; ".join(  # a swatch never wraps away from its name
+            f"<span style='color:{theme.KIND_COLOURS.get(k, theme.KIND_COLOURS['other'])}'>■</span>&nbsp;"
+            f"{k.replace(' ', '&nbsp;')}" for k in kinds))
         current, pinned = self.runs
         parts = []
         if current is not None:
             parts.append(f"<b>▲ {current.label}</b>")
         if pinned is not None:
-            parts.append(f"<span style='color:{theme.MUTED}'>▼ pinned: {pinned.label} (lighter, below the axis; "
-                         f"dashed in the cumulative plot)</span>")
+            parts.append(f"<span style='color:{theme.MUTED}'>▼ pinned: {pinned.label} (dashed below)</span>")
         self.runs_label.setText("&nbsp;&nbsp;&nbsp;".join(parts))
         self.runs_label.setToolTip(COMPARISON_NOTE if pinned is not None else "")

@@ -125,6 +125,7 @@ class ProfileControls(QWidget):
         self.no_options = QLabel("none")
         self.no_options.setObjectName("cardNote")
         self.options_box.addWidget(self.no_options)
+        self.options_box.addStretch(1)
 
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -139,10 +140,12 @@ class ProfileControls(QWidget):
             label.setObjectName("cardNote")
             grid.addWidget(label, 0, column)
             grid.addWidget(widget, 1, column)
-        caption = QLabel("Options")
+        options = QHBoxLayout()
+        caption = QLabel("Options:")
         caption.setObjectName("cardNote")
-        grid.addWidget(caption, 2, 0)
-        grid.addLayout(self.options_box, 3, 0, 1, len(fields))
+        options.addWidget(caption)
+        options.addLayout(self.options_box, 1)
+        grid.addLayout(options, 2, 0, 1, len(fields))
         grid.setColumnMinimumWidth(0, 230)
         grid.setColumnStretch(len(fields), 1)
         self.model_combo.currentIndexChanged.connect(lambda _i: self._rebuild_options())
@@ -157,7 +160,7 @@ class ProfileControls(QWidget):
         for name in info.options:
             box = QCheckBox(name.replace("_", " "))
             box.setChecked(name in checked)
-            self.options_box.addWidget(box)
+            self.options_box.insertWidget(self.options_box.count() - 1, box)  # before the stretch
             self.option_checks[name] = box
         self.no_options.setVisible(not info.options)
         self.width_combo.setEnabled(info.has_width)

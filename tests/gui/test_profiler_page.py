@@ -208,3 +208,16 @@ def test_bad_input_shows_the_engine_message(qtbot, page):
         api.profile_model("mobilenet_v3_small", width=0, resolution=96, repeats=3)
     assert page.error_label.isVisible() and page.error_label.text() == str(info.value)
     assert page.run_button.isEnabled()
+
+
+def test_a_sequence_pins_the_first_run_and_is_ready_only_at_the_end(qtbot, page):
+    first = ProfileRequest("mobilenet_v3_small", resolution_text="96", repeats=3, threads=1)
+    second = ProfileRequest("mobilenet_v3_small", width_text="0.5", resolution_text="96", repeats=3, threads=1)
+    idles = []
+    page.idle.connect(lambda: idles.append(page.ready()))
+    page.run_sequence([(first, True), (second, False)])
+    assert not page.ready()
+    qtbot.waitUntil(page.ready, timeout=READY_TIMEOUT_MS)
+    assert page.pinned[0] == first and page.shown == second
+    assert idles == [True]  # one idle, at the very end
+    assert len(page.bars.bar_heights(1)) == len(page.pinned[1].layers)

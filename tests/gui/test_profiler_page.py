@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QColor
 
 from engine import api
-from gui import theme
+from gui import formatting, theme
 from gui.widgets.profile_controls import ProfileRequest
 from tests.gui.conftest import READY_TIMEOUT_MS
 
@@ -160,6 +160,14 @@ def test_hover_names_the_layer_and_its_numbers(qtbot, page):
     layer = result.layers[index]
     text = page.bars.hover_text(0, index)
     assert layer.name in text and layer.kind in text and f"{layer.ms_median:.3f} ms" in text
+    assert f"MAdds {formatting.compact(layer.madds)}" in text and f"params {formatting.compact(layer.params)}" in text
+
+    view = page.bars.plot.getPlotItem().vb  # the mouse over that bar shows the same text
+    point = QPointF(float(page.bars.positions()[index]), float(page.bars.bar_heights()[index]) / 2)
+    pos = page.bars.plot.mapFromScene(view.mapViewToScene(point))
+    qtbot.mouseMove(page.bars.plot.viewport(), QPoint(pos.x(), pos.y()))
+    qtbot.waitUntil(page.bars.hover.is_shown, timeout=2000)
+    assert page.bars.hover.text == text
 
 
 def test_exports_match_the_result(qtbot, page, tmp_path):

@@ -1,0 +1,401 @@
+"""The Profiler page: measure one configuration on this machine and see where the time goes,
+layer by layer; pin a run and measure another to compare (e.g. V2 vs V3-Large).
+
+Every number comes from one `engine.api.profile_model` call, run off the UI thread with
+progress and Cancel. Nothing runs until the user presses Run: measuring takes seconds and
+loads the CPU, so `start()` stays free."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QToolBar, QVBoxLayout, QWidget,
+)
+
+from engine import api
+from gui.export import atomic_write, write_csv
+from gui.pages import register_page
+from gui.pages.base import Page
+from gui.widgets.layer_bars import COMPARISON_NOTE, SERIES, BarRun, LayerBars, series_values
+from gui.widgets.profile_controls import ProfileControls, ProfileRequest
+from gui.workers.progress_job import ProgressJob
+
+__all__ = ["ProfilerPage", "CSV_HEADER"]
+
+CSV_HEADER = ("index", "name", "kind", "block", "ms_median", "madds", "params", "ns_per_madd")
+
+
+def write_trace(req: ProfileRequest, path: str) -> None:
+    """A Chrome/Perfetto trace of one forward pass of `req`'s configuration.
+
+    The one place the GUI builds a model and an input tensor itself; an engine call taking the
+    configuration (like profile_model's `trace=`) would let this go."""
+    import torch
+
+    model = api.build_model(req.model, width=req.width, **{name: True for name in req.options})
+    fmt = torch.channels_last if req.memory_format == "channels_last" else torch.contiguous_format
+    example = torch.rand(req.batch, 3, int(req.resolution), int(req.resolution))
+    model = model.to(req.device, memory_format=fmt)
+    example = example.to(req.device, memory_format=fmt)
+    with torch.inference_mode():
+        api.export_trace(model, example, path)  # writes a temp file and renames it: atomic
+
+
+def _panel() -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setObjectName("panel")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(14, 12, 14, 12)
+    layout.setSpacing(8)
+    return frame, layout
+
+
+@register_page("profiler", "Profiler", order=30, tooltip="Per-layer latency on this machine")
+class ProfilerPage(Page):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("page")
+        self.result: api.ProfileResult | None = None
+        self.shown: ProfileRequest | None = None
+        self.pinned: tuple[ProfileRequest, api.ProfileResult] | None = None
+        self._running: ProfileRequest | None = None
+        self._started_at = 0.0
+        self._queued: list[tuple[ProfileRequest, bool]] = []  # (request, pin it when done)
+
+        self.job = ProgressJob(self)
+        self.job.progress.connect(self._on_progress)
+        self.job.succeeded.connect(self._on_done)
+        self.job.failed.connect(self._on_error)
+        self.job.cancelled.connect(self._on_cancelled)
+        self.job.busy_changed.connect(self._on_busy)
+
+        self._build_actions()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 18, 24, 12)
+        layout.setSpacing(12)
+        layout.addLayout(self._build_header())
+        layout.addWidget(self._build_controls())
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("inlineError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+        chart_frame, chart_layout = _panel()
+        self.summary = QLabel("")
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setWordWrap(True)
+        self.bars = LayerBars()
+        self.bars.layer_clicked.connect(self._on_layer_clicked)
+        chart_layout.addWidget(self.summary)
+        chart_layout.addWidget(self.bars, 1)
+        layout.addWidget(chart_frame, 1)
+        self._update_actions()
+
+    # construction ---------------------------------------------------------------------------
+    def _action(self, text: str, tip: str, slot, shortcut: QKeySequence | None = None,
+                short: str = "") -> QAction:
+        action = QAction(text, self)
+        if short:
+            action.setIconText(short)  # the toolbar's text; the File menu shows the full one
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+            # window-wide, but only while this page shows: Qt skips actions of hidden widgets
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.run_action = self._action("Run", "Measure this configuration (Ctrl+R)", self.run,
+                                       QKeySequence("Ctrl+R"))
+        self.cancel_action = self._action("Cancel", "Stop the measurement (Esc)", self.cancel,
+                                          QKeySequence(Qt.Key.Key_Escape))
+        self.pin_action = self._action("Keep as overlay", "Pin this run, then measure another configuration "
+                                       "to compare.\n" + COMPARISON_NOTE, self.pin_current)
+        self.clear_pin_action = self._action("Clear overlay", "Remove the pinned run", self.clear_pin)
+        self.export_png_action = self._action("Export profile chart…", "Save the per-layer chart as PNG",
+                                              self._ask_export_png, short="Export PNG")
+        self.export_csv_action = self._action("Export profile table…", "Save the per-layer timings as CSV",
+                                              self._ask_export_csv, short="Export CSV")
+        self.export_trace_action = self._action("Export profile trace…", "Save a Chrome/Perfetto trace "
+                                                "of one forward pass (open it in ui.perfetto.dev)",
+                                                self._ask_export_trace, short="Export trace")
+
+    def _build_header(self) -> QHBoxLayout:
+        title = QLabel("Profiler")
+        title.setObjectName("pageTitle")
+        self.showing_label = QLabel("Nothing measured yet")
+        self.showing_label.setObjectName("pageSubtitle")
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        text.addWidget(title)
+        text.addWidget(self.showing_label)
+        toolbar = QToolBar()
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addActions([self.pin_action, self.clear_pin_action, self.export_png_action,
+                            self.export_csv_action, self.export_trace_action])
+        header = QHBoxLayout()
+        header.addLayout(text, 1)
+        header.addWidget(toolbar, 0, Qt.AlignmentFlag.AlignBottom)
+        return header
+
+    def _build_controls(self) -> QFrame:
+        frame, outer = _panel()
+        self.controls = ProfileControls()
+        self.run_button = QPushButton("Run")
+        self.run_button.setToolTip(self.run_action.toolTip())
+        self.run_button.setDefault(True)
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip(self.cancel_action.toolTip())
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("%v / %m steps")
+        self.progress.setMinimumWidth(220)
+        self.progress_label = QLabel("")
+        self.progress_label.setObjectName("cardNote")
+        row = QHBoxLayout()
+        row.addWidget(self.run_button)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.progress)
+        row.addWidget(self.progress_label, 1)
+        outer.addWidget(self.controls)
+        outer.addLayout(row)
+        return frame
+
+    # running --------------------------------------------------------------------------------
+    def run(self) -> bool:
+        """Measure the configuration in the controls; False if a run is already going."""
+        if self.job.is_busy():
+            return False
+        req = self.controls.request()
+        self._running = req
+        self._started_at = time.perf_counter()
+        self.error_label.hide()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress_label.setText("building the model…")
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.setFocus()  # the controls go disabled; Esc and Space still reach Cancel
+        return self.job.start(
+            lambda progress, should_stop: (req, api.profile_model(
+                req.model, progress=progress, should_stop=should_stop, **req.kwargs())),
+            f"Profiling {req.short()}…")
+
+    def cancel(self) -> None:
+        self._queued.clear()
+        if self.job.is_busy():
+            self.job.cancel()
+            self.progress_label.setText("cancelling…")
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        req = self._running
+        repeats = req.repeats if req else 0
+        phase = "warming up" if done <= total - 2 * repeats else (
+            "timing the whole model" if done <= total - repeats else "timing each layer")
+        self.progress_label.setText(phase)
+
+    def _on_done(self, payload: object) -> None:
+        req, result = payload
+        if isinstance(result, str):  # a trace export finished
+            self.progress_label.setText(f"trace written to {result}")
+            self.status_message.emit(f"Saved {result}")
+            return
+        self.result, self.shown = result, req
+        self.error_label.hide()
+        self.progress_label.setText(f"done in {time.perf_counter() - self._started_at:.1f} s")
+        self._refresh()
+        if self._queued and self._queued[0][1]:
+            self.pin_current()
+        total = result.total_ms
+        self.status_message.emit(f"{req.short()}: median {total.median:.2f} ms, layer sum "
+                                 f"{result.layer_sum_ms:.2f} ms ({len(result.layers)} layers)")
+
+    def _on_error(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.show()
+        self.progress_label.setText("failed")
+        self.status_message.emit(message)
+
+    def _on_cancelled(self) -> None:
+        self.progress.setValue(0)
+        self.progress_label.setText("cancelled; the chart shows the last finished run")
+        self.status_message.emit("Profiling cancelled")
+
+    def _on_busy(self, busy: bool, label: str) -> None:
+        self._update_actions()
+        self.busy_changed.emit(busy, label)
+        if not busy:
+            self._running = None
+            if self._queued:
+                self._queued.pop(0)
+            if self._queued and self.error_label.isHidden():
+                self.controls.set_request(self._queued[0][0])
+                self.run()
+                return
+            self._queued.clear()
+            self.idle.emit()
+
+    def run_sequence(self, steps: list[tuple[ProfileRequest, bool]]) -> None:
+        """Measure several configurations one after another, pinning those marked True (the
+        documentation screenshot: V2 pinned, then V3-Large). ready() stays False until the end."""
+        if self.job.is_busy() or not steps:
+            return
+        self._queued = list(steps)
+        self.controls.set_request(steps[0][0])
+        self.run()
+
+    def prepare_screenshot(self) -> None:
+        """What the docs picture shows: MobileNetV3-Large at 224 with MobileNetV2 overlaid."""
+        self.run_sequence([(ProfileRequest("mobilenet_v2", repeats=30), True),
+                           (ProfileRequest("mobilenet_v3_large", repeats=30), False)])
+
+    def _update_actions(self) -> None:
+        busy = self.job.is_busy()
+        has = self.result is not None
+        self.run_action.setEnabled(not busy)
+        self.run_button.setEnabled(not busy)
+        self.cancel_action.setEnabled(busy)
+        self.cancel_button.setEnabled(busy)
+        self.controls.setEnabled(not busy)
+        self.pin_action.setEnabled(has)
+        self.clear_pin_action.setEnabled(self.pinned is not None)
+        for action in (self.export_png_action, self.export_csv_action):
+            action.setEnabled(has)
+        self.export_trace_action.setEnabled(has and not busy)
+
+    # comparing ------------------------------------------------------------------------------
+    def pin_current(self) -> None:
+        if self.result is not None and self.shown is not None:
+            self.pinned = (self.shown, self.result)
+            self._refresh()
+            self.status_message.emit(f"Pinned {self.shown.short()}; run another configuration to compare")
+
+    def clear_pin(self) -> None:
+        self.pinned = None
+        self._refresh()
+
+    def _bar_run(self, req: ProfileRequest, result: api.ProfileResult) -> BarRun:
+        return BarRun(label=f"{req.short()} — {result.total_ms.median:.2f} ms", layers=result.layers,
+                      batch=result.batch)
+
+    def _refresh(self) -> None:
+        current = self._bar_run(self.shown, self.result) if self.result is not None else None
+        pinned = self._bar_run(*self.pinned) if self.pinned is not None else None
+        self.bars.set_runs(current, pinned)
+        self.summary.setText(self.summary_text())
+        if self.shown is not None:
+            self.showing_label.setText(f"Showing {self.shown.describe()}")
+        self._update_actions()
+
+    def summary_text(self) -> str:
+        lines = []
+        for tag, entry in (("", (self.shown, self.result)), ("Pinned ", self.pinned)):
+            if entry is None or entry[1] is None:
+                continue
+            req, result = entry
+            t = result.total_ms
+            share = result.overhead_ms / t.median * 100 if t.median else 0.0
+            madds = sum(layer.madds for layer in result.layers)
+            lines.append(
+                f"<b>{tag}{req.short()}</b> ({madds / 1e6:.0f} M MAdds): median <b>{t.median:.2f} ms</b> "
+                f"(p10 {t.p10:.2f}, p90 {t.p90:.2f}, spread {t.spread * 100:.0f} %, {t.runs} runs) · "
+                f"layer sum {result.layer_sum_ms:.2f} ms · overhead {result.overhead_ms:.2f} ms ({share:.0f} %)")
+        if self.pinned is not None and self.result is not None and self.pinned[1].total_ms.median:
+            ratio = self.result.total_ms.median / self.pinned[1].total_ms.median
+            lines.append(f"Current / pinned: <b>{ratio:.2f}×</b> the time "
+                         f"({'faster' if ratio < 1 else 'slower'} by {abs(1 - ratio) * 100:.0f} %)")
+        return "<br>".join(lines) or ("Press <b>Run</b> (Ctrl+R) to measure. Overhead = whole-model median "
+                                      "minus the sum of layers: Python glue, non-module ops and the hooks.")
+
+    def _on_layer_clicked(self, run: int, layer: str) -> None:
+        entry = (self.shown, self.result) if run == 0 else self.pinned
+        if entry is None or entry[0] is None:
+            return
+        req = entry[0]
+        self.navigate.emit("models", {"model": req.model, "width": req.width, "resolution": req.resolution,
+                                      "options": list(req.options), "layer": layer})
+
+    # exports --------------------------------------------------------------------------------
+    def csv_rows(self) -> list[tuple]:
+        result = self.result
+        if result is None:
+            return []
+        ns = series_values(result.layers, "ns_per_madd", result.batch)
+        return [(i, l.name, l.kind, l.block, f"{l.ms_median:.6f}", l.madds, l.params,
+                 "" if ns[i] != ns[i] else f"{ns[i]:.4f}") for i, l in enumerate(result.layers)]
+
+    def export_csv(self, path: str) -> None:
+        write_csv(path, CSV_HEADER, self.csv_rows())
+
+    def export_chart(self, path: str) -> None:
+        pixmap = self.bars.grab()
+
+        def save(tmp: str) -> None:
+            if not pixmap.save(tmp, "PNG"):
+                raise OSError(f"could not write a PNG to {path}")
+
+        atomic_write(path, save)
+
+    def export_trace(self, path: str) -> bool:
+        """Write the trace in the background (it builds and runs the model once)."""
+        req = self.shown
+        if req is None:
+            return False
+        self._running = None
+        self.progress_label.setText("writing the trace…")
+        return self.job.start(lambda _p, _s: (req, write_trace(req, path) or str(path)), f"Writing trace {path}…")
+
+    def _ask_export_png(self) -> None:
+        self._ask("Export chart", "profile.png", "PNG images (*.png)", self.export_chart)
+
+    def _ask_export_csv(self) -> None:
+        self._ask("Export layer timings", "profile.csv", "CSV files (*.csv)", self.export_csv)
+
+    def _ask_export_trace(self) -> None:
+        self._ask("Export trace", "trace.json", "Chrome/Perfetto traces (*.json)", self.export_trace)
+
+    def _ask(self, title: str, default: str, pattern: str, export) -> None:
+        if self.shown is None:
+            return
+        stem = f"{self.shown.model}_{self.shown.width_text}_{self.shown.resolution_text}"
+        path, _ = QFileDialog.getSaveFileName(self, title, f"{stem}_{default}", pattern)
+        if not path:
+            return
+        try:
+            export(path)
+        except OSError as exc:
+            self._on_error(f"could not export to {path}: {exc.strerror or exc}")
+            return
+        if export != self.export_trace:
+            self.status_message.emit(f"Saved {path}")
+
+    # page protocol --------------------------------------------------------------------------
+    def menu_actions(self) -> list[QAction]:
+        return [self.export_png_action, self.export_csv_action, self.export_trace_action]
+
+    def ready(self) -> bool:
+        return not self.job.is_busy() and not self._queued
+
+    def shutdown(self) -> None:
+        self.job.wait()
+
+    def save_settings(self, settings: QSettings) -> None:
+        self.controls.save(settings)
+        settings.setValue("series", self.bars.current_series())
+
+    def restore_settings(self, settings: QSettings) -> None:
+        self.controls.restore(settings)
+        series = settings.value("series", "ms")
+        if series in SERIES:
+            self.bars.set_series(str(series))

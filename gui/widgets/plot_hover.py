@@ -1,0 +1,76 @@
+"""A hover label for any pyqtgraph plot: the page says what is under the mouse (text and the
+point to pin the label to); the label keeps itself inside the visible range.
+
+Generic on purpose: the Profiler's bars and the Trade-offs page's scatter points both use it,
+each with its own `locate` function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+
+from gui import theme
+
+__all__ = ["HoverTip", "Locate"]
+
+# view coordinates under the mouse -> (text, x, y to pin the label to) or None for nothing there
+Locate = Callable[[QPointF], "tuple[str, float, float] | None"]
+
+
+class HoverTip:
+    """Follows the mouse over `plot` and shows what `locate` finds there."""
+
+    def __init__(self, plot: pg.PlotWidget, locate: Locate, on_change: Callable[[], None] | None = None):
+        self.plot = plot
+        self.locate = locate
+        self.on_change = on_change
+        self.label = pg.TextItem(color=theme.TEXT, fill=pg.mkBrush(255, 255, 255, 240),
+                                 border=pg.mkPen(theme.BORDER))
+        self.label.setZValue(100)
+        self.label.hide()
+        plot.addItem(self.label, ignoreBounds=True)
+        self.text = ""
+        plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    @property
+    def view(self) -> pg.ViewBox:
+        return self.plot.getPlotItem().vb
+
+    def show_at(self, text: str, x: float, y: float) -> None:
+        """Pin the label to (x, y) in view coordinates, on whichever side keeps it visible."""
+        (x0, x1), (y0, y1) = self.view.viewRange()
+        right_half = x > x0 + 0.55 * (x1 - x0)
+        upper_half = y > y0 + 0.5 * (y1 - y0)
+        if self.view.yInverted():
+            upper_half = not upper_half
+        # anchor (ax, ay): 0 = the label's left/top edge sits at the point
+        self.label.setAnchor((1.0 if right_half else 0.0, 0.0 if upper_half else 1.0))
+        self.label.setText(text)
+        self.label.setPos(x, y)
+        self.label.show()
+        self.text = text
+
+    def hide(self) -> None:
+        self.label.hide()
+        self.text = ""
+
+    def is_shown(self) -> bool:
+        return self.label.isVisible()
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        found = None
+        if self.view.sceneBoundingRect().contains(scene_pos):
+            found = self.locate(self.view.mapSceneToView(scene_pos))
+        if found is None:
+            if self.is_shown():
+                self.hide()
+                if self.on_change:
+                    self.on_change()
+            return
+        text, x, y = found
+        if text != self.text or not self.is_shown():
+            self.show_at(text, x, y)
+            if self.on_change:
+                self.on_change()

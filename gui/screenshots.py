@@ -62,6 +62,7 @@ def take_screenshots(folder: str | os.PathLike, timeout_s: float = PAGE_TIMEOUT_
             for spec in window.specs:
                 window.show_page(spec.id)
                 page = window.pages[spec.id]
+                page.prepare_screenshot()
                 if not wait_until(page.ready, timeout_s):
                     print(f"mobilenet-studio: page {spec.id!r} was still busy after {timeout_s:g} s; "
                           "its screenshot shows it unfinished", file=sys.stderr)

@@ -48,5 +48,9 @@ class Page(QWidget):
         """Kick off the page's initial work (after settings are restored). Every page starts at
         launch, so this must be cheap: no model loads, no cameras; defer those to first use."""
 
+    def prepare_screenshot(self) -> None:
+        """Start whatever makes the page worth a screenshot (a demo run); `ready()` turns True
+        when it is done. Only the `screenshots` command calls it."""
+
     def shutdown(self) -> None:
         """Stop or wait for background work; called when the window closes."""

@@ -14,31 +14,22 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
-    QSpinBox, QSplitter, QStackedWidget, QToolBar, QVBoxLayout, QWidget,
+    QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QSplitter, QStackedWidget, QToolBar,
+    QVBoxLayout, QWidget,
 )
 
 from engine import api
 from gui.export import atomic_write, write_csv
 from gui.pages import register_page
 from gui.pages.base import Page
-from gui.settings import to_list
-from gui.widgets.controls import PresetCombo, parse_number
 from gui.widgets.grouped_bar_chart import GroupedBarChart
 from gui.widgets.kernels_fields import FieldImages
-from gui.widgets.kernels_results import (
-    EXPERIMENTS, VELOCITY_MODELS, classification_models, csv_for, summary_for, views_for,
-)
+from gui.widgets.kernels_forms import ModelForm, SymconvForm
+from gui.widgets.kernels_results import EXPERIMENTS, csv_for, summary_for, views_for
 from gui.workers.jobs import LatestJobRunner
 
 __all__ = ["KernelsPage"]
 
-WIDTHS = ("0.35", "0.5", "0.75", "1.0", "1.4")
-RESOLUTIONS = ("96", "128", "160", "192", "224")
-# Small on purpose: a first run takes a few seconds on a loaded two-core machine.
-DEFAULT_MODEL = {"separable": "mobilenet_v1", "activations": "mobilenet_v3_large"}
-DEFAULTS = {"resolution": "160", "width": "1.0", "threads": 1, "repeats": 3, "ny": 128, "nx": 128,
-            "op_size": 19, "velocity": "layered"}
 BADGE_STYLE = {True: "background:#e6f4ea; color:#1e7e34; border:1px solid #b7dfc3;",
                False: "background:#fdecea; color:#c62828; border:1px solid #f5c2c0;"}
 
@@ -56,90 +47,6 @@ class Run:
     stop: threading.Event
 
 
-class _ModelForm(QWidget):
-    """Model, width, resolution, threads, repeats: the shared sizes of the torch experiments."""
-
-    def __init__(self, kind: str):
-        super().__init__()
-        self.model = QComboBox()
-        for name in classification_models():
-            self.model.addItem(name, name)
-        self.model.setCurrentIndex(max(0, self.model.findData(DEFAULT_MODEL[kind])))
-        self.width = PresetCombo(WIDTHS, DEFAULTS["width"])
-        self.resolution = PresetCombo(RESOLUTIONS, DEFAULTS["resolution"])
-        self.threads = _spin(1, 64, DEFAULTS["threads"])
-        self.repeats = _spin(1, 100, DEFAULTS["repeats"])
-        _grid(self, (("Model", self.model), ("Width", self.width), ("Resolution (px)", self.resolution),
-                     ("Threads", self.threads), ("Repeats (median)", self.repeats)))
-
-    def values(self) -> dict:
-        return {"model": self.model.currentData(), "width": parse_number(self.width.currentText()),
-                "resolution": parse_number(self.resolution.currentText()), "threads": self.threads.value(),
-                "repeats": self.repeats.value()}
-
-    def save(self, s: QSettings, prefix: str) -> None:
-        for key, value in (("model", self.model.currentData()), ("width", self.width.currentText()),
-                           ("resolution", self.resolution.currentText()), ("threads", self.threads.value()),
-                           ("repeats", self.repeats.value())):
-            s.setValue(f"{prefix}/{key}", value)
-
-    def restore(self, s: QSettings, prefix: str) -> None:
-        index = self.model.findData(s.value(f"{prefix}/model"))
-        if index >= 0:
-            self.model.setCurrentIndex(index)
-        self.width.setCurrentText(str(s.value(f"{prefix}/width", DEFAULTS["width"])))
-        self.resolution.setCurrentText(str(s.value(f"{prefix}/resolution", DEFAULTS["resolution"])))
-        self.threads.setValue(int(s.value(f"{prefix}/threads", DEFAULTS["threads"])))
-        self.repeats.setValue(int(s.value(f"{prefix}/repeats", DEFAULTS["repeats"])))
-
-
-class _SymconvForm(QWidget):
-    def __init__(self):
-        super().__init__()
-        self.ny = _spin(1, 4096, DEFAULTS["ny"])
-        self.nx = _spin(1, 4096, DEFAULTS["nx"])
-        self.op_size = _spin(1, 101, DEFAULTS["op_size"])
-        self.op_size.setToolTip("odd operator length (e.g. 19, 25)")
-        self.velocity = QComboBox()
-        self.velocity.addItems(list(VELOCITY_MODELS))
-        self.velocity.setCurrentText(DEFAULTS["velocity"])
-        self.repeats = _spin(1, 100, DEFAULTS["repeats"])
-        methods = QWidget()
-        box = QHBoxLayout(methods)
-        box.setContentsMargins(0, 0, 0, 0)
-        self.methods: dict[str, QCheckBox] = {}
-        for method in api.SYMCONV_METHODS:
-            check = QCheckBox(method)
-            check.setChecked(True)
-            box.addWidget(check)
-            self.methods[method] = check
-        _grid(self, (("Grid ny", self.ny), ("Grid nx", self.nx), ("Operator (odd)", self.op_size),
-                     ("Velocity model", self.velocity), ("Repeats (median)", self.repeats), ("Methods", methods)))
-
-    def values(self) -> dict:
-        return {"ny": self.ny.value(), "nx": self.nx.value(), "op_size": self.op_size.value(),
-                "velocity": self.velocity.currentText(), "repeats": self.repeats.value(),
-                "methods": tuple(m for m, c in self.methods.items() if c.isChecked())}
-
-    def save(self, s: QSettings, prefix: str) -> None:
-        v = self.values()
-        for key in ("ny", "nx", "op_size", "velocity", "repeats"):
-            s.setValue(f"{prefix}/{key}", v[key])
-        s.setValue(f"{prefix}/methods", list(v["methods"]))
-
-    def restore(self, s: QSettings, prefix: str) -> None:
-        for key in ("ny", "nx", "op_size", "repeats"):
-            getattr(self, key).setValue(int(s.value(f"{prefix}/{key}", DEFAULTS[key])))
-        velocity = str(s.value(f"{prefix}/velocity", DEFAULTS["velocity"]))
-        if velocity in VELOCITY_MODELS:
-            self.velocity.setCurrentText(velocity)
-        chosen = s.value(f"{prefix}/methods")
-        if chosen is not None:
-            chosen = to_list(chosen)
-            for method, check in self.methods.items():
-                check.setChecked(method in chosen)
-
-
 def _panel(title: str | None = None) -> tuple[QFrame, QVBoxLayout]:
     frame = QFrame()
     frame.setObjectName("panel")
@@ -151,27 +58,6 @@ def _panel(title: str | None = None) -> tuple[QFrame, QVBoxLayout]:
         label.setObjectName("panelTitle")
         layout.addWidget(label)
     return frame, layout
-
-
-def _spin(lo: int, hi: int, value: int) -> QSpinBox:
-    spin = QSpinBox()
-    spin.setRange(lo, hi)
-    spin.setValue(value)
-    spin.setMinimumWidth(80)
-    return spin
-
-
-def _grid(parent: QWidget, fields) -> None:
-    grid = QGridLayout(parent)
-    grid.setContentsMargins(0, 0, 0, 0)
-    grid.setHorizontalSpacing(10)
-    grid.setVerticalSpacing(4)
-    for column, (caption, widget) in enumerate(fields):
-        label = QLabel(caption)
-        label.setObjectName("cardNote")
-        grid.addWidget(label, 0, column)
-        grid.addWidget(widget, 1, column)
-    grid.setColumnStretch(len(fields), 1)
 
 
 @register_page("kernels", "Kernels", order=70, tooltip="Convolution kernels lab")
@@ -272,8 +158,8 @@ class KernelsPage(Page):
         top.addWidget(self.experiment)
         top.addStretch(1)
         top.addWidget(self.progress)
-        self.forms = {"separable": _ModelForm("separable"), "activations": _ModelForm("activations"),
-                      "symconv": _SymconvForm()}
+        self.forms = {"separable": ModelForm("separable"), "activations": ModelForm("activations"),
+                      "symconv": SymconvForm()}
         self.form_stack = QStackedWidget()
         for form in self.forms.values():
             self.form_stack.addWidget(form)

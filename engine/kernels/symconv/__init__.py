@@ -78,16 +78,17 @@ def convolve_counted(data: np.ndarray, quarters: np.ndarray, op_index: np.ndarra
         reloads = loops.simple(np.ascontiguousarray(data), quarters, idx, out)
     else:
         padded = np.pad(data, ((hy - 1, hy - 1), (hx - 1, hx - 1)))
+        q = quarters.view(np.float32).reshape(quarters.shape + (2,))
+        out_f = out.view(np.float32).reshape(ny, nx, 2)
         if method == "cache":
-            q = quarters.view(np.float32).reshape(quarters.shape + (2,))
-            out_f = out.view(np.float32).reshape(ny, nx, 2)
             reloads = loops.cache(np.ascontiguousarray(padded.real), np.ascontiguousarray(padded.imag),
                                   q, idx, out_f)
+        elif method == "symmetric2d":
+            pad_re, pad_im = np.ascontiguousarray(padded.real), np.ascontiguousarray(padded.imag)
+            reloads = loops.symmetric2d(pad_re, pad_im, np.ascontiguousarray(pad_re[:, ::-1]),
+                                        np.ascontiguousarray(pad_im[:, ::-1]), q, idx, out_f)
         else:
-            kernel = loops.symmetric2d if method == "symmetric2d" else loops.circle
-            reloads = kernel(padded.view(np.float32).reshape(padded.shape + (2,)),
-                             quarters.view(np.float32).reshape(quarters.shape + (2,)), idx,
-                             out.view(np.float32).reshape(ny, nx, 2))
+            reloads = loops.circle(padded.view(np.float32).reshape(padded.shape + (2,)), q, idx, out_f)
     return out, int(reloads)
 
 

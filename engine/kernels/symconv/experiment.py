@@ -3,7 +3,7 @@ methods, time them, check them against the reference, and count operations (spec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -11,8 +11,12 @@ from engine.errors import InvalidInput, UnknownName
 from engine.kernels.symconv import ALL_METHODS, METHODS, convolve_counted
 from engine.kernels.symconv.counts import flop_counts
 from engine.kernels.symconv.design import check_operator_length
+from engine.kernels.symconv.reference import expand_quarter
 from engine.kernels.symconv.velocity import operators_for, velocity_model
 from engine.kernels.timing import Progress, ShouldStop, check_repeats, check_stop, median_seconds, report
+
+
+RTOL = 1e-5  # max |method - reference| / max |reference|: float32 loops vs the float64 reference
 
 
 @dataclass(frozen=True)
@@ -26,9 +30,27 @@ class MethodRun:
     simple_equivalent_gflops: float  # simple's operation count / this method's time
     speedup_vs_simple: float | None
     max_rel_error: float  # max |out - reference| / max |reference|
+    tolerance: float = RTOL
+
+    @property
+    def correct(self) -> bool:
+        return self.max_rel_error <= self.tolerance
 
     def to_json(self) -> dict:
-        return dict(self.__dict__)
+        return dict(self.__dict__) | {"correct": self.correct}
+
+
+@dataclass(frozen=True)
+class SymconvFields:
+    """The arrays behind one run, for pictures: the velocity model (m/s), the full operator
+    (2hy-1 x 2hx-1, as applied: conjugated) at the grid's centre point and its velocity, the
+    input wavefield and the reference output."""
+
+    velocity: np.ndarray  # float32 ny x nx
+    operator: np.ndarray  # complex64 oply x oplx
+    operator_velocity: float
+    data: np.ndarray  # complex64 ny x nx
+    output: np.ndarray  # complex64 ny x nx (the float64 reference, rounded)
 
 
 @dataclass(frozen=True)
@@ -42,9 +64,11 @@ class SymconvResult:
     design: str
     repeats: int
     runs: tuple[MethodRun, ...]
+    tolerance: float = RTOL
+    fields: SymconvFields | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "runs"} | {
+        return {k: v for k, v in self.__dict__.items() if k not in ("runs", "fields")} | {
             "conventions": "median wall time of `repeats` calls after one warm-up, one thread "
             "(numba loops are serial); flops counted per interior output point as spec.md §7, "
             "reloads and edge clipping not counted; max_rel_error against the float64 reference",
@@ -55,36 +79,52 @@ class SymconvResult:
 def make_problem(ny: int, nx: int, op_size: int, velocity: str, *, frequency: float = 30.0,
                  design: str = "window", seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(data, quarters, op_index): a random complex wavefield, operators from a velocity model."""
+    return _problem(ny, nx, op_size, velocity, frequency=frequency, design=design, seed=seed)[:3]
+
+
+def _problem(ny: int, nx: int, op_size: int, velocity: str, *, frequency: float, design: str,
+             seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     check_operator_length(op_size)
     if op_size > min(ny, nx):
         raise InvalidInput(f"operator {op_size} is larger than the {ny}x{nx} grid; valid: up to {min(ny, nx)}")
     rng = np.random.default_rng(seed)
     data = (rng.standard_normal((ny, nx)) + 1j * rng.standard_normal((ny, nx))).astype(np.complex64)
-    quarters, op_index = operators_for(velocity_model(velocity, ny, nx, seed=seed), frequency, op_size,
-                                       design=design)
-    return data, quarters, op_index
+    speed = velocity_model(velocity, ny, nx, seed=seed)
+    quarters, op_index = operators_for(speed, frequency, op_size, design=design)
+    return data, quarters, op_index, speed
 
 
 def run_symconv(ny: int = 512, nx: int = 512, op_size: int = 19, velocity: str = "constant",
                 methods: tuple[str, ...] = METHODS, *, repeats: int = 5, frequency: float = 30.0,
                 design: str = "window", progress: Progress | None = None,
                 should_stop: ShouldStop | None = None) -> SymconvResult:
+    """Time each method (median of `repeats` after one checked warm-up call). Progress and the
+    stop check run before every call, so a cancel waits at most one convolution."""
     check_repeats(repeats)
     for m in methods:
         if m not in ALL_METHODS:
             raise UnknownName("convolution method", m, ALL_METHODS)
-    data, quarters, op_index = make_problem(ny, nx, op_size, velocity, frequency=frequency, design=design)
+    data, quarters, op_index, speed = _problem(ny, nx, op_size, velocity, frequency=frequency,
+                                               design=design, seed=0)
     reference = convolve_counted(data, quarters, op_index, "reference")[0]
     scale = float(np.abs(reference).max()) or 1.0
     counts = flop_counts(op_size, op_size, ny)
     simple_flops = counts["simple"].flops
     runs: list[MethodRun] = []
     simple_time = None
-    for done, method in enumerate(methods):
+    total = len(methods) * (repeats + 1)
+    calls = 0
+
+    def call(method: str) -> tuple[np.ndarray, int]:
+        nonlocal calls
         check_stop(should_stop)
-        report(progress, done, len(methods))
-        out, reloads = convolve_counted(data, quarters, op_index, method)  # also compiles
-        seconds = median_seconds(lambda: convolve_counted(data, quarters, op_index, method), repeats, warmup=0)
+        report(progress, calls, total)
+        calls += 1
+        return convolve_counted(data, quarters, op_index, method)
+
+    for method in methods:
+        out, reloads = call(method)  # also compiles
+        seconds = median_seconds(lambda: call(method), repeats, warmup=0)
         count = counts.get(method, counts["simple"])
         simple_time = seconds if method == "simple" else simple_time
         runs.append(MethodRun(
@@ -95,6 +135,10 @@ def run_symconv(ny: int = 512, nx: int = 512, op_size: int = 19, velocity: str =
             speedup_vs_simple=None if simple_time is None else simple_time / seconds,
             max_rel_error=float(np.abs(out - reference).max()) / scale,
         ))
-    report(progress, len(methods), len(methods))
+    report(progress, total, total)
+    centre = op_index[ny // 2, nx // 2]
+    fields = SymconvFields(velocity=speed, operator=np.conj(expand_quarter(quarters[centre])),
+                           operator_velocity=float(speed[ny // 2, nx // 2]), data=data, output=reference)
     return SymconvResult(ny=ny, nx=nx, op_size=op_size, velocity=velocity, n_operators=len(quarters),
-                         frequency_hz=frequency, design=design, repeats=repeats, runs=tuple(runs))
+                         frequency_hz=frequency, design=design, repeats=repeats, runs=tuple(runs),
+                         fields=fields)

@@ -7,8 +7,11 @@ method rearranges memory. Every kernel returns the number of operator reloads it
 happens whenever the operator index changes along its own loop order, spec §1).
 
 Method 1 works on complex64 arrays directly (numba's complex type vectorised its contiguous
-rows best); methods 2-3 on float32 (..., 2) views, which ran faster for their scattered reads. The cache method keeps its own buffers
-split into re/im planes, so its one long inner loop is unit-stride in every stream.
+rows best). Method 2 reads split re/im planes plus a left-right mirrored copy, so all its
+streams run forwards; method 3 uses float32 (..., 2) views (its octant fold needs F[j][i], a
+transposed read, and the layouts tried for that ran slower, see the bench notes). The cache
+method keeps its own buffers split into re/im planes, so its one long inner loop is unit-stride
+in every stream.
 """
 
 from __future__ import annotations
@@ -53,51 +56,60 @@ def simple(data, quarters, op_index, out):  # pragma: no cover - compiled
     return reloads
 
 
-@njit(cache=True, fastmath=True, nogil=True)
-def symmetric2d(padded, quarters, op_index, out):  # pragma: no cover - compiled
-    """Method 2: fold the four mirrored samples per quarter coefficient, then one MAC each.
-    Arrays are float32 (..., 2) views (re, im): for these scattered, partly backward streams
-    the split form ran faster than numba's complex type."""
+@njit(cache=True, fastmath=True, nogil=True, boundscheck=False)
+def symmetric2d(pad_re, pad_im, mir_re, mir_im, quarters, op_index, out):  # pragma: no cover - compiled
+    """Method 2: fold the four mirrored samples per quarter coefficient, then one complex MAC
+    each. The left partners P[r][cx-kx] are read forwards from a mirrored copy of the padded
+    plane (mir[r][j] = pad[r][lenx-1-j]), and re/im are separate planes, so each of the hy inner
+    loops is hx long over eight unit-stride streams and vectorises. Rows/columns ky = 0, kx = 0
+    are folded twice (and the centre four times) and the operator is pre-scaled by 1/2, 1/4 to
+    match, as in method 4: no branches in the loop. y outer, x inner as in the original."""
     ny, nx = out.shape[0], out.shape[1]
-    hy, hx = quarters.shape[1], quarters.shape[2]
+    n_ops, hy, hx = quarters.shape[0], quarters.shape[1], quarters.shape[2]
+    lenx = pad_re.shape[1]
+    qsr = np.empty((n_ops, hy, hx), np.float32)
+    qsi = np.empty((n_ops, hy, hx), np.float32)
+    for k in range(n_ops):  # the production table's pre-scaled form (spec §6.2), made once
+        for ky in range(hy):
+            for kx in range(hx):
+                s = np.float32(1.0)
+                if ky == 0:
+                    s *= np.float32(0.5)
+                if kx == 0:
+                    s *= np.float32(0.5)
+                qsr[k, ky, kx] = s * quarters[k, ky, kx, 0]
+                qsi[k, ky, kx] = s * quarters[k, ky, kx, 1]
     current = -1
     reloads = 0
     for y in range(ny):
         cy = y + hy - 1
         for x in range(nx):
-            cx = x + hx - 1
             k = op_index[y, x]
-            if k != current:
+            if k != current:  # a reload is a switch to another pre-scaled table entry
                 current = k
                 reloads += 1
-            # row ky = 0: centre, then left + right
-            re = padded[cy, cx, 0] * quarters[k, 0, 0, 0] + padded[cy, cx, 1] * quarters[k, 0, 0, 1]
-            im = padded[cy, cx, 1] * quarters[k, 0, 0, 0] - padded[cy, cx, 0] * quarters[k, 0, 0, 1]
-            for kx in range(1, hx):
-                fr = padded[cy, cx + kx, 0] + padded[cy, cx - kx, 0]
-                fi = padded[cy, cx + kx, 1] + padded[cy, cx - kx, 1]
-                qr = quarters[k, 0, kx, 0]
-                qi = quarters[k, 0, kx, 1]
-                re += fr * qr + fi * qi
-                im += fi * qr - fr * qi
-            for ky in range(1, hy):
+            cx = x + hx - 1
+            cm = lenx - 1 - cx
+            re = np.float32(0.0)
+            im = np.float32(0.0)
+            for ky in range(hy):
                 up = cy - ky
                 dn = cy + ky
-                fr = padded[up, cx, 0] + padded[dn, cx, 0]
-                fi = padded[up, cx, 1] + padded[dn, cx, 1]
-                qr = quarters[k, ky, 0, 0]
-                qi = quarters[k, ky, 0, 1]
-                re += fr * qr + fi * qi
-                im += fi * qr - fr * qi
-                for kx in range(1, hx):
-                    fr = (padded[up, cx + kx, 0] + padded[up, cx - kx, 0]
-                          + padded[dn, cx + kx, 0] + padded[dn, cx - kx, 0])
-                    fi = (padded[up, cx + kx, 1] + padded[up, cx - kx, 1]
-                          + padded[dn, cx + kx, 1] + padded[dn, cx - kx, 1])
-                    qr = quarters[k, ky, kx, 0]
-                    qi = quarters[k, ky, kx, 1]
-                    re += fr * qr + fi * qi
-                    im += fi * qr - fr * qi
+                a_r = pad_re[up, cx:cx + hx]
+                a_i = pad_im[up, cx:cx + hx]
+                b_r = mir_re[up, cm:cm + hx]
+                b_i = mir_im[up, cm:cm + hx]
+                c_r = pad_re[dn, cx:cx + hx]
+                c_i = pad_im[dn, cx:cx + hx]
+                d_r = mir_re[dn, cm:cm + hx]
+                d_i = mir_im[dn, cm:cm + hx]
+                q_r = qsr[k, ky]
+                q_i = qsi[k, ky]
+                for kx in range(hx):
+                    fr = a_r[kx] + b_r[kx] + c_r[kx] + d_r[kx]
+                    fi = a_i[kx] + b_i[kx] + c_i[kx] + d_i[kx]
+                    re += fr * q_r[kx] + fi * q_i[kx]
+                    im += fi * q_r[kx] - fr * q_i[kx]
             out[y, x, 0] = re
             out[y, x, 1] = im
     return reloads

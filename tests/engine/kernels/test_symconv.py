@@ -161,3 +161,24 @@ def test_circle_rejects_non_diagonal_operators():
     data, q, idx = _random_case(16, 16, 4, 2, diagonal=False)
     with pytest.raises(InvalidInput, match="circle"):
         convolve(data, q, idx, "circle")
+
+
+def test_run_carries_the_arrays_behind_the_pictures():
+    from engine.kernels.symconv.experiment import run_symconv
+
+    steps = []
+    result = run_symconv(21, 17, 5, "layered", ("simple", "cache"), repeats=1, progress=lambda d, t: steps.append((d, t)))
+    f = result.fields
+    np.testing.assert_array_equal(f.velocity, velocity_model("layered", 21, 17))
+    data, quarters, op_index = make_problem(21, 17, 5, "layered")
+    np.testing.assert_array_equal(f.data, data)
+    expected = convolve(data, quarters, op_index, "simple")
+    assert np.abs(f.output - expected).max() <= RTOL * np.abs(expected).max()
+    w = f.operator
+    assert w.shape == (5, 5)
+    np.testing.assert_array_equal(w, w[::-1, :])
+    np.testing.assert_array_equal(w, w[:, ::-1])
+    assert f.operator_velocity == velocity_model("layered", 21, 17)[10, 8]
+    assert all(run.correct and run.max_rel_error <= RTOL for run in result.runs)
+    assert steps[0] == (0, 4) and steps[-1] == (4, 4)  # 2 methods x (1 warm-up + 1 timed)
+    assert "fields" not in result.to_json()

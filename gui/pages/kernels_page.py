@@ -1,0 +1,354 @@
+"""The Kernels page: the three kernel experiments (separable vs standard convolution,
+non-linearities, the four symmetric-operator convolution methods) with their sizes, run off the
+UI thread with progress and Cancel, shown as bar charts and, for the symmetric convolution,
+pictures of the operator, velocity model and wavefields plus a correctness badge per method."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QSplitter, QStackedWidget, QToolBar,
+    QVBoxLayout, QWidget,
+)
+
+from engine import api
+from gui.export import atomic_write, write_csv
+from gui.pages import register_page
+from gui.pages.base import Page
+from gui.widgets.grouped_bar_chart import GroupedBarChart
+from gui.widgets.kernels_fields import FieldImages
+from gui.widgets.kernels_forms import ModelForm, SymconvForm
+from gui.widgets.kernels_results import EXPERIMENTS, csv_for, summary_for, views_for
+from gui.workers.jobs import LatestJobRunner
+
+__all__ = ["KernelsPage"]
+
+BADGE_STYLE = {True: "background:#e6f4ea; color:#1e7e34; border:1px solid #b7dfc3;",
+               False: "background:#fdecea; color:#c62828; border:1px solid #f5c2c0;"}
+
+
+class _Progress(QObject):
+    """Crosses from the worker thread to the UI thread (queued, because it lives on the UI thread)."""
+
+    step = Signal(int, int)
+
+
+@dataclass(frozen=True)
+class Run:
+    kind: str
+    describe: str
+    stop: threading.Event
+
+
+def _panel(title: str | None = None) -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setObjectName("panel")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(14, 12, 14, 12)
+    layout.setSpacing(8)
+    if title:
+        label = QLabel(title)
+        label.setObjectName("panelTitle")
+        layout.addWidget(label)
+    return frame, layout
+
+
+@register_page("kernels", "Kernels", order=70, tooltip="Convolution kernels lab")
+class KernelsPage(Page):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("page")
+        self.result = None
+        self.result_kind: str | None = None
+        self._run: Run | None = None
+        self._shown = ""
+        self._started_at = 0.0
+        self._progress = _Progress(self)
+        self._progress.step.connect(self._on_step)
+        self.runner = LatestJobRunner(self)
+        self.runner.succeeded.connect(self._on_result)
+        self.runner.failed.connect(self._on_error)
+        self.runner.busy_changed.connect(self._on_busy)
+
+        self._build_actions()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 18, 24, 12)
+        layout.setSpacing(12)
+        layout.addLayout(self._build_header())
+        layout.addWidget(self._build_controls())
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("inlineError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+        self.summary = QLabel("Pick an experiment and press Run (Ctrl+R).")
+        self.summary.setObjectName("pageSubtitle")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        layout.addWidget(self._build_body(), 1)
+        self._on_experiment()
+
+    # construction ---------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        self.run_action = QAction("Run", self)
+        self.run_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.run_action.setToolTip("Run the experiment (Ctrl+R)")
+        self.run_action.triggered.connect(self.run)
+        self.cancel_action = QAction("Cancel", self)
+        self.cancel_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.cancel_action.setToolTip("Stop the running experiment (Esc)")
+        self.cancel_action.setEnabled(False)
+        self.cancel_action.triggered.connect(self.cancel)
+        self.export_png_action = QAction("Export kernels chart (PNG)…", self)
+        self.export_png_action.setIconText("Export chart")
+        self.export_png_action.triggered.connect(lambda: self._ask("Export chart", "png", self.export_chart))
+        self.export_csv_action = QAction("Export kernels results (CSV)…", self)
+        self.export_csv_action.setIconText("CSV")
+        self.export_csv_action.triggered.connect(lambda: self._ask("Export results", "csv", self.export_csv))
+        self.export_json_action = QAction("Export kernels results (JSON)…", self)
+        self.export_json_action.setIconText("JSON")
+        self.export_json_action.triggered.connect(lambda: self._ask("Export results", "json", self.export_json))
+        for action in (self.run_action, self.cancel_action):
+            self.addAction(action)
+        self._exports = (self.export_png_action, self.export_csv_action, self.export_json_action)
+        for action in self._exports:
+            action.setEnabled(False)
+
+    def _build_header(self) -> QHBoxLayout:
+        title = QLabel("Kernels")
+        title.setObjectName("pageTitle")
+        self.showing_label = QLabel("No results yet")
+        self.showing_label.setObjectName("pageSubtitle")
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        text.addWidget(title)
+        text.addWidget(self.showing_label)
+        toolbar = QToolBar()
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addActions([self.run_action, self.cancel_action, *self._exports])
+        header = QHBoxLayout()
+        header.addLayout(text, 1)
+        header.addWidget(toolbar, 0, Qt.AlignmentFlag.AlignBottom)
+        return header
+
+    def _build_controls(self) -> QFrame:
+        frame, outer = _panel()
+        top = QHBoxLayout()
+        caption = QLabel("Experiment")
+        caption.setObjectName("panelTitle")
+        self.experiment = QComboBox()
+        for kind, title in EXPERIMENTS.items():
+            self.experiment.addItem(title, kind)
+        self.experiment.currentIndexChanged.connect(self._on_experiment)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("%v / %m measurements")
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumWidth(320)
+        top.addWidget(caption)
+        top.addWidget(self.experiment)
+        top.addStretch(1)
+        top.addWidget(self.progress)
+        self.forms = {"separable": ModelForm("separable"), "activations": ModelForm("activations"),
+                      "symconv": SymconvForm()}
+        self.form_stack = QStackedWidget()
+        for form in self.forms.values():
+            self.form_stack.addWidget(form)
+        outer.addLayout(top)
+        outer.addWidget(self.form_stack)
+        return frame
+
+    def _build_body(self) -> QSplitter:
+        chart_frame, chart_layout = _panel()
+        self.chart = GroupedBarChart("Results")
+        chart_layout.addWidget(self.chart, 1)
+        self.badges_row = QHBoxLayout()
+        self.badges_row.setSpacing(6)
+        self.badges_caption = QLabel("")
+        self.badges_caption.setObjectName("cardNote")
+        self.badges_row.addWidget(self.badges_caption)
+        self.badges: dict[str, QLabel] = {}
+        chart_layout.addLayout(self.badges_row)
+        self.fields_frame, fields_layout = _panel("Operator, velocity and wavefields")
+        self.fields = FieldImages()
+        fields_layout.addWidget(self.fields, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(12)
+        self.splitter.addWidget(chart_frame)
+        self.splitter.addWidget(self.fields_frame)
+        self.splitter.setSizes([560, 840])
+        self.fields_frame.hide()
+        return self.splitter
+
+    # running --------------------------------------------------------------------------------
+    def current_kind(self) -> str:
+        return self.experiment.currentData()
+
+    def run(self) -> None:
+        if self.runner.is_busy():
+            return
+        kind = self.current_kind()
+        values = self.forms[kind].values()
+        stop = threading.Event()
+        progress, should_stop = self._progress.step.emit, stop.is_set
+        if kind == "symconv":
+            describe = (f"symmetric convolution {values['ny']}×{values['nx']}, {values['op_size']}×"
+                        f"{values['op_size']} operator, {values['velocity']} velocity")
+
+            def job():
+                return api.run_symconv(values["ny"], values["nx"], values["op_size"], values["velocity"],
+                                       values["methods"], repeats=values["repeats"], progress=progress,
+                                       should_stop=should_stop)
+        else:
+            describe = (f"{EXPERIMENTS[kind].lower()} · {values['model']} · width {values['width']} · "
+                        f"{values['resolution']} px · {values['threads']} thread(s)")
+            common = {"threads": values["threads"], "repeats": values["repeats"], "progress": progress,
+                      "should_stop": should_stop}
+
+            def job():
+                if kind == "separable":
+                    layers = api.separable_layers(values["model"], width=values["width"],
+                                                  resolution=values["resolution"])
+                    return api.run_separable(layers, model=values["model"], width=values["width"],
+                                             resolution=values["resolution"], **common)
+                return api.run_activations(values["model"], width=values["width"],
+                                           resolution=values["resolution"], **common)
+
+        self._run = Run(kind, describe, stop)
+        self._started_at = time.perf_counter()
+        self.progress.setRange(0, 0)  # busy until the first step arrives
+        self.runner.submit(lambda: (kind, describe, job()), f"Running {describe}…")
+
+    def cancel(self) -> None:
+        if self._run is not None and self.runner.is_busy():
+            self._run.stop.set()
+            self.status_message.emit("Cancelling after the current measurement…")
+
+    def _on_step(self, done: int, total: int) -> None:
+        if self.runner.is_busy():
+            self.progress.setTextVisible(True)
+            self.progress.setRange(0, max(total, 1))
+            self.progress.setValue(done)
+
+    def _on_result(self, _serial: int, payload: object) -> None:
+        kind, describe, result = payload
+        self.result, self.result_kind, self._shown = result, kind, describe
+        self.error_label.hide()
+        self.chart.set_views(views_for(kind, result))
+        self.chart.title.setText(EXPERIMENTS[kind])
+        self.summary.setText(summary_for(kind, result))
+        self.showing_label.setText(f"Showing {describe}")
+        self._set_badges(result.runs if kind == "symconv" else ())
+        if kind == "symconv" and result.fields is not None:
+            f = result.fields
+            self.fields.set_fields(f.velocity, f.operator, f.operator_velocity, f.data, f.output)
+        self.fields_frame.setVisible(kind == "symconv")
+        for action in self._exports:
+            action.setEnabled(True)
+        self.status_message.emit(f"{describe}: done in {time.perf_counter() - self._started_at:.1f} s")
+
+    def _on_error(self, _serial: int, message: str) -> None:
+        if self._run is not None and self._run.stop.is_set():
+            self.status_message.emit("Cancelled; the previous results stay on screen")
+            return
+        self.error_label.setText(message)
+        self.error_label.show()
+        self.status_message.emit(message)
+
+    def _on_busy(self, busy: bool, label: str) -> None:
+        self.run_action.setEnabled(not busy)
+        self.cancel_action.setEnabled(busy)
+        if not busy:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            self.progress.setTextVisible(False)
+        self.busy_changed.emit(busy, label)
+        if not busy:
+            self.idle.emit()
+
+    def _on_experiment(self) -> None:
+        self.form_stack.setCurrentWidget(self.forms[self.current_kind()])
+
+    def _set_badges(self, runs) -> None:
+        for badge in self.badges.values():
+            self.badges_row.removeWidget(badge)
+            badge.deleteLater()
+        self.badges.clear()
+        for run in runs:
+            badge = QLabel(f"{'✓' if run.correct else '✗'} {run.method} {run.max_rel_error:.0e}")
+            badge.setStyleSheet(BADGE_STYLE[run.correct] + "border-radius:4px; padding:3px 8px;")
+            badge.setToolTip("max |method − reference| / max |reference| against the float64 reference; "
+                             f"tolerance {run.tolerance:g} (float32 loops)")
+            badge.setProperty("correct", run.correct)
+            self.badges_row.addWidget(badge)
+            self.badges[run.method] = badge
+        self.badges_caption.setText(f"vs reference (≤ {runs[0].tolerance:g}):" if runs else "")
+
+    # page hooks -----------------------------------------------------------------------------
+    def menu_actions(self) -> list[QAction]:
+        return list(self._exports)
+
+    def ready(self) -> bool:
+        return not self.runner.is_busy()
+
+    def shutdown(self) -> None:
+        if self._run is not None:
+            self._run.stop.set()
+        self.runner.wait()
+
+    def save_settings(self, settings: QSettings) -> None:
+        settings.setValue("experiment", self.current_kind())
+        for kind, form in self.forms.items():
+            form.save(settings, kind)
+        settings.setValue("splitter", self.splitter.saveState())
+
+    def restore_settings(self, settings: QSettings) -> None:
+        index = self.experiment.findData(settings.value("experiment", "symconv"))
+        self.experiment.setCurrentIndex(max(index, 0))
+        for kind, form in self.forms.items():
+            form.restore(settings, kind)
+        state = settings.value("splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
+
+    # exports --------------------------------------------------------------------------------
+    def export_chart(self, path: str) -> None:
+        pixmap = self.chart.grab()
+
+        def save(tmp: str) -> None:
+            if not pixmap.save(tmp, "PNG"):
+                raise OSError(f"could not write a PNG to {path}")
+
+        atomic_write(path, save)
+
+    def export_csv(self, path: str) -> None:
+        header, rows = csv_for(self.result_kind, self.result)
+        write_csv(path, header, rows)
+
+    def export_json(self, path: str) -> None:
+        text = json.dumps(self.result.to_json(), indent=2)
+        atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+    def _ask(self, title: str, ext: str, export) -> None:
+        if self.result is None:
+            return
+        pattern = {"png": "PNG images (*.png)", "csv": "CSV files (*.csv)", "json": "JSON files (*.json)"}[ext]
+        path, _ = QFileDialog.getSaveFileName(self, title, f"kernels_{self.result_kind}.{ext}", pattern)
+        if not path:
+            return
+        try:
+            export(path)
+        except OSError as exc:
+            self._on_error(0, f"could not export to {path}: {exc.strerror or exc}")
+            return
+        self.status_message.emit(f"Saved {path}")

@@ -29,7 +29,8 @@ from engine.paths import ASSETS  # noqa: E402
 from engine.kernels.activations import run_activations  # noqa: E402
 from engine.kernels.separable import run_separable, separable_layers  # noqa: E402
 from engine.kernels.symconv import METHODS as SYMCONV_METHODS, convolve  # noqa: E402
-from engine.kernels.symconv.experiment import run_symconv  # noqa: E402
+from engine.kernels.symconv.experiment import SymconvResult, run_symconv  # noqa: E402
+from engine.kernels.symconv.velocity import VELOCITY_MODELS  # noqa: E402
 from engine.tasks import StageTimes, TaskResult, TaskRunner  # noqa: E402
 from engine.weights.fetch import FetchResult, fetch, fetch_shipped, import_file, list_weights  # noqa: E402
 
@@ -38,7 +39,7 @@ __all__ = [
     "list_models", "model_info", "build_model", "model_stats",
     "UNTRAINED", "Classifier", "EvalResult", "Prediction", "classification_models", "evaluate_folder",
     "load_classifier", "read_image", "ASSETS", "Cancelled", "InvalidInput", "StudioError",
-    "run_activations", "run_separable", "separable_layers", "SYMCONV_METHODS", "convolve", "run_symconv",
+    "run_activations", "run_separable", "separable_layers", "SYMCONV_METHODS", "VELOCITY_MODELS", "SymconvResult", "convolve", "run_symconv",
     "StageTimes", "TaskResult", "TaskRunner",
     "FetchResult", "fetch", "fetch_shipped", "import_file", "list_weights",
     "ProfileResult", "export_trace", "profile_model",

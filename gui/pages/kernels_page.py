@@ -154,6 +154,10 @@ class KernelsPage(Page):
         self.progress.setFormat("%v / %m measurements")
         self.progress.setTextVisible(False)
         self.progress.setMaximumWidth(320)
+        keep_place = self.progress.sizePolicy()
+        keep_place.setRetainSizeWhenHidden(True)  # the row does not jump when it appears
+        self.progress.setSizePolicy(keep_place)
+        self.progress.hide()
         top.addWidget(caption)
         top.addWidget(self.experiment)
         top.addStretch(1)
@@ -268,6 +272,7 @@ class KernelsPage(Page):
     def _on_busy(self, busy: bool, label: str) -> None:
         self.run_action.setEnabled(not busy)
         self.cancel_action.setEnabled(busy)
+        self.progress.setVisible(busy)
         if not busy:
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
@@ -300,6 +305,11 @@ class KernelsPage(Page):
 
     def ready(self) -> bool:
         return not self.runner.is_busy()
+
+    def prepare_screenshot(self) -> None:
+        """The default symmetric-convolution run (about 2 s): images, bars and badges."""
+        self.experiment.setCurrentIndex(max(self.experiment.findData("symconv"), 0))
+        self.run()
 
     def shutdown(self) -> None:
         if self._run is not None:

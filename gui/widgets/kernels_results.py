@@ -1,13 +1,10 @@
 """Kernel-lab results turned into what the Kernels page shows: chart views, a one-line summary
-and CSV rows. Qt-free apart from the chart's data classes, so the mapping is easy to test.
-
-This is also the one place the GUI reaches past engine.api (VELOCITY_MODELS); when the lead
-re-exports it from engine.api, only the import below changes."""
+and CSV rows. Qt-free apart from the chart's data classes, so the mapping is easy to test."""
 
 from __future__ import annotations
 
 from engine import api
-from engine.kernels.symconv.velocity import VELOCITY_MODELS  # adapter: not yet in engine.api
+VELOCITY_MODELS = api.VELOCITY_MODELS
 from gui import theme
 from gui.widgets.grouped_bar_chart import BarSeries, BarView
 

@@ -68,6 +68,7 @@ class ModelsPage(Page):
         # Every task: detectors and segmenters open at their native input size (ModelInfo.input).
         self._models = {m.name: m for m in api.list_models()}
         self._requested: Request | None = None
+        self._pending_layer: str | None = None
         self._shown: Request | None = None
         self._started_at = 0.0
         self._started = False
@@ -251,6 +252,32 @@ class ModelsPage(Page):
 
         self.runner.submit(compute, f"Computing {req.describe()}…")
 
+    def receive(self, payload: object) -> None:
+        """Show a configuration another page points at (the Profiler's clicked bar):
+        {"model", "width", "resolution", "options": [...], "layer"}; the layer row is selected
+        once its statistics arrive."""
+        if not isinstance(payload, dict) or self.model_combo.findData(payload.get("model")) < 0:
+            return
+        self.model_combo.blockSignals(True)
+        self.model_combo.setCurrentIndex(self.model_combo.findData(payload["model"]))
+        self.model_combo.blockSignals(False)
+        self._native = self._models[payload["model"]].input.size
+        if "width" in payload:
+            self.width_combo.setCurrentText(f"{float(payload['width']):g}")
+        if "resolution" in payload:
+            self.resolution_combo.setCurrentText(str(int(payload["resolution"])))
+        self._rebuild_options(list(payload.get("options", ())))
+        self._pending_layer = payload.get("layer")
+        self.filter_edit.clear()  # the layer must be visible to be selected
+        self.request()
+        if self._shown == self._requested and not self.runner.is_busy():
+            self._select_pending_layer()  # the same configuration was already showing
+
+    def _select_pending_layer(self) -> None:
+        if self._pending_layer and self.table.select_layer(self._pending_layer):
+            self.status_message.emit(f"Selected layer {self._pending_layer}")
+        self._pending_layer = None
+
     def menu_actions(self) -> list[QAction]:
         return [self.recompute_action, self.export_csv_action, self.export_png_action]
 
@@ -275,6 +302,7 @@ class ModelsPage(Page):
         self.chart.set_blocks(stats.blocks)
         self.published.set_rows(stats.published)
         self._update_count()
+        self._select_pending_layer()
         self.showing_label.setText(f"Showing {req.describe()}")
         elapsed = time.perf_counter() - self._started_at
         self.status_message.emit(

@@ -203,6 +203,19 @@ class LayerTableView(QTableView):
                 self.setItemDelegateForColumn(column, BarDelegate(spec.bar_colour, self))
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
 
+    def select_layer(self, name: str) -> bool:
+        """Select and scroll to the row of the layer called `name` (False if it is not shown)."""
+        source = self.proxy.sourceModel()
+        for row, layer in enumerate(source.rows()):
+            if layer.name == name:
+                index = self.proxy.mapFromSource(source.index(row, 0))
+                if not index.isValid():
+                    return False  # filtered out
+                self.selectRow(index.row())
+                self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+                return True
+        return False
+
     def column_values(self, column: int) -> list[Any]:
         """The raw values of one column in the order the view shows them (tests and exports)."""
         return [self.proxy.index(r, column).data(SORT_ROLE) for r in range(self.proxy.rowCount())]

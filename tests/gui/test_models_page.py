@@ -219,3 +219,22 @@ def test_the_weights_card_says_what_is_cached(open_window, real_weights, qtbot):
         assert f"{short}: <span" in note
         assert ("in the cache" if row["cached"] else "not cached") in note.split(f"{short}: ")[1].split("</span>")[0]
     assert page.weights_card.value.text() == f"top-1 {rows[0]['metrics']['acc1']:.1f} %"
+
+
+def test_a_profiler_click_shows_its_configuration_and_selects_the_layer(open_window, preset, qtbot):
+    """The Profiler's navigate payload: the Models page switches configuration and selects the
+    clicked layer, whose row then holds that layer's MAdds from an independent engine call."""
+    preset()
+    window = open_window()
+    page = window.pages["models"]
+    page.filter_edit.setText("features.1")  # a filter that would hide the layer
+    expected = api.model_stats("mobilenet_v2", width=0.5, resolution=128)
+    layer = expected.layers[20]
+    window.pages["profiler"].navigate.emit(
+        "models", {"model": "mobilenet_v2", "width": 0.5, "resolution": 128, "options": [], "layer": layer.name})
+    assert window.current_page_id() == "models"
+    qtbot.waitUntil(lambda: page.ready() and page.table.selectionModel().hasSelection(), timeout=READY_TIMEOUT_MS)
+    row = page.table.selectionModel().selectedRows()[0].row()
+    assert page.table.proxy.index(row, LAYER).data() == layer.name
+    assert page.table.proxy.index(row, MADDS).data(SORT_ROLE) == layer.madds
+    assert page.totals.madds.value.text() == f"{expected.madds / 1e6:.1f} M"

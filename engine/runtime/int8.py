@@ -51,7 +51,8 @@ def quantize(network: nn.Module, calibration: Sequence[Tensor] | Tensor) -> tupl
             for batch in batches:
                 observed(batch)
         quantized = convert_fx(observed)
-    layers = sum(1 for m in quantized.modules() if type(m).__module__.startswith("torch.ao.nn."))
+    layers = sum(1 for m in quantized.modules()  # int8 compute modules carry an output scale
+                 if type(m).__module__.startswith("torch.ao.nn.") and hasattr(m, "scale"))
     return quantized, Int8Report(BACKEND, sum(len(b) for b in batches), layers, _fallbacks(quantized))
 
 

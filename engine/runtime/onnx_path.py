@@ -171,18 +171,37 @@ class NodeTime:
 
 def layer_of(node_name: str) -> str:
     """The torch module name in a TorchScript-exported node name: the exporter names nodes by
-    scope, e.g. '/network/features/features.3/block/block.0/block.0.0/Conv' -> 'features.3.block.0.0'."""
-    parts = [p for p in node_name.split("/") if p]
-    if len(parts) < 2:
-        return ""
-    scope = parts[-2]
-    return scope.removeprefix("network.") if scope != "network" else ""
+    scope, each scope named relative to its parent, e.g.
+    '/network/features/features.3/block/block.0/block.0.0/Conv' -> 'features.3.block.0.0'.
+    onnxruntime's layout pass renames nodes after their output ('.../Conv_output_0_nchwc'): same scope."""
+    parts = [p for p in node_name.split("/") if p][:-1]  # scopes; the last part is the op
+    if parts[:1] == ["network"]:  # the Flat wrapper export_onnx adds
+        parts = parts[1:]
+    names: list[str] = []
+    previous = ""
+    for scope in parts:  # 'features', 'features.1', 'block', 'block.0' -> features.1.block.0
+        names.append(scope[len(previous) + 1:] if previous and scope.startswith(previous + ".") else scope)
+        previous = scope
+    return ".".join(names)
 
 
-def profile_nodes(onnx_file: str | Path, example: Tensor | np.ndarray, *, threads: int, runs: int = 20) -> list[NodeTime]:
+def _conv_owner(network: nn.Module) -> dict[str, str]:
+    """Each module name -> the last Conv2d at or before it in definition order: onnxruntime fuses
+    an activation into the conv before it and names the fused node after the activation."""
+    owner, last = {}, ""
+    for name, module in network.named_modules():
+        if isinstance(module, nn.Conv2d):
+            last = name
+        owner[name] = last
+    return owner
+
+
+def profile_nodes(onnx_file: str | Path, example: Tensor | np.ndarray, *, threads: int, runs: int = 20,
+                  network: nn.Module | None = None) -> list[NodeTime]:
     """Per-node times from onnxruntime's own profiler (SessionOptions.enable_profiling), median
-    over `runs`, in graph order, each mapped back to its torch layer name. Conv nodes carry the
-    folded BN and fused activation, so a conv's time covers conv + BN + activation."""
+    over `runs`, in execution order, each mapped back to its torch layer name. Conv nodes carry
+    the folded BN and the fused activation; given `network` (the exported module), a fused conv
+    is named after its conv layer rather than the activation it absorbed."""
     import statistics
 
     onnx_file = Path(onnx_file)
@@ -200,9 +219,15 @@ def profile_nodes(onnx_file: str | Path, example: Tensor | np.ndarray, *, thread
             node = event["name"].removesuffix("_kernel_time")
             per_node.setdefault(node, []).append(float(event["dur"]))
             ops[node] = event.get("args", {}).get("op_name", "")
-    # the first run includes one-off allocations: keep the last `runs - 1` where there are enough
-    return [NodeTime(node, ops[node], layer_of(node), statistics.median(times[1:] if len(times) > 2 else times))
-            for node, times in per_node.items()]
+    owner = _conv_owner(network) if network is not None else {}
+    result = []
+    for node, times in per_node.items():
+        layer = layer_of(node)
+        if ops[node] in ("Conv", "FusedConv") and layer in owner:
+            layer = owner[layer]
+        # the first run includes one-off allocations: drop it when there are enough runs
+        result.append(NodeTime(node, ops[node], layer, statistics.median(times[1:] if len(times) > 2 else times)))
+    return result
 
 
 def op_counts(onnx_file: str | Path) -> dict[str, int]:

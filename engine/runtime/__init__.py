@@ -1,0 +1,15 @@
+"""Inference paths for every model the app builds: "reference" (eager, as built), "fast" (batch-
+norm folded, channels_last, inference mode), "bf16" (fast + bfloat16 autocast, CPUs with
+AVX512-BF16/AMX), "int8" (post-training static quantisation, classifiers) and "onnxruntime"
+(exported once, run with deliberate threads and spinning off). `prepare` is the entry point."""
+
+from engine.runtime.cpu import PeakFma, peak_fma, supports_bf16
+from engine.runtime.network import max_relative_error, network_of
+from engine.runtime.onnx_path import NodeTime, export_onnx, op_counts, profile_nodes
+from engine.runtime.prepare import EXACT_PATHS, PATHS, Prepared, available_paths, fastest_exact_path, prepare
+
+__all__ = [
+    "PATHS", "EXACT_PATHS", "Prepared", "prepare", "available_paths", "fastest_exact_path",
+    "network_of", "max_relative_error", "export_onnx", "op_counts", "profile_nodes", "NodeTime",
+    "PeakFma", "peak_fma", "supports_bf16",
+]

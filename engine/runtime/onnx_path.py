@@ -1,0 +1,240 @@
+"""ONNX export and the onnxruntime path.
+
+Export uses torch's TorchScript-based exporter (`dynamo=False`): it needs only the `onnx`
+package, folds batch-norm into the convolutions, and writes h-swish / h-sigmoid as ONNX's
+HardSwish / HardSigmoid ops. (The torch.export-based exporter, torch's default since 2.9, also
+needs `onnxscript`.) Files are written atomically and cached per configuration and weights.
+
+The session runs with `intra_op_num_threads` = the threads asked for and spinning OFF
+(`session.intra_op.allow_spinning` = 0): with spinning on, idle pool threads busy-wait between
+ops and steal the CPU from the UI, the capture thread or a second model running side by side.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from engine import paths
+from engine.runtime.network import Flat, Outputs, flatten, output_keys, unflatten
+
+DEFAULT_OPSET = 17
+INPUT_NAME = "input"
+
+
+def _output_names(keys: tuple[str, ...] | None) -> list[str]:
+    return list(keys) if keys is not None else ["output"]
+
+
+class _FixedPadConv(nn.Conv2d):
+    """A TF-SAME conv with its padding frozen for one input size. The exporter would otherwise
+    record SAME's `-(-size // stride)` as ONNX integer division, which truncates where Python
+    floors, and pad odd sizes wrongly (the person detector's 5->3 and 3->2 levels)."""
+
+    def __init__(self, conv: nn.Conv2d, pads: tuple[int, int, int, int]):
+        super().__init__(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, 0,
+                         conv.dilation, conv.groups, conv.bias is not None)
+        self.load_state_dict(conv.state_dict())
+        self.pads = pads
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._conv_forward(nn.functional.pad(x, self.pads), self.weight, self.bias)
+
+
+def freeze_same_padding(network: nn.Module, example: Tensor) -> nn.Module:
+    """A copy of `network` whose input-size-dependent (TF SAME) convs pad by constants for
+    `example`'s size; the same module itself when it has none."""
+    from engine.models.detection.person import Conv2dSame, same_pads
+
+    if not any(isinstance(m, Conv2dSame) for m in network.modules()):
+        return network
+    import copy
+
+    frozen = copy.deepcopy(network)
+    sizes: dict[str, tuple[int, int]] = {}
+    handles = [m.register_forward_pre_hook(lambda _m, args, name=name: sizes.__setitem__(name, tuple(args[0].shape[-2:])))
+               for name, m in frozen.named_modules() if isinstance(m, Conv2dSame)]
+    with torch.no_grad():
+        frozen(example)
+    for handle in handles:
+        handle.remove()
+    for name, size in sizes.items():
+        conv = frozen.get_submodule(name)
+        (top, bottom), (left, right) = (same_pads(n, k, s, d) for n, k, s, d in
+                                        zip(size, conv.kernel_size, conv.stride, conv.dilation))
+        parent_name, _, child = name.rpartition(".")
+        setattr(frozen.get_submodule(parent_name), child, _FixedPadConv(conv, (left, right, top, bottom)))
+    return frozen
+
+
+def export_onnx(network: nn.Module, example: Tensor, path: str | Path, *, opset: int = DEFAULT_OPSET) -> Path:
+    """Write `network` traced at `example`'s shape to `path` (atomically). Returns the path."""
+    path = Path(path)
+    network = freeze_same_padding(network, example)
+    with torch.inference_mode(False), torch.no_grad():
+        keys = output_keys(network(example))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        with warnings.catch_warnings():  # the exporter's deprecation notice: we chose it on purpose
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                Flat(network).eval(), (example,), tmp, dynamo=False, opset_version=opset,
+                input_names=[INPUT_NAME], output_names=_output_names(keys), do_constant_folding=True,
+            )
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _fingerprint(network: nn.Module, shape: tuple[int, ...], opset: int) -> str:
+    """Hash of the weights, input shape, opset and torch version: a cached file is reused only
+    for exactly this network."""
+    digest = hashlib.sha256(json.dumps([list(shape), opset, torch.__version__]).encode())
+    for name, tensor in network.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().contiguous().cpu().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def cached_onnx(name: str, network: nn.Module, example: Tensor, *, opset: int = DEFAULT_OPSET) -> Path:
+    """The exported file for this network and input shape under the user cache, exported once."""
+    tag = "x".join(str(d) for d in example.shape)
+    path = paths.cache_dir() / "onnx" / f"{name}-{tag}-opset{opset}-{_fingerprint(network, tuple(example.shape), opset)}.onnx"
+    if not path.is_file():
+        export_onnx(network, example, path, opset=opset)
+    return path
+
+
+def session_options(threads: int, *, spinning: bool = False, profile_prefix: str | None = None):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "1" if spinning else "0")
+    if profile_prefix is not None:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile_prefix
+    return options
+
+
+def open_session(path: str | Path, threads: int, *, spinning: bool = False, profile_prefix: str | None = None):
+    import onnxruntime as ort
+
+    return ort.InferenceSession(str(path), session_options(threads, spinning=spinning, profile_prefix=profile_prefix),
+                                providers=["CPUExecutionProvider"])
+
+
+class OrtRunner:
+    """An InferenceSession behind the same call as the torch paths: NCHW tensor (or numpy) in,
+    torch tensors out (zero-copy views of onnxruntime's arrays), dicts rebuilt by output name."""
+
+    def __init__(self, onnx_path: Path, keys: tuple[str, ...] | None, threads: int, *, spinning: bool = False):
+        self.onnx_path = Path(onnx_path)
+        self.keys = keys
+        self.threads = threads
+        self.spinning = spinning
+        self.session = open_session(onnx_path, threads, spinning=spinning)
+        self.output_names = _output_names(keys)
+
+    def __call__(self, x: Tensor | np.ndarray) -> Outputs:
+        array = x.detach().numpy() if isinstance(x, Tensor) else x
+        if array.dtype != np.float32 or not array.flags.c_contiguous:
+            array = np.ascontiguousarray(array, dtype=np.float32)
+        values = self.session.run(self.output_names, {INPUT_NAME: array})
+        return unflatten([torch.from_numpy(v) for v in values], self.keys)
+
+
+@dataclass(frozen=True)
+class NodeTime:
+    node: str  # ONNX node name
+    op: str  # ONNX op type
+    layer: str  # the torch module it came from ("" when the exporter gave no scope)
+    us_median: float
+
+
+def layer_of(node_name: str) -> str:
+    """The torch module name in a TorchScript-exported node name: the exporter names nodes by
+    scope, each scope named relative to its parent, e.g.
+    '/network/features/features.3/block/block.0/block.0.0/Conv' -> 'features.3.block.0.0'.
+    onnxruntime's layout pass renames nodes after their output ('.../Conv_output_0_nchwc'): same scope."""
+    parts = [p for p in node_name.split("/") if p][:-1]  # scopes; the last part is the op
+    if parts[:1] == ["network"]:  # the Flat wrapper export_onnx adds
+        parts = parts[1:]
+    names: list[str] = []
+    previous = ""
+    for scope in parts:  # 'features', 'features.1', 'block', 'block.0' -> features.1.block.0
+        names.append(scope[len(previous) + 1:] if previous and scope.startswith(previous + ".") else scope)
+        previous = scope
+    return ".".join(names)
+
+
+def _conv_owner(network: nn.Module) -> dict[str, str]:
+    """Each module name -> the last Conv2d at or before it in definition order: onnxruntime fuses
+    an activation into the conv before it and names the fused node after the activation."""
+    owner, last = {}, ""
+    for name, module in network.named_modules():
+        if isinstance(module, nn.Conv2d):
+            last = name
+        owner[name] = last
+    return owner
+
+
+def profile_nodes(onnx_file: str | Path, example: Tensor | np.ndarray, *, threads: int, runs: int = 20,
+                  network: nn.Module | None = None) -> list[NodeTime]:
+    """Per-node times from onnxruntime's own profiler (SessionOptions.enable_profiling), median
+    over `runs`, in execution order, each mapped back to its torch layer name. Conv nodes carry
+    the folded BN and the fused activation; given `network` (the exported module), a fused conv
+    is named after its conv layer rather than the activation it absorbed."""
+    import statistics
+
+    onnx_file = Path(onnx_file)
+    with tempfile.TemporaryDirectory() as tmp:
+        session = open_session(onnx_file, threads, profile_prefix=str(Path(tmp) / "ort"))
+        array = np.ascontiguousarray(np.asarray(example, dtype=np.float32))
+        for _ in range(runs):
+            session.run(None, {session.get_inputs()[0].name: array})
+        trace = Path(session.end_profiling())
+        events = json.loads(trace.read_text(encoding="utf-8"))
+    per_node: dict[str, list[float]] = {}
+    ops: dict[str, str] = {}
+    for event in events:
+        if event.get("cat") == "Node" and event.get("name", "").endswith("_kernel_time"):
+            node = event["name"].removesuffix("_kernel_time")
+            per_node.setdefault(node, []).append(float(event["dur"]))
+            ops[node] = event.get("args", {}).get("op_name", "")
+    owner = _conv_owner(network) if network is not None else {}
+    result = []
+    for node, times in per_node.items():
+        layer = layer_of(node)
+        if ops[node] in ("Conv", "FusedConv") and layer in owner:
+            layer = owner[layer]
+        # the first run includes one-off allocations: drop it when there are enough runs
+        result.append(NodeTime(node, ops[node], layer, statistics.median(times[1:] if len(times) > 2 else times)))
+    return result
+
+
+def op_counts(onnx_file: str | Path) -> dict[str, int]:
+    """How many nodes of each ONNX op type the file holds (to check h-swish/SE exported cleanly)."""
+    import collections
+
+    import onnx
+
+    model = onnx.load(str(onnx_file))
+    return dict(collections.Counter(node.op_type for node in model.graph.node))

@@ -1,0 +1,144 @@
+"""One entry point for every inference path: `prepare(model, path=...)` -> a callable that takes
+the network's NCHW input and returns what the reference (eager) network returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from engine.errors import InvalidInput, UnknownName, check_range
+from engine.models import catalog
+from engine.runtime import cpu, int8, onnx_path, torch_paths
+from engine.runtime.network import Outputs, as_tensor, network_of, output_keys
+
+PATHS = ("reference", "fast", "bf16", "int8", "onnxruntime")
+EXACT_PATHS = ("reference", "fast", "onnxruntime")  # fp32 throughout: same outputs within 1e-4
+INT8_TASKS = ("classification",)
+
+
+def available_paths(name: str) -> tuple[str, ...]:
+    """The paths `name` can run on this machine."""
+    task = catalog.model_info(name).task
+    return tuple(p for p in PATHS if (p != "int8" or task in INT8_TASKS) and (p != "bf16" or cpu.supports_bf16())
+                 and (p != "onnxruntime" or _has_onnxruntime()))
+
+
+def _has_onnxruntime() -> bool:
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def fastest_exact_path() -> str:
+    """The fp32 path the live pipeline and the profiler should default to: onnxruntime when it
+    is installed (about 2.5-3.5× torch eager for MobileNetV3 on this class of CPU, see
+    bench/suite.py), else the fast torch path."""
+    return "onnxruntime" if _has_onnxruntime() else "fast"
+
+
+@dataclass
+class Prepared:
+    """A network ready on one path. Call it with the network's N×3×H×W float input (tensor or
+    numpy); for detectors that is the transformed batch (see engine.runtime.network)."""
+
+    model: str
+    path: str
+    width: float
+    resolution: int
+    threads: int
+    task: str
+    network: nn.Module  # the reference network (eager, as built)
+    run: Callable[[Tensor], Outputs] = field(repr=False)
+    detector: nn.Module | None = field(default=None, repr=False)  # the full detector, for detect()
+    details: dict = field(default_factory=dict)  # what the path did: BNs folded, int8 fallbacks, ONNX file
+    _shapes: dict = field(default_factory=dict, repr=False)
+
+    def __call__(self, x) -> Outputs:
+        return self.run(as_tensor(x) if self.path != "onnxruntime" else x)
+
+    def detect(self, images: Sequence[Tensor] | Tensor) -> list[dict[str, Tensor]]:
+        """Detections exactly as the detector's forward returns them, the network part on this
+        path (transform, anchors and postprocess stay eager)."""
+        if self.detector is None:
+            raise InvalidInput(f"{self.model} is a {self.task} model; detect() is for detectors")
+        det = self.detector
+        original_sizes = [tuple(img.shape[-2:]) for img in images]
+        with torch.inference_mode():
+            image_list, _ = det.transform(images)
+            head = self(image_list.tensors)
+            features = [torch.empty(1, 0, h, w) for h, w in self._feature_shapes(image_list.tensors.shape[-2:])]
+            anchors = det.anchor_generator(image_list, features)
+            found = det.postprocess_detections(head, anchors, image_list.image_sizes)
+            return det.transform.postprocess(found, image_list.image_sizes, original_sizes)
+
+    def _feature_shapes(self, size) -> list[tuple[int, int]]:
+        """Feature-map sizes (all the anchor generator reads from the features), once per size."""
+        key = tuple(size)
+        if key not in self._shapes:
+            with torch.inference_mode():
+                features = self.detector.backbone(torch.zeros(1, 3, *key)).values()
+            self._shapes[key] = [tuple(f.shape[-2:]) for f in features]
+        return self._shapes[key]
+
+    def describe(self) -> str:
+        """One line for the UI: which path ran and how."""
+        extra = {"fast": "BN folded, channels_last", "bf16": "BN folded, channels_last, bf16 autocast",
+                 "int8": f"int8 {int8.BACKEND}", "onnxruntime": "onnxruntime, spinning off"}.get(self.path, "eager")
+        return f"{self.path} ({extra}, {self.threads} threads)"
+
+
+def prepare(
+    model: str, *, width: float = 1.0, resolution: int | None = None, path: str = "fast", threads: int = 2,
+    weights: str | Path | None = None, module: nn.Module | None = None, batch: int = 1,
+    calibration: Tensor | Sequence[Tensor] | None = None, bf16: bool = False, opset: int = onnx_path.DEFAULT_OPSET,
+    spinning: bool = False, **options,
+) -> Prepared:
+    """Build (or take `module`, an already built and loaded model of `model`) and ready it on
+    `path`. resolution: the network input size (default: the model's). threads: intra-op
+    threads of the path. int8: `calibration` = network inputs (default: synthetic images).
+    bf16=True on "fast" is the same as path "bf16". onnxruntime: the ONNX file is cached per
+    weights and input shape; spinning stays off unless asked."""
+    if path not in PATHS:
+        raise UnknownName("inference path", path, PATHS)
+    info = catalog.model_info(model)
+    check_range("threads", threads, 1, 256)
+    resolution = resolution or info.input.size
+    catalog.check_resolution(resolution)
+    if path not in available_paths(model):
+        raise InvalidInput(f"path {path} is not available for {model} on this machine; valid: "
+                           f"{', '.join(available_paths(model))}")
+    if module is None:
+        from engine.api import build_model  # late: the api re-exports this module
+
+        module = build_model(model, width=width, weights=weights, **options)
+    else:
+        catalog.check_config(info, width, options)
+    module = module.eval()
+    network = network_of(model, module)
+    example = torch.zeros(batch, 3, resolution, resolution)
+    details: dict = {}
+    if path == "reference":
+        run: Callable = torch_paths.reference(network, threads)
+    elif path in ("fast", "bf16"):
+        run, details["batchnorms_folded"] = torch_paths.fast(network, threads, bf16=bf16 or path == "bf16")
+        path = "bf16" if bf16 else path
+    elif path == "int8":
+        calib = calibration if calibration is not None else int8.synthetic_calibration(resolution)
+        quantized, report = int8.quantize(network, calib)
+        run = torch_paths.TorchRunner(quantized, threads=threads)
+        details["int8"] = report
+    else:
+        with torch_paths.torch_threads(threads), torch.no_grad():
+            keys = output_keys(network(example))
+            file = onnx_path.cached_onnx(model, network, example, opset=opset)
+        run = onnx_path.OrtRunner(file, keys, threads, spinning=spinning)
+        details["onnx_file"] = str(file)
+    return Prepared(model=model, path=path, width=float(width), resolution=resolution, threads=threads,
+                    task=info.task, network=network, run=run,
+                    detector=module if info.task == "detection" else None, details=details)

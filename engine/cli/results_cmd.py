@@ -28,7 +28,8 @@ def register(sub) -> None:
 
     p = sub.add_parser("recommend", help="best measured configuration for a latency budget")
     p.add_argument("--target-ms", type=float, required=True, metavar="T")
-    p.add_argument("--w", type=float, default=-0.07, help="reward exponent: -0.07 (MnasNet) or -0.15 (V3, small models)")
+    p.add_argument("--w", type=float, default=-0.07,
+                   help="reward exponent: -0.07 (MnasNet) or -0.15 (V3, small models)")
     p.add_argument("--threads", type=int, default=2, help="which sweep's latencies to use (default 2)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=run_recommend)
@@ -57,8 +58,8 @@ class Bar:
         if self.tty or done == total:
             filled = 30 * done // max(total, 1)
             elapsed = time.monotonic() - self.start
-            print(f"\r{self.what} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {elapsed:4.0f}s {self.current:<32}",
-                  end="\n" if done == total else "", file=sys.stderr, flush=True)
+            line = f"{self.what} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {elapsed:4.0f}s {self.current}"
+            print(f"\r{line:<100}", end="\n" if done == total else "", file=sys.stderr, flush=True)
 
 
 def run_sweep_cmd(args: argparse.Namespace) -> int:

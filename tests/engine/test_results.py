@@ -56,7 +56,8 @@ def test_a_version_1_file_is_migrated_and_keeps_its_rows(tmp_path):
     with ResultsDB(path) as db:
         assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         (run,) = db.runs()
-        assert (run.uuid, run.model, run.width, run.resolution, run.total_ms.median) == ("u1", "mobilenet_v1", 0.5, 160, 3.5)
+        assert (run.uuid, run.model, run.width, run.resolution, run.total_ms.median) == (
+            "u1", "mobilenet_v1", 0.5, 160, 3.5)
         assert run.madds is None and run.machine_label == "old box"
         db.save_accuracy(model="mobilenet_v1", width=0.5, resolution=160, weights="w", dataset="d",
                          top1=0.5, top5=0.8, n=10)  # the v2 table exists now

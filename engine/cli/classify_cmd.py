@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from engine.classify import UNTRAINED, Classifier, evaluate_folder, load_classifier
 from engine.cli import print_json
@@ -30,6 +31,7 @@ def register(sub) -> None:
     p = sub.add_parser("evaluate", help="top-1/top-5 accuracy over FOLDER/<class>/<images>")
     p.add_argument("folder")
     p.add_argument("--limit", type=int, help="at most N images (taken across all classes)")
+    p.add_argument("--no-save", action="store_true", help="do not store the accuracy in the results database")
     _model_args(p)
     p.set_defaults(run=run_evaluate)
 
@@ -65,6 +67,20 @@ def run_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _save_accuracy(clf: Classifier, result, folder: str) -> None:
+    """Store top-1/top-5 so the trade-offs join it with this model's measured latency."""
+    import torch
+
+    from engine.profiling.machine import fingerprint
+    from engine.results import ResultsDB
+
+    with ResultsDB() as db:
+        db.save_accuracy(model=result.model, width=1.0, resolution=clf.preprocess.crop,
+                         weights=str(result.weights), dataset=Path(folder).resolve().name, top1=result.top1,
+                         top5=result.top5, n=result.images,
+                         fingerprint=fingerprint(threads=torch.get_num_threads(), device="cpu", backend="torch eager"))
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise InvalidInput(f"--limit must be at least 1, got {args.limit}")
@@ -78,6 +94,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
                   file=sys.stderr, flush=True)
 
     result = evaluate_folder(clf, args.folder, args.limit, progress=progress)
+    if not args.no_save and not clf.untrained:  # random weights' accuracy is no trade-off point
+        _save_accuracy(clf, result, args.folder)
     if args.json:
         print_json({**result.to_json(), "untrained": clf.untrained, "note": clf.note})
         return 0

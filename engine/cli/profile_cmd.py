@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 from engine.cli import print_json
+from engine.profiling.inference_paths import path_names
 from engine.profiling.latency import ProfileResult, profile_model
+from engine.results import ResultsDB
 
 
 def register(sub) -> None:
@@ -28,6 +30,9 @@ def register(sub) -> None:
     out.add_argument("--json", action="store_true")
     out.add_argument("--csv", type=Path, metavar="PATH", help="write the per-layer table as CSV")
     p.add_argument("--trace", type=Path, metavar="PATH", help="write a Chrome/Perfetto trace (JSON)")
+    p.add_argument("--path", default="reference", dest="inference_path",
+                   help=f"inference path to time (valid: {', '.join(path_names())})")
+    p.add_argument("--no-save", action="store_true", help="do not store the run in the results database")
     p.set_defaults(run=run_profile)
 
 
@@ -50,15 +55,31 @@ def write_csv(result: ProfileResult, path: Path) -> None:
     os.replace(tmp, path)
 
 
+JSON_FIELDS = ("model", "width", "resolution", "threads", "device", "path", "total_ms", "layer_sum_ms",
+               "overhead_ms", "layers", "machine")
+
+
+def profile_document(result: ProfileResult) -> dict:
+    """The `profile --json` contract (issue 6) first, then the rest of the configuration."""
+    doc = result.to_json()
+    doc["total_ms"] = {k: doc["total_ms"][k] for k in ("median", "p10", "p90", "runs", "spread")}
+    doc["layers"] = [{k: layer[k] for k in ("name", "kind", "ms_median", "madds", "params", "block")}
+                     for layer in doc["layers"]]
+    return {**{k: doc[k] for k in JSON_FIELDS}, **{k: v for k, v in doc.items() if k not in JSON_FIELDS}}
+
+
 def run_profile(args: argparse.Namespace) -> int:
     options = {name: True for name in args.option}
     result = profile_model(
         args.model, width=args.width, resolution=args.resolution, batch=args.batch, threads=args.threads,
         repeats=args.repeats, device=args.device, channels_last=args.channels_last, weights=args.weights,
-        trace=args.trace, progress=_progress, **options,
+        trace=args.trace, progress=_progress, path=args.inference_path, **options,
     )
+    if not args.no_save:
+        with ResultsDB() as db:
+            db.save_run(result)
     if args.json:
-        print_json(result.to_json())
+        print_json(profile_document(result))
         return 0
     if args.csv:
         write_csv(result, args.csv)

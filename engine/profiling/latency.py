@@ -23,6 +23,7 @@ from torch import nn
 from engine.analysis.layers import analyze_layers
 from engine.errors import Cancelled, InvalidInput, check_range
 from engine.models import catalog
+from engine.profiling.inference_paths import PATHS, prepare
 from engine.profiling.machine import fingerprint
 
 Progress = Callable[[int, int], None]
@@ -72,16 +73,19 @@ class ProfileResult:
     path: str
     weights: str
     total_ms: Timing
-    layers: tuple[LayerTiming, ...]
+    layers: tuple[LayerTiming, ...]  # empty when per_layer was False
     machine: dict
+    madds: int = 0  # of the whole configuration (counted even when layers were not timed)
+    params: int = 0
+    per_layer: bool = True
 
     @property
-    def layer_sum_ms(self) -> float:
-        return sum(layer.ms_median for layer in self.layers)
+    def layer_sum_ms(self) -> float | None:
+        return sum(layer.ms_median for layer in self.layers) if self.per_layer else None
 
     @property
-    def overhead_ms(self) -> float:
-        return self.total_ms.median - self.layer_sum_ms
+    def overhead_ms(self) -> float | None:
+        return self.total_ms.median - self.layer_sum_ms if self.per_layer else None
 
     def to_json(self) -> dict:
         return {
@@ -90,6 +94,7 @@ class ProfileResult:
             "device": self.device, "memory_format": self.memory_format, "path": self.path,
             "weights": self.weights, "total_ms": self.total_ms.to_json(),
             "layer_sum_ms": self.layer_sum_ms, "overhead_ms": self.overhead_ms,
+            "madds": self.madds, "params": self.params,
             "layers": [layer.to_json() for layer in self.layers], "machine": self.machine,
         }
 
@@ -174,24 +179,28 @@ def profile_model(
     name: str, *, width: float = 1.0, resolution: int = 224, batch: int = 1, threads: int = 2,
     repeats: int = 30, warmup: int = 5, device: str = "cpu", channels_last: bool = False,
     weights: str | None = None, trace: Path | None = None, progress: Progress | None = None,
-    should_stop: ShouldStop | None = None, **options,
+    should_stop: ShouldStop | None = None, path: str = "reference", per_layer: bool = True, **options,
 ) -> ProfileResult:
     """Measure one configuration. Random weights unless `weights` is given: latency does not
-    depend on the values (the result says which weights ran)."""
+    depend on the values (the result says which weights ran). `path` names the inference path
+    (engine.profiling.inference_paths); per_layer=False times the whole model only (sweeps)."""
     info = catalog.model_info(name)
     catalog.check_config(info, width, options)
     catalog.check_resolution(resolution)
     dev = _check(batch, threads, repeats, device)
+    PATHS.get(path)  # an unknown path fails before the model is built
     from engine.api import build_model  # late: api imports this module's results
 
     model = build_model(name, width=width, weights=weights, **options)
     example = torch.rand(batch, 3, resolution, resolution)
     rows = {r.name: r for r in analyze_layers(model, example[:1])}
+    params = sum(p.numel() for p in model.parameters() if p.requires_grad)  # before a path folds layers
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     model = model.to(dev, memory_format=fmt)
     example = example.to(dev, memory_format=fmt)
+    model = prepare(path, model, example)
     clock = _Clock(dev)
-    total_steps = warmup + 2 * repeats
+    total_steps = warmup + (2 if per_layer else 1) * repeats
     step = 0
 
     def tick():
@@ -216,11 +225,12 @@ def profile_model(
             clock.sync()
             samples.append(clock.elapsed_ms(start, end))
             tick()
-        with layer_hooks(model, clock, marks):
-            for _ in range(repeats):
-                model(example)
-                clock.sync()
-                tick()
+        if per_layer:
+            with layer_hooks(model, clock, marks):
+                for _ in range(repeats):
+                    model(example)
+                    clock.sync()
+                    tick()
         if trace is not None:
             export_trace(model, example, trace)
 
@@ -237,9 +247,11 @@ def profile_model(
     return ProfileResult(
         model=name, width=float(width), resolution=resolution, options=dict(options), batch=batch,
         threads=threads, device=str(dev), memory_format="channels_last" if channels_last else "contiguous",
-        path="reference", weights=str(weights) if weights else "random (latency only)",
+        path=path, weights=str(weights) if weights else "random (latency only)",
         total_ms=summarize(samples), layers=tuple(layers),
-        machine=fingerprint(threads=threads, device=str(dev), backend="torch eager"),
+        machine=fingerprint(threads=threads, device=str(dev), backend="torch eager" if path == "reference" else path),
+        madds=sum(r.madds for r in rows.values()),
+        params=params, per_layer=per_layer,
     )
 
 

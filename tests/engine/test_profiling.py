@@ -88,3 +88,39 @@ def test_clock_is_wall_time_on_cpu():
     start = clock.mark()
     end = clock.mark()
     assert 0 <= clock.elapsed_ms(start, end) < 1000
+
+
+def test_unknown_inference_path_lists_the_valid_ones():
+    with pytest.raises(InvalidInput, match="unknown inference path 'turbo'; valid: reference"):
+        profile_model("mobilenet_v3_small", resolution=64, repeats=3, path="turbo")
+
+
+def test_whole_model_only_has_no_layer_rows_but_keeps_the_cost():
+    result = profile_model("mobilenet_v3_small", resolution=64, repeats=3, warmup=0, threads=1, per_layer=False)
+    stats = api.model_stats("mobilenet_v3_small", resolution=64)
+    assert result.layers == () and result.layer_sum_ms is None and result.overhead_ms is None
+    assert (result.madds, result.params) == (stats.madds, stats.params)
+    assert result.path == "reference" and result.total_ms.runs == 3
+
+
+def test_profile_cli_json_contract_and_saving(capsys):
+    from engine.cli import main
+    from engine.results import ResultsDB
+
+    argv = ["profile", "mobilenet_v3_small", "--resolution", "64", "--repeats", "3", "--threads", "1", "--json"]
+    assert main(argv) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert list(doc)[:11] == ["model", "width", "resolution", "threads", "device", "path", "total_ms",
+                              "layer_sum_ms", "overhead_ms", "layers", "machine"]
+    assert (doc["model"], doc["width"], doc["resolution"], doc["threads"], doc["device"], doc["path"]) == (
+        "mobilenet_v3_small", 1.0, 64, 1, "cpu", "reference")
+    assert {"median", "p10", "p90", "runs"} <= set(doc["total_ms"]) and doc["total_ms"]["runs"] == 3
+    assert {"name", "kind", "ms_median", "madds", "params"} <= set(doc["layers"][0])
+    assert doc["layer_sum_ms"] == pytest.approx(sum(layer["ms_median"] for layer in doc["layers"]))
+    with ResultsDB() as db:
+        (run,) = db.runs()
+        assert run.total_ms.median == doc["total_ms"]["median"]
+        assert [lt.name for lt in db.layers(run.uuid)] == [layer["name"] for layer in doc["layers"]]
+    assert main(argv + ["--no-save"]) == 0
+    with ResultsDB() as db:
+        assert len(db.runs()) == 1

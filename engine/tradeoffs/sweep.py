@@ -1,0 +1,135 @@
+"""Sweeps: measure a grid of backbone × width × resolution on this machine, resumably.
+
+The default grid is every configuration of the four backbones for which the papers publish a
+float ImageNet top-1 at 96-224 px (assets/papers: V1 widths 0.25-1.0 × 128-224 from the TF-slim
+README; V2 0.35-1.0 × 96-224 plus 1.3 and 1.4 at 224; V3-Large/Small widths 0.35-1.25 at 224 and
+resolutions 96-192 at width 1.0 from V3 Table 9, the points of the V3 paper's Figure 7): a
+measured point without a published accuracy cannot be placed on the accuracy axes. Explicit
+widths/resolutions give their full product instead.
+
+Each configuration is stored the moment it is measured (one transaction), so stopping at any
+time loses only the one in flight, and configurations already measured on this machine with the
+same threads and inference path are skipped: re-running resumes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from engine.errors import InvalidInput, check_range
+from engine.kernels.timing import Progress, ShouldStop, check_stop, report
+from engine.models import catalog
+from engine.profiling.latency import profile_model
+from engine.profiling.machine import fingerprint
+from engine.results.store import ResultsDB, RunRecord, machine_id, options_key
+from engine.tradeoffs.published import all_rows
+
+BACKBONES = ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small")
+RESOLUTION_SPAN = (96, 224)
+WIDTH_SPAN = (0.25, 1.4)
+SUPERSEDED = "V3-arXiv-early"  # an earlier revision's numbers, replaced by the latest tables
+# Sweep timing: fits the default grid in well under 5 minutes on a 2-core laptop-class CPU while
+# keeping the median of 20 runs (p10/p90 stored next to it) after 3 warm-up passes.
+SWEEP_REPEATS = 20
+SWEEP_WARMUP = 3
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    model: str
+    width: float
+    resolution: int
+
+    def label(self) -> str:
+        return f"{self.model} {self.width:g}/{self.resolution}"
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    total: int
+    measured: int
+    skipped: int  # already in the database for this machine, threads and path
+    seconds: float
+    threads: int
+    path: str
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+def published_configs(model: str) -> list[SweepConfig]:
+    """The configurations with a published float top-1 in the default span, ordered."""
+    family = catalog.model_info(model).family
+    keys = {(r.width, r.resolution) for r in all_rows()
+            if r.family == family and r.variant in ("", family.split("-")[-1]) and r.precision == "float"
+            and r.top1 is not None and r.source != SUPERSEDED
+            and RESOLUTION_SPAN[0] <= r.resolution <= RESOLUTION_SPAN[1]
+            and WIDTH_SPAN[0] <= r.width <= WIDTH_SPAN[1]}
+    return [SweepConfig(model, w, r) for w, r in sorted(keys)]
+
+
+def sweep_grid(models: Sequence[str] | None = None, widths: Sequence[float] | None = None,
+               resolutions: Sequence[int] | None = None) -> list[SweepConfig]:
+    """The configurations a sweep measures: published points by default, else the product."""
+    models = list(models or BACKBONES)
+    for model in models:
+        if model not in BACKBONES:
+            raise InvalidInput(f"sweep model {model!r} is not a backbone; valid: {', '.join(BACKBONES)}")
+        info = catalog.model_info(model)
+        for width in widths or ():
+            catalog.check_config(info, width, {})
+    for resolution in resolutions or ():
+        catalog.check_resolution(resolution)
+    grid: list[SweepConfig] = []
+    for model in models:
+        if widths is None and resolutions is None:
+            grid += published_configs(model)
+            continue
+        published = published_configs(model)
+        ws = sorted(set(widths)) if widths else sorted({c.width for c in published})
+        rs = sorted(set(resolutions)) if resolutions else sorted({c.resolution for c in published})
+        grid += [SweepConfig(model, float(w), int(r)) for w in ws for r in rs]
+    return grid
+
+
+def run_sweep(configs: Sequence[SweepConfig] | None = None, *, threads: int = 2, repeats: int = SWEEP_REPEATS,
+              warmup: int = SWEEP_WARMUP, per_layer: bool = False, path: str = "reference",
+              db: ResultsDB | None = None, progress: Progress | None = None,
+              should_stop: ShouldStop | None = None,
+              on_row: Callable[[RunRecord], None] | None = None) -> SweepSummary:
+    """Measure each configuration not yet in the database, storing each as soon as it is done.
+
+    progress(done, total) counts configurations (skipped ones included); should_stop() is polled
+    between configurations and inside each measurement (raises Cancelled: what finished stays
+    stored); on_row(record) sees every newly stored run, e.g. to plot it while the sweep goes on.
+    """
+    configs = list(sweep_grid() if configs is None else configs)
+    check_range("threads", threads, 1, 256)
+    check_range("repeats", repeats, 3, 100000)
+    own = db is None
+    db = ResultsDB() if own else db
+    try:
+        mid = machine_id(fingerprint(threads=threads, device="cpu", backend="torch eager"))
+        done_before = db.measured_configs(machine_id=mid, threads=threads, path=path)
+        start = time.perf_counter()
+        measured = skipped = 0
+        report(progress, 0, len(configs))
+        for index, config in enumerate(configs, 1):
+            check_stop(should_stop)
+            if (config.model, round(config.width, 6), config.resolution, options_key({})) in done_before:
+                skipped += 1
+            else:
+                result = profile_model(config.model, width=config.width, resolution=config.resolution,
+                                       threads=threads, repeats=repeats, warmup=warmup, path=path,
+                                       per_layer=per_layer, should_stop=should_stop)
+                record = db.save_run(result)
+                measured += 1
+                if on_row is not None:
+                    on_row(record)
+            report(progress, index, len(configs))
+        return SweepSummary(len(configs), measured, skipped, time.perf_counter() - start, threads, path)
+    finally:
+        if own:
+            db.close()

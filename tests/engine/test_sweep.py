@@ -1,0 +1,106 @@
+"""Sweeps: the default grid, resuming, stopping, and surviving kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.errors import Cancelled, InvalidInput
+from engine.results import ResultsDB
+from engine.tradeoffs.published import all_rows
+from engine.tradeoffs.sweep import SweepConfig, run_sweep, sweep_grid
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_default_grid_is_the_published_points():
+    grid = sweep_grid()
+    # Independently from the CSVs: V1 has 4 widths × 4 resolutions; V2 4 × 5 + 1.3 and 1.4 at 224;
+    # V3 Table 9 (latest revision): 5 widths at 224 plus 96-192 at 1.0 for Large, no 192 for Small.
+    per_model = {m: sum(c.model == m for c in grid) for m in {c.model for c in grid}}
+    assert per_model == {"mobilenet_v1": 16, "mobilenet_v2": 22, "mobilenet_v3_large": 9, "mobilenet_v3_small": 8}
+    assert all(96 <= c.resolution <= 224 and 0.25 <= c.width <= 1.4 for c in grid)
+    v3l = {(c.width, c.resolution) for c in grid if c.model == "mobilenet_v3_large"}
+    table9 = {(r.width, r.resolution) for r in all_rows() if r.family == "v3-large" and r.variant == "large"
+              and r.table.startswith("Table 9") and r.source == "V3-arXiv-latest" and r.resolution <= 224}
+    assert v3l == table9
+
+
+def test_explicit_grid_is_the_product_and_bad_values_are_named():
+    assert sweep_grid(["mobilenet_v2"], [0.5, 1.0], [96]) == [
+        SweepConfig("mobilenet_v2", 0.5, 96), SweepConfig("mobilenet_v2", 1.0, 96)]
+    with pytest.raises(InvalidInput, match="not a backbone; valid: mobilenet_v1"):
+        sweep_grid(["ssdlite320_mobilenet_v3_large"])
+    with pytest.raises(InvalidInput, match="resolution 8 px is out of range"):
+        sweep_grid(["mobilenet_v2"], None, [8])
+
+
+def test_resume_skips_measured_configs_and_stop_keeps_finished_rows():
+    grid = sweep_grid(["mobilenet_v3_small"], [0.35, 0.5], [32])
+    rows, seen = [], []
+    with ResultsDB() as db:
+        with pytest.raises(Cancelled):
+            run_sweep(grid, threads=1, repeats=3, warmup=0, db=db, on_row=rows.append,
+                      should_stop=lambda: len(rows) >= 1)
+        assert [(r.model, r.width) for r in db.runs()] == [("mobilenet_v3_small", 0.35)]
+        summary = run_sweep(grid, threads=1, repeats=3, warmup=0, db=db, progress=lambda d, t: seen.append((d, t)))
+        assert (summary.total, summary.measured, summary.skipped) == (2, 1, 1)
+        assert seen == [(0, 2), (1, 2), (2, 2)]
+        assert sorted(r.width for r in db.runs()) == [0.35, 0.5]
+        other_threads = run_sweep(grid[:1], threads=2, repeats=3, warmup=0, db=db)
+        assert other_threads.measured == 1  # threads are part of what was measured
+
+
+def _rows(db_path: Path) -> int:
+    if not db_path.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+@pytest.mark.slow
+def test_kill_9_mid_sweep_loses_nothing_and_rerun_resumes(tmp_path, monkeypatch, capsys):
+    env = {**os.environ, "MOBILENET_STUDIO_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    grid = ["--models", "mobilenet_v3_small", "--widths", "0.35", "0.5", "0.75", "--resolutions", "32", "48",
+            "--threads", "1", "--per-layer"]
+    cmd = [sys.executable, "-m", "engine.cli", "sweep", *grid, "--json"]
+    proc = subprocess.Popen([*cmd, "--repeats", "150"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    db_path = tmp_path / "results.sqlite3"
+    deadline = time.monotonic() + 120
+    while _rows(db_path) < 1 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL  # killed mid-sweep, not finished
+    with ResultsDB(db_path) as db:
+        assert db.integrity() == "ok"
+        finished = db.runs()
+        assert 1 <= len(finished) < 6
+        layer_counts = {len(db.layers(r.uuid)) for r in finished}
+        assert len(layer_counts) == 1 and layer_counts.pop() > 50  # every stored run has all its layers
+    from engine.cli import main
+
+    monkeypatch.setenv("MOBILENET_STUDIO_HOME", str(tmp_path))  # the re-run, in-process (one start-up less)
+    assert main(["sweep", *grid, "--json", "--repeats", "3"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["total"], summary["skipped"], summary["measured"]) == (6, len(finished), 6 - len(finished))
+    with ResultsDB(db_path) as db:
+        assert db.integrity() == "ok"
+        assert [r.uuid for r in db.runs()][:len(finished)] == [r.uuid for r in finished]
+        assert sorted((r.width, r.resolution) for r in db.runs()) == [
+            (w, r) for w in (0.35, 0.5, 0.75) for r in (32, 48)]

@@ -123,11 +123,13 @@ class SegmentRunner:
                 probs = out.float().clamp(0, 1).numpy()
                 big = cv2.resize(np.clip(probs[0] * 255 + 0.5, 0, 255).astype(np.uint8), (width, height),
                                  interpolation=cv2.INTER_LINEAR)
-                mask = (big >= 128).astype(np.uint8)
+                mask = cv2.threshold(big, 127, 1, cv2.THRESH_BINARY)[1]  # p >= 0.5
+                person = cv2.countNonZero(mask)
+                counts = np.array([height * width - person, person])
             else:
                 probs = out.softmax(0).numpy()
                 mask = _upsampled_argmax(out, height, width)
-        counts = np.bincount(mask.ravel(), minlength=len(self.labels))[: len(self.labels)]
+                counts = np.bincount(mask.ravel(), minlength=len(self.labels))[: len(self.labels)]
         coverage = {name: float(c) / (height * width) for name, c in zip(self.labels, counts)}
         t_post = time.perf_counter()
         times = StageTimes(1000 * (t_pre - start), 1000 * (t_inf - t_pre), 1000 * (t_post - t_inf))

@@ -82,7 +82,12 @@ class VideoFile:
 def open_video(path: str | Path) -> VideoFile:
     """Open a video file; a missing, empty, unreadable or undecodable file raises InvalidInput."""
     path = check_file(path, "video file")
-    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # no "[ WARN ] can't capture" line
+    try:
+        capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    finally:
+        cv2.utils.logging.setLogLevel(level)
     if not capture.isOpened():
         capture.release()
         raise InvalidInput(f"{path} is not a video OpenCV can read (corrupt, or not one of "

@@ -143,7 +143,9 @@ def draw_boxes(frame: np.ndarray, boxes: np.ndarray, scores: np.ndarray, labels:
 
 def colorize(mask: np.ndarray, colours: np.ndarray) -> np.ndarray:
     """An H×W class-index mask as a BGR image, one row of `colours` (C×3 BGR) per class."""
-    return colours[mask]
+    lut = np.zeros((256, 1, 3), np.uint8)
+    lut[: len(colours), 0] = colours
+    return cv2.LUT(cv2.merge([mask, mask, mask]), lut)
 
 
 def blend_mask(frame: np.ndarray, mask: np.ndarray, colours: np.ndarray, opacity: float,
@@ -155,20 +157,22 @@ def blend_mask(frame: np.ndarray, mask: np.ndarray, colours: np.ndarray, opacity
     if not 0.0 <= opacity <= 1.0:
         raise InvalidInput(f"opacity {opacity:g} is out of range; valid: 0 to 1")
     image = ensure_bgr(frame)
-    table = colours.astype(np.float32)
-    out = np.empty_like(image)
+    lut = np.zeros((256, 1, 3), np.uint8)
+    lut[: len(colours), 0] = colours
+    out = image.copy()
     for top in range(0, image.shape[0], STRIP):
         rows = slice(top, top + STRIP)
         part = mask[rows]
-        if alpha is None:
-            weight = (part > 0).astype(np.float32)
-        elif alpha.dtype == np.uint8:
-            weight = alpha[rows].astype(np.float32) / 255.0
+        tint = cv2.LUT(cv2.merge([part, part, part]), lut)
+        if alpha is None:  # one weight: blend the strip, keep it where the mask is set
+            mixed = cv2.addWeighted(image[rows], 1.0 - opacity, tint, opacity, 0.0)
+            cv2.copyTo(mixed, part, out[rows])
+            continue
+        if alpha.dtype == np.uint8:
+            weight = alpha[rows].astype(np.float32) * np.float32(opacity / 255.0)
         else:
-            weight = np.clip(alpha[rows], 0.0, 1.0).astype(np.float32)
-        weight = (weight * opacity)[..., None]
-        mixed = image[rows].astype(np.float32) * (1.0 - weight) + table[part] * weight
-        out[rows] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+            weight = np.clip(alpha[rows], 0.0, 1.0).astype(np.float32) * np.float32(opacity)
+        out[rows] = cv2.blendLinear(image[rows], tint, 1.0 - weight, weight)
     return out
 
 

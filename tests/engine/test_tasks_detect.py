@@ -9,11 +9,9 @@ import shutil
 import cv2
 import numpy as np
 import pytest
-import torch
 
 from engine.errors import InvalidInput, UnknownName, WeightsUnavailable
-from engine.models.detection.nms import box_iou
-from engine.tasks import (DetectResult, StageTimes, TaskResult, TaskRunner, make_runner)
+from engine.tasks import DetectResult, StageTimes, TaskResult, TaskRunner, make_runner
 from engine.tasks.detect import Detection, draw_detections
 from tests.conftest import _USER_HOME, sample_image
 from tests.engine.test_detection_person import ASTRONAUT_BY_EYE  # the box justified by eye there
@@ -73,7 +71,8 @@ def astronaut_bgr():
 
 
 def _iou(a, b) -> float:
-    return float(box_iou(torch.tensor([a], dtype=torch.float64), torch.tensor([b], dtype=torch.float64))[0, 0])
+    inter = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 def test_runner_finds_the_astronaut(detector, astronaut_bgr):

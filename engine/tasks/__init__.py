@@ -1,5 +1,72 @@
-"""Task runners: one loaded model behind the `TaskRunner` contract of `engine.tasks.base`."""
+"""Task runners: one loaded model behind the `TaskRunner` contract of `engine.tasks.base`.
 
+`make_runner(task, model, weights)` is the one way the CLI, the GUI views and the live
+pipeline get a runner, so they all load weights, label random weights and time stages alike.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine import paths
+from engine.errors import InvalidInput, UnknownName, WeightsUnavailable, check_range
 from engine.tasks.base import TASKS, StageTimes, TaskResult, TaskRunner
+from engine.tasks.classify import ClassifyResult, ClassifyRunner
+from engine.tasks.detect import Detection, DetectResult, DetectRunner
+from engine.tasks.segment import SegmentResult, SegmentRunner
 
-__all__ = ["TASKS", "StageTimes", "TaskResult", "TaskRunner"]
+__all__ = ["TASKS", "StageTimes", "TaskResult", "TaskRunner", "ClassifyResult", "ClassifyRunner", "Detection",
+           "DetectResult", "DetectRunner", "SegmentResult", "SegmentRunner", "DEFAULT_MODELS", "make_runner",
+           "models_for"]
+
+CATALOG_TASK = {"classify": "classification", "detect": "detection", "segment": "segmentation"}
+DEFAULT_MODELS = {"classify": "mobilenet_v2", "detect": "ssdlite_mobilenet_v2_person",
+                  "segment": "selfie_segmentation"}  # the ones with weights that ship offline
+RANDOM_HINT = "for latency only, use random weights (weights=None; --random-weights on the command line)"
+
+
+def models_for(task: str) -> list[str]:
+    """Catalog models that a runner for `task` accepts."""
+    from engine.models import catalog
+
+    if task not in TASKS:
+        raise UnknownName("task", task, TASKS)
+    return [n for n in catalog.MODELS.names() if catalog.model_info(n).task == CATALOG_TASK[task]]
+
+
+def make_runner(task: str, model: str, weights: str | Path | None = "default", *, threads: int | None = None,
+                progress=None) -> TaskRunner:
+    """A runner for `model` doing `task`. weights: 'default' (the registered weights, from the
+    cache or fetched now; WeightsUnavailable says what to do if they cannot be had), a checkpoint
+    path, or None for random weights (results say untrained=True). threads: torch intra-op
+    threads set on each run (None: leave the process setting alone)."""
+    from engine.classify import load_classifier
+    from engine.models import catalog
+    from engine.weights import load_weights
+
+    valid = models_for(task)
+    if model not in valid:
+        if model not in catalog.MODELS.names():
+            raise UnknownName(f"{task} model", model, valid)
+        raise InvalidInput(f"{model} is a {catalog.model_info(model).task} model, not a {task} model; "
+                           f"valid: {', '.join(valid)}")
+    if threads is not None:
+        check_range("threads", threads, 1, 256)
+    try:
+        if task == "classify":
+            return ClassifyRunner(load_classifier(model, weights, progress), threads=threads)
+        info = catalog.model_info(model)
+        network = catalog.build(model)
+        used = None
+        if weights is not None:
+            entry = load_weights(network, model, weights, progress)
+            used = entry.name if entry else str(weights)
+    except WeightsUnavailable as exc:
+        raise WeightsUnavailable(f"{exc}; {RANDOM_HINT}") from None
+    if task == "detect":
+        return DetectRunner(model, network, paths.labels(info.labels), used, threads=threads)
+    if info.labels == "person":  # the selfie segmenter: one foreground probability
+        return SegmentRunner(model, network, ("background", "person"), used, kind="foreground",
+                             size=info.input.size, threads=threads)
+    return SegmentRunner(model, network, paths.labels(info.labels), used, kind="classes", size=info.input.size,
+                         mean=info.input.mean, std=info.input.std, threads=threads)

@@ -1,0 +1,140 @@
+"""Object detection behind the TaskRunner contract: one BGR frame in, every box above a low
+score floor out (in the frame's own pixels), so a display threshold is a filter at draw time,
+not another forward pass."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+import torch
+
+from engine.classify import UNTRAINED
+from engine.errors import check_range
+from engine.tasks import draw as overlay
+from engine.tasks.base import StageTimes
+
+SCORE_FLOOR = 0.05  # results keep boxes down to this score; displays choose their own threshold
+MAX_SIDE = 2048  # larger frames are downscaled (area interpolation) before the model sees them
+
+
+@dataclass(frozen=True)
+class Detection:
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in the frame's pixels
+    score: float
+    label: int  # index into the model's label list (COCO's 91 entries, background = 0)
+    name: str
+
+    def to_json(self) -> dict:
+        return {"box": [round(v, 2) for v in self.box], "score": round(self.score, 5),
+                "label": self.label, "name": self.name}
+
+
+@dataclass(frozen=True, eq=False)
+class DetectResult:
+    model: str
+    weights: str | None  # manifest entry or checkpoint path; None = random weights
+    frame_size: tuple[int, int]  # (height, width)
+    timings: StageTimes
+    detections: tuple[Detection, ...]  # best score first
+    score_floor: float = SCORE_FLOOR
+    task: str = "detect"
+
+    @property
+    def untrained(self) -> bool:
+        return self.weights is None
+
+    def above(self, score: float) -> DetectResult:
+        """The same result keeping only detections scoring >= score."""
+        return replace(self, detections=tuple(d for d in self.detections if d.score >= score))
+
+    def to_json(self) -> dict:
+        return {"task": self.task, "model": self.model, "weights": self.weights, "untrained": self.untrained,
+                "note": UNTRAINED if self.untrained else "", "frame_size": list(self.frame_size),
+                "timings_ms": self.timings.to_json(), "score_floor": self.score_floor,
+                "detections": [d.to_json() for d in self.detections]}
+
+
+def working_scale(height: int, width: int, max_side: int = MAX_SIDE) -> float:
+    """The factor (<= 1) that brings the longer side down to max_side."""
+    return min(1.0, max_side / max(height, width))
+
+
+class DetectRunner:
+    """A loaded SSDLite detector. `model` follows engine.models.detection.ssdlite.SSDLite
+    (torchvision's sub-module API), so the three stages can be timed separately."""
+
+    task = "detect"
+
+    def __init__(self, model_name: str, model: torch.nn.Module, labels: Sequence[str], weights: str | None,
+                 *, threads: int | None = None, score_floor: float = SCORE_FLOOR):
+        check_range("score floor", score_floor, 0.0, 1.0)
+        self.model, self.network = model_name, model.eval()
+        self.labels = list(labels)
+        self.weights = weights
+        self.threads = threads
+        self.score_floor = score_floor
+
+    @property
+    def untrained(self) -> bool:
+        return self.weights is None
+
+    def run(self, frame_bgr: np.ndarray) -> DetectResult:
+        if self.threads:
+            torch.set_num_threads(self.threads)  # per calling thread with OpenMP builds
+        frame = overlay.ensure_bgr(frame_bgr)
+        height, width = frame.shape[:2]
+        net = self.network
+
+        start = time.perf_counter()
+        scale = working_scale(height, width)
+        small = frame if scale == 1.0 else cv2.resize(
+            frame, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+        rgb = torch.from_numpy(cv2.cvtColor(small, cv2.COLOR_BGR2RGB)).permute(2, 0, 1).float().div_(255)
+        with torch.inference_mode():
+            image_list, _ = net.transform([rgb])
+        t_pre = time.perf_counter()
+
+        with torch.inference_mode():
+            features = list(net.backbone(image_list.tensors).values())
+            head_outputs = net.head(features)
+        t_inf = time.perf_counter()
+
+        with torch.inference_mode():
+            anchors = net.anchor_generator(image_list, features)
+            found = net.postprocess_detections(head_outputs, anchors, image_list.image_sizes)
+            found = net.transform.postprocess(found, image_list.image_sizes, [(height, width)])[0]
+        keep = found["scores"] >= self.score_floor
+        boxes = found["boxes"][keep].numpy().astype(np.float64)
+        boxes[:, 0::2] = boxes[:, 0::2].clip(0, width)
+        boxes[:, 1::2] = boxes[:, 1::2].clip(0, height)
+        scores, labels = found["scores"][keep].tolist(), found["labels"][keep].tolist()
+        detections = sorted(
+            (Detection(tuple(float(v) for v in box), float(s), int(c), self._name(int(c)))
+             for box, s, c in zip(boxes, scores, labels)), key=lambda d: -d.score)
+        t_post = time.perf_counter()
+        times = StageTimes(1000 * (t_pre - start), 1000 * (t_inf - t_pre), 1000 * (t_post - t_inf))
+        return DetectResult(self.model, self.weights, (height, width), times, tuple(detections), self.score_floor)
+
+    def _name(self, label: int) -> str:
+        return self.labels[label] if 0 <= label < len(self.labels) else f"class {label}"
+
+    def draw(self, frame_bgr: np.ndarray, result: DetectResult, *, score: float = 0.5,
+             show_untrained: bool = True) -> np.ndarray:
+        return draw_detections(frame_bgr, result, score=score, show_untrained=show_untrained)
+
+
+def draw_detections(frame_bgr: np.ndarray, result: DetectResult, *, score: float = 0.5,
+                    show_untrained: bool = True) -> np.ndarray:
+    """Boxes scoring >= score with 'name score' labels, in one colour per class."""
+    check_range("score", score, 0.0, 1.0)
+    shown = result.above(score).detections
+    image = overlay.draw_boxes(frame_bgr, np.array([d.box for d in shown]).reshape(-1, 4),
+                               np.array([d.score for d in shown]), np.array([d.label for d in shown]),
+                               [d.name for d in shown], score=score)
+    if result.untrained and show_untrained:
+        overlay.banner(image, UNTRAINED)
+    return image

@@ -1,0 +1,182 @@
+"""Semantic segmentation behind the TaskRunner contract. Two kinds of model:
+- class segmenters (LR-ASPP, R-ASPP, DeepLabV3; 21 VOC classes): torchvision's eval input
+  (shorter side to 520, mean/std), softmax probabilities, argmax mask at the frame's size;
+- the selfie segmenter: 256×256 RGB in [0, 1], a foreground probability, mask = p > 0.5.
+Results keep the probabilities at network resolution and the mask at frame resolution, so
+opacity and display mode change without re-running the network.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from engine import paths
+from engine.classify import UNTRAINED
+from engine.errors import check_range
+from engine.tasks import draw as overlay
+from engine.tasks.base import StageTimes
+
+KINDS = ("classes", "foreground")
+LONG_SIDE_CAP = 4  # class segmenters: the longer side is at most 4x the shorter (working) side
+BILINEAR_LIMIT = 1 << 26  # classes × pixels up to which logits are resized before the argmax
+LEGEND_MIN = 0.001  # classes covering less than 0.1% of the frame stay out of the legend
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentResult:
+    model: str
+    weights: str | None  # manifest entry or checkpoint path; None = random weights
+    frame_size: tuple[int, int]  # (height, width)
+    timings: StageTimes
+    kind: str  # "classes" | "foreground"
+    labels: tuple[str, ...]  # class names; mask values index this (foreground: background, person)
+    mask: np.ndarray  # H×W uint8 class index at the frame's size
+    probabilities: np.ndarray  # C×h×w float32 at network size (foreground: 1×h×w person probability)
+    coverage: dict[str, float]  # label -> fraction of the frame's pixels in the mask
+    task: str = "segment"
+
+    @property
+    def untrained(self) -> bool:
+        return self.weights is None
+
+    def foreground(self) -> np.ndarray:
+        """H×W uint8 person probability × 255 at the frame's size (foreground models only)."""
+        if self.kind != "foreground":
+            raise ValueError("foreground() is for the selfie segmenter; class segmenters have a mask")
+        prob = np.clip(self.probabilities[0] * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return cv2.resize(prob, self.frame_size[::-1], interpolation=cv2.INTER_LINEAR)
+
+    def to_json(self) -> dict:
+        return {"task": self.task, "model": self.model, "weights": self.weights, "untrained": self.untrained,
+                "note": UNTRAINED if self.untrained else "", "frame_size": list(self.frame_size),
+                "timings_ms": self.timings.to_json(), "kind": self.kind, "labels": list(self.labels),
+                "network_size": list(self.probabilities.shape[1:]),
+                "coverage": {k: round(v, 6) for k, v in self.coverage.items()}}
+
+
+def label_colours(labels: Sequence[str]) -> np.ndarray:
+    """C×3 BGR colours: the VOC palette by class index, and a class that VOC also has (the
+    selfie model's 'person') gets its VOC colour, so a person looks the same in every model."""
+    voc = paths.labels("voc")
+    table = overlay.palette(max(len(voc), len(labels)))
+    return np.stack([table[voc.index(name)] if name in voc and i else table[i] for i, name in enumerate(labels)])
+
+
+def working_size(height: int, width: int, short: int) -> tuple[int, int]:
+    """(h, w) with the shorter side `short` (torchvision's Resize(520)) and the aspect kept, the
+    longer side capped at LONG_SIDE_CAP × short for extreme panoramas."""
+    ratio = min(max(height, width) / min(height, width), LONG_SIDE_CAP)
+    long = int(short * ratio)
+    return (long, short) if height > width else (short, long)
+
+
+class SegmentRunner:
+    """A loaded segmenter; `kind` picks the input convention and the meaning of its output."""
+
+    task = "segment"
+
+    def __init__(self, model_name: str, model: torch.nn.Module, labels: Sequence[str], weights: str | None,
+                 *, kind: str, size: int, mean: Sequence[float] = (0.0, 0.0, 0.0),
+                 std: Sequence[float] = (1.0, 1.0, 1.0), threads: int | None = None):
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        self.model, self.network = model_name, model.eval()
+        self.labels = tuple(labels)
+        self.weights, self.kind, self.size, self.threads = weights, kind, size, threads
+        self.mean = np.array(mean, np.float32) * 255.0
+        self.inv_std = 1.0 / (np.array(std, np.float32) * 255.0)
+        self.colours = label_colours(self.labels)
+
+    @property
+    def untrained(self) -> bool:
+        return self.weights is None
+
+    def preprocess(self, frame: np.ndarray) -> torch.Tensor:
+        """1×3×h×w normalised RGB at the working size."""
+        height, width = frame.shape[:2]
+        h, w = (self.size, self.size) if self.kind == "foreground" else working_size(height, width, self.size)
+        shrink = h * w < height * width
+        small = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+        rgb = (cv2.cvtColor(small, cv2.COLOR_BGR2RGB).astype(np.float32) - self.mean) * self.inv_std
+        return torch.from_numpy(rgb).permute(2, 0, 1)[None].contiguous()
+
+    def run(self, frame_bgr: np.ndarray) -> SegmentResult:
+        if self.threads:
+            torch.set_num_threads(self.threads)  # per calling thread with OpenMP builds
+        frame = overlay.ensure_bgr(frame_bgr)
+        height, width = frame.shape[:2]
+        start = time.perf_counter()
+        batch = self.preprocess(frame)
+        t_pre = time.perf_counter()
+        with torch.inference_mode():
+            out = self.network(batch)["out"][0]
+        t_inf = time.perf_counter()
+        with torch.inference_mode():
+            if self.kind == "foreground":
+                probs = out.float().clamp(0, 1).numpy()
+                big = cv2.resize(np.clip(probs[0] * 255 + 0.5, 0, 255).astype(np.uint8), (width, height),
+                                 interpolation=cv2.INTER_LINEAR)
+                mask = cv2.threshold(big, 127, 1, cv2.THRESH_BINARY)[1]  # p >= 0.5
+                person = cv2.countNonZero(mask)
+                counts = np.array([height * width - person, person])
+            else:
+                probs = out.softmax(0).numpy()
+                mask = _upsampled_argmax(out, height, width)
+                counts = np.bincount(mask.ravel(), minlength=len(self.labels))[: len(self.labels)]
+        coverage = {name: float(c) / (height * width) for name, c in zip(self.labels, counts)}
+        t_post = time.perf_counter()
+        times = StageTimes(1000 * (t_pre - start), 1000 * (t_inf - t_pre), 1000 * (t_post - t_inf))
+        return SegmentResult(self.model, self.weights, (height, width), times, self.kind, self.labels, mask,
+                             np.ascontiguousarray(probs, np.float32), coverage)
+
+    def draw(self, frame_bgr: np.ndarray, result: SegmentResult, *, opacity: float = 0.5, mode: str = "overlay",
+             legend: bool = True, show_untrained: bool = True) -> np.ndarray:
+        return draw_segmentation(frame_bgr, result, self.colours, opacity=opacity, mode=mode, legend=legend,
+                                 show_untrained=show_untrained)
+
+
+def _upsampled_argmax(logits: torch.Tensor, height: int, width: int) -> np.ndarray:
+    """H×W uint8 argmax of C×h×w logits at the frame's size: bilinear on the logits (as
+    torchvision's models do at input size), or nearest on the argmax for huge frames."""
+    if logits.shape[0] * height * width <= BILINEAR_LIMIT:
+        big = F.interpolate(logits[None], size=(height, width), mode="bilinear", align_corners=False)[0]
+        return big.argmax(0).to(torch.uint8).numpy()
+    small = logits.argmax(0).to(torch.uint8).numpy()
+    return cv2.resize(small, (width, height), interpolation=cv2.INTER_NEAREST)
+
+
+def draw_segmentation(frame_bgr: np.ndarray, result: SegmentResult, colours: np.ndarray | None = None, *,
+                      opacity: float = 0.5, mode: str = "overlay", legend: bool = True,
+                      show_untrained: bool = True) -> np.ndarray:
+    """mode 'overlay': the frame tinted by class colour (soft edges for the selfie model);
+    'mask': the colour mask alone; 'original': the frame untouched. A legend lists the classes
+    present with their coverage."""
+    overlay.check_mode(mode)
+    check_range("opacity", opacity, 0.0, 1.0)
+    frame = overlay.ensure_bgr(frame_bgr)
+    if frame.shape[:2] != tuple(result.frame_size):
+        raise ValueError(f"frame {frame.shape[:2]} does not match the result's frame {result.frame_size}")
+    colours = label_colours(result.labels) if colours is None else colours
+    if mode == "original":
+        return frame.copy()
+    if mode == "mask":
+        image = overlay.colorize(result.mask, colours)
+    elif result.kind == "foreground":
+        alpha = result.foreground()
+        image = overlay.blend_mask(frame, (alpha > 0).view(np.uint8), colours, opacity, alpha)
+    else:
+        image = overlay.blend_mask(frame, result.mask, colours, opacity)
+    if legend:
+        shown = [(f"{name} {share:.1%}", tuple(int(c) for c in colours[i]))
+                 for i, (name, share) in enumerate(result.coverage.items()) if i and share >= LEGEND_MIN]
+        overlay.legend(image, shown)
+    if result.untrained and show_untrained:
+        overlay.banner(image, UNTRAINED)
+    return image

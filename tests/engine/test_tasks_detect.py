@@ -1,0 +1,157 @@
+"""The detect runner and the task factory: the real person detector behind the TaskRunner
+contract (boxes in the frame's own pixels, low-score boxes kept for display thresholds), random
+weights labelled untrained, and the factory's errors."""
+
+from __future__ import annotations
+
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+
+from engine.errors import InvalidInput, UnknownName, WeightsUnavailable
+from engine.tasks import DetectResult, StageTimes, TaskResult, TaskRunner, make_runner
+from engine.tasks.detect import Detection, draw_detections
+from tests.conftest import _USER_HOME, sample_image
+from tests.engine.test_detection_person import ASTRONAUT_BY_EYE  # the box justified by eye there
+
+# The real-weights fixture of conftest holds MobileNetV2 only; these tests also need the two
+# other shipped weight sets, copied from the user's cache when there (else fetched once).
+TASK_WEIGHTS = ("ssdlite_mobilenet_v2_person.tf_od_api", "selfie_segmentation.mediapipe_0_10_14")
+
+
+@pytest.fixture(scope="session")
+def task_home(_shipped_home):
+    """The session home of `real_weights`, with the person detector and selfie weights too."""
+    from engine.weights import cache, fetch
+
+    with pytest.MonkeyPatch.context() as mp:
+        if _USER_HOME:
+            mp.setenv("MOBILENET_STUDIO_HOME", _USER_HOME)
+        else:
+            mp.delenv("MOBILENET_STUDIO_HOME", raising=False)
+        user_files = {name: cache.converted_path(name) for name in TASK_WEIGHTS}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MOBILENET_STUDIO_HOME", str(_shipped_home))
+        for name, user_file in user_files.items():
+            mine = cache.converted_path(name)
+            if not mine.is_file() and user_file.is_file() and cache.sidecar(user_file).is_file():
+                mine.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(user_file, mine)
+                shutil.copyfile(cache.sidecar(user_file), cache.sidecar(mine))
+            try:
+                fetch.fetch(name)  # verifies the sha256 of a copied file, fetches a missing one
+            except Exception as exc:
+                pytest.fail(f"shipped weights {name} unavailable ({exc}); run "
+                            f"'mobilenet-studio weights fetch --shipped' once", pytrace=False)
+    return _shipped_home
+
+
+@pytest.fixture
+def task_weights(task_home, monkeypatch):
+    monkeypatch.setenv("MOBILENET_STUDIO_HOME", str(task_home))
+    return task_home
+
+
+def runner_in(home, task: str, model: str, weights="default"):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MOBILENET_STUDIO_HOME", str(home))
+        return make_runner(task, model, weights, threads=1)
+
+
+@pytest.fixture(scope="module")
+def detector(task_home):
+    return runner_in(task_home, "detect", "ssdlite_mobilenet_v2_person")
+
+
+@pytest.fixture(scope="module")
+def astronaut_bgr():
+    return cv2.cvtColor(sample_image("astronaut"), cv2.COLOR_RGB2BGR)
+
+
+def _iou(a, b) -> float:
+    inter = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def test_runner_finds_the_astronaut(detector, astronaut_bgr):
+    assert isinstance(detector, TaskRunner)
+    result = detector.run(astronaut_bgr)
+    assert isinstance(result, TaskResult) and not result.untrained and result.frame_size == (512, 512)
+    people = result.above(0.5).detections
+    assert [d.name for d in people] == ["person"] and people[0].label == 1
+    assert _iou(people[0].box, ASTRONAUT_BY_EYE) > 0.7
+    t = result.timings
+    assert min(t.preprocess_ms, t.inference_ms, t.postprocess_ms) > 0
+    doc = result.to_json()
+    assert doc["detections"][0]["name"] == "person" and set(doc["timings_ms"]) == {"preprocess", "inference",
+                                                                                   "postprocess"}
+
+
+def test_boxes_are_in_the_frames_own_pixels(detector, astronaut_bgr):
+    """The same photo at twice the size gives the same box at twice the coordinates."""
+    one = detector.run(astronaut_bgr).above(0.5).detections[0].box
+    big = cv2.resize(astronaut_bgr, (1024, 1024), interpolation=cv2.INTER_LINEAR)
+    result = detector.run(big)
+    assert result.frame_size == (1024, 1024)
+    two = result.above(0.5).detections[0].box
+    assert np.allclose(two, 2 * np.array(one), atol=0.012 * 1024)  # the network sees 300×300 either way
+    assert _iou(two, [2 * v for v in ASTRONAUT_BY_EYE]) > 0.7
+
+
+def test_results_keep_low_scores_for_display_thresholds(detector, astronaut_bgr):
+    result = detector.run(astronaut_bgr)
+    scores = [d.score for d in result.detections]
+    assert scores == sorted(scores, reverse=True) and min(scores) >= result.score_floor
+    assert len(result.above(0.0).detections) == len(scores) > len(result.above(0.5).detections)
+
+
+def _frame_result(*detections: Detection) -> DetectResult:
+    return DetectResult("test", "test-weights", (100, 200), StageTimes(0, 0, 0), tuple(detections))
+
+
+def test_draw_shows_only_boxes_at_or_above_the_threshold():
+    frame = np.zeros((100, 200, 3), np.uint8)
+    result = _frame_result(Detection((120, 50, 190, 95), 0.8, 1, "person"), Detection((10, 50, 80, 95), 0.3, 3, "car"))
+    strong, weak = (slice(50, 96), 190), (slice(50, 96), 10)  # points on each box's left/right edge
+    shown = draw_detections(frame, result, score=0.5)
+    assert shown[strong].any() and not shown[weak].any()
+    both = draw_detections(frame, result, score=0.2)
+    assert both[strong].any() and both[weak].any()
+    assert not draw_detections(frame, result, score=0.9).any()
+    assert not frame.any()  # drawing returns a copy
+
+
+def test_random_weights_are_labelled_untrained(astronaut_bgr):
+    runner = make_runner("detect", "ssdlite_mobilenet_v2_person", None, threads=1)
+    result = runner.run(astronaut_bgr)
+    assert runner.untrained and result.untrained and result.to_json()["note"].startswith("untrained")
+    drawn = runner.draw(astronaut_bgr, result, score=1.0)  # no box: only the banner differs
+    banner_rows = np.nonzero((drawn != astronaut_bgr).any(axis=(1, 2)))[0]
+    assert banner_rows.size and banner_rows.min() > 512 * 0.8  # along the bottom edge
+    yellow = np.all(drawn[banner_rows] == (0, 215, 255), axis=-1)
+    assert yellow.sum() > 500
+
+
+def test_factory_errors_name_the_valid_choices():
+    with pytest.raises(UnknownName, match="valid: classify, detect, segment"):
+        make_runner("track", "ssdlite_mobilenet_v2_person")
+    with pytest.raises(UnknownName, match="ssdlite_mobilenet_v2_person"):
+        make_runner("detect", "yolo")
+    with pytest.raises(InvalidInput, match="segmentation model, not a detect model; valid: .*ssdlite320"):
+        make_runner("detect", "selfie_segmentation")
+    with pytest.raises(WeightsUnavailable, match="no weights are registered.*weights=None"):
+        make_runner("detect", "ssdlite_mobilenet_v1")  # 'default' never falls back to random weights
+    assert make_runner("detect", "ssdlite_mobilenet_v1", None).untrained
+
+
+def test_classify_runner_agrees_with_the_classifier(real_weights, astronaut_bgr):
+    from engine.classify import load_classifier
+
+    runner = make_runner("classify", "mobilenet_v2", threads=1)
+    result = runner.run(astronaut_bgr)
+    expected = load_classifier("mobilenet_v2").predict([sample_image("astronaut")], topk=5)[0]
+    assert [p.index for p in result.top] == [p.index for p in expected]
+    assert np.allclose([p.probability for p in result.top], [p.probability for p in expected], atol=1e-5)
+    assert not result.untrained and result.to_json()["top"][0]["label"] == expected[0].label

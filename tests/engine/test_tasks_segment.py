@@ -1,0 +1,114 @@
+"""The segment runner: the real selfie segmenter behind the TaskRunner contract (mask at the
+frame's size, coverage consistent with the mask), VOC segmenters with random weights, and the
+three display modes."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from engine import paths
+from engine.errors import InvalidInput
+from engine.models import catalog
+from engine.tasks import SegmentResult, TaskResult, make_runner
+from engine.tasks.segment import draw_segmentation, label_colours
+from tests.conftest import sample_image
+from tests.engine.test_detection_person import ASTRONAUT_BY_EYE
+from tests.engine.test_tasks_detect import runner_in, task_home  # noqa: F401 (fixture)
+
+
+@pytest.fixture(scope="module")
+def selfie(task_home):  # noqa: F811
+    return runner_in(task_home, "segment", "selfie_segmentation")
+
+
+@pytest.fixture(scope="module")
+def astronaut_bgr():
+    return cv2.cvtColor(sample_image("astronaut"), cv2.COLOR_RGB2BGR)
+
+
+def _independent_foreground(model: torch.nn.Module, rgb: np.ndarray) -> np.ndarray:
+    """The selfie convention written out directly on the model (as the detector/segmenter
+    cross-check does): 256×256 area resize, [0, 1] RGB, bilinear back up, p > 0.5."""
+    small = cv2.resize(rgb, (256, 256), interpolation=cv2.INTER_AREA)
+    with torch.no_grad():
+        prob = model(torch.from_numpy(small).permute(2, 0, 1)[None].float() / 255)["out"][0, 0].numpy()
+    return cv2.resize(prob, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR) > 0.5
+
+
+def test_selfie_mask_coverage_and_the_astronaut(selfie, astronaut_bgr):
+    result = selfie.run(astronaut_bgr)
+    assert isinstance(result, TaskResult) and not result.untrained
+    assert result.kind == "foreground" and result.labels == ("background", "person")
+    assert result.mask.shape == (512, 512) and result.probabilities.shape == (1, 256, 256)
+    assert result.coverage["person"] == pytest.approx(result.mask.mean(), abs=1e-12)
+    assert result.coverage["person"] + result.coverage["background"] == pytest.approx(1.0)
+    x1, y1, x2, y2 = (int(v) for v in ASTRONAUT_BY_EYE)
+    assert result.mask[y1:y2, x1:x2].mean() >= 0.5  # issue 5: at least half of her box is foreground
+    reference = _independent_foreground(selfie.network, sample_image("astronaut"))
+    assert (reference == result.mask.astype(bool)).mean() > 0.995  # only rounding at the 0.5 edge differs
+    assert set(result.to_json()["coverage"]) == {"background", "person"}
+
+
+@pytest.mark.parametrize("model", ["lraspp_mobilenet_v3_large",
+                                   pytest.param("deeplabv3_mobilenet_v3_large", marks=pytest.mark.slow)])
+def test_voc_models_with_random_weights(model):
+    runner = make_runner("segment", model, None, threads=1)
+    frame = np.random.default_rng(0).integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    result = runner.run(frame)
+    voc = paths.labels("voc")
+    assert len(voc) == 21 and result.labels == tuple(voc) and result.kind == "classes"
+    assert result.untrained and result.to_json()["untrained"] is True
+    assert result.mask.shape == (120, 160) and result.mask.dtype == np.uint8
+    assert result.probabilities.shape == (21, 520, 693)  # torchvision's Resize(520): shorter side 520
+    assert np.allclose(result.probabilities.sum(axis=0), 1.0, atol=1e-4)
+    values, counts = np.unique(result.mask, return_counts=True)
+    expected = dict.fromkeys(voc, 0.0) | {voc[v]: c / result.mask.size for v, c in zip(values, counts)}
+    assert result.coverage == pytest.approx(expected)
+    assert catalog.model_info(model).labels == "voc"
+
+
+def test_draw_modes(selfie, astronaut_bgr):
+    result = selfie.run(astronaut_bgr)
+    original = selfie.draw(astronaut_bgr, result, mode="original")
+    assert np.array_equal(original, astronaut_bgr) and original is not astronaut_bgr
+    mask = selfie.draw(astronaut_bgr, result, mode="mask", legend=False)
+    person = label_colours(result.labels)[1]
+    assert tuple(person) == tuple(label_colours(paths.labels("voc"))[paths.labels("voc").index("person")])
+    assert np.all(mask[result.mask == 1] == person) and not mask[result.mask == 0].any()
+    clear = selfie.draw(astronaut_bgr, result, opacity=0.0, legend=False)
+    assert np.array_equal(clear, astronaut_bgr)
+    tinted = selfie.draw(astronaut_bgr, result, opacity=0.8, legend=False)
+    change = np.abs(tinted.astype(int) - astronaut_bgr).max(axis=2)
+    assert (change[result.mask == 1] > 0).mean() > 0.95  # soft edges: the tint follows the probability,
+    assert change[result.mask == 0].mean() < 3 < 20 < change[result.mask == 1].mean()  # faint below 0.5
+    with_legend = selfie.draw(astronaut_bgr, result, opacity=0.0)
+    assert (with_legend != astronaut_bgr).any(axis=2)[:40, -200:].any()  # legend at the top-right
+    with pytest.raises(InvalidInput, match="valid: overlay, mask, original"):
+        selfie.draw(astronaut_bgr, result, mode="xray")
+    with pytest.raises(InvalidInput, match="opacity 1.5 is out of range"):
+        selfie.draw(astronaut_bgr, result, opacity=1.5)
+
+
+def test_voc_overlay_tints_each_class_in_its_colour():
+    labels = tuple(paths.labels("voc"))
+    mask = np.zeros((60, 90), np.uint8)
+    mask[10:30, 10:40] = labels.index("person")
+    mask[35:55, 50:80] = labels.index("dog")
+    frame = np.full((60, 90, 3), 100, np.uint8)
+    from engine.tasks.base import StageTimes
+
+    result = SegmentResult("test", None, (60, 90), StageTimes(0, 0, 0), "classes", labels, mask,
+                           np.zeros((21, 1, 1), np.float32), {})
+    drawn = draw_segmentation(frame, result, opacity=1.0, legend=False, show_untrained=False)
+    colours = label_colours(labels)
+    assert np.all(drawn[20, 20] == colours[labels.index("person")])
+    assert np.all(drawn[45, 60] == colours[labels.index("dog")])
+    assert np.all(drawn[5, 5] == 100)
+    half = draw_segmentation(frame, result, opacity=0.5, legend=False, show_untrained=False)
+    expected = np.round(0.5 * 100 + 0.5 * colours[labels.index("dog")].astype(float))
+    assert np.allclose(half[45, 60], expected, atol=1)
+    banner = draw_segmentation(frame, result, opacity=0.0, legend=False)  # untrained: weights None
+    assert (banner != frame).any(axis=2)[-10:].any()

@@ -31,7 +31,15 @@ from engine.kernels.separable import run_separable, separable_layers  # noqa: E4
 from engine.kernels.symconv import METHODS as SYMCONV_METHODS, convolve  # noqa: E402
 from engine.kernels.symconv.experiment import SymconvResult, run_symconv  # noqa: E402
 from engine.kernels.symconv.velocity import VELOCITY_MODELS  # noqa: E402
-from engine.tasks import StageTimes, TaskResult, TaskRunner  # noqa: E402
+from engine.runtime import (  # noqa: E402
+    EXACT_PATHS, PATHS, Prepared, available_paths, fastest_exact_path, prepare, profile_nodes,
+)
+from engine.tasks import (  # noqa: E402
+    DEFAULT_MODELS, ClassifyResult, DetectResult, SegmentResult, StageTimes, TaskResult, TaskRunner, make_runner,
+    models_for,
+)
+from engine.tasks.detect import Detection  # noqa: E402
+from engine.video.files import AtomicVideoWriter, open_video  # noqa: E402
 from engine.weights.fetch import FetchResult, fetch, fetch_shipped, import_file, list_weights  # noqa: E402
 
 __all__ = [
@@ -40,9 +48,11 @@ __all__ = [
     "UNTRAINED", "Classifier", "EvalResult", "Prediction", "classification_models", "evaluate_folder",
     "load_classifier", "read_image", "ASSETS", "Cancelled", "InvalidInput", "StudioError",
     "run_activations", "run_separable", "separable_layers", "SYMCONV_METHODS", "VELOCITY_MODELS", "SymconvResult", "convolve", "run_symconv",
-    "StageTimes", "TaskResult", "TaskRunner",
+    "StageTimes", "TaskResult", "TaskRunner", "DEFAULT_MODELS", "ClassifyResult", "DetectResult", "Detection",
+    "SegmentResult", "make_runner", "models_for", "AtomicVideoWriter", "open_video",
     "FetchResult", "fetch", "fetch_shipped", "import_file", "list_weights",
     "ProfileResult", "export_trace", "profile_model",
+    "EXACT_PATHS", "PATHS", "Prepared", "available_paths", "fastest_exact_path", "prepare", "profile_nodes",
 ]
 
 MADDS_CONVENTION = (
@@ -83,8 +93,14 @@ class ModelStats:
         }
 
 
+TASK_ORDER = ("classification", "detection", "segmentation")
+
+
 def list_models() -> list[ModelInfo]:
-    return [catalog.MODELS.get(name) for name in catalog.MODELS.names()]
+    """Classifiers, then detectors, then segmenters; within a task, in registration order
+    (which package registers first depends on import order, so the task decides)."""
+    infos = [catalog.MODELS.get(name) for name in catalog.MODELS.names()]
+    return sorted(infos, key=lambda info: TASK_ORDER.index(info.task) if info.task in TASK_ORDER else len(TASK_ORDER))
 
 
 def model_info(name: str) -> ModelInfo:

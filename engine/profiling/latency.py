@@ -23,7 +23,7 @@ from torch import nn
 from engine.analysis.layers import analyze_layers
 from engine.errors import Cancelled, InvalidInput, check_range
 from engine.models import catalog
-from engine.profiling.inference_paths import PATHS, prepare
+from engine.profiling.inference_paths import PATHS, PreparedModule, prepare
 from engine.profiling.machine import fingerprint
 
 Progress = Callable[[int, int], None]
@@ -137,6 +137,10 @@ class _Clock:
 
 
 def _leaves(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """Leaf layers by the names the layer table uses: a runtime path's network stands in for
+    the model it was made from (its wrapper adds no name)."""
+    if isinstance(model, PreparedModule):
+        model = model.network if model.network is not None else nn.Module()
     return [(n, m) for n, m in model.named_modules() if n and next(m.children(), None) is None]
 
 
@@ -198,7 +202,8 @@ def profile_model(
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     model = model.to(dev, memory_format=fmt)
     example = example.to(dev, memory_format=fmt)
-    model = prepare(path, model, example)
+    model = prepare(path, model, example, name, threads)
+    per_layer = per_layer and bool(_leaves(model))  # an onnxruntime session has no torch layers
     clock = _Clock(dev)
     total_steps = warmup + (2 if per_layer else 1) * repeats
     step = 0

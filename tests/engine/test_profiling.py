@@ -124,3 +124,19 @@ def test_profile_cli_json_contract_and_saving(capsys):
     assert main(argv + ["--no-save"]) == 0
     with ResultsDB() as db:
         assert len(db.runs()) == 1
+
+
+@pytest.mark.parametrize("path", ["fast", "int8", "onnxruntime"])
+def test_every_runtime_path_can_be_profiled_and_says_which_ran(path):
+    """engine.runtime's paths plug into the profiler: torch paths keep per-layer rows under the
+    layer table's names; the onnxruntime session has no torch layers, so whole-model only."""
+    from engine.api import model_stats, profile_model
+
+    result = profile_model("mobilenet_v3_small", width=0.5, resolution=96, threads=1, repeats=3, warmup=1, path=path)
+    assert result.path == path
+    assert result.total_ms.median > 0
+    names = {row.name for row in model_stats("mobilenet_v3_small", width=0.5, resolution=96).layers}
+    if path == "onnxruntime":
+        assert result.layers == () and result.layer_sum_ms is None
+    else:
+        assert result.layers and {layer.name for layer in result.layers} <= names

@@ -4,7 +4,6 @@ weights labelled untrained, and the factory's errors."""
 
 from __future__ import annotations
 
-import shutil
 
 import cv2
 import numpy as np
@@ -13,38 +12,16 @@ import pytest
 from engine.errors import InvalidInput, UnknownName, WeightsUnavailable
 from engine.tasks import DetectResult, StageTimes, TaskResult, TaskRunner, make_runner
 from engine.tasks.detect import Detection, draw_detections
-from tests.conftest import _USER_HOME, sample_image
+from tests.conftest import sample_image
 from tests.engine.test_detection_person import ASTRONAUT_BY_EYE  # the box justified by eye there
 
 # The real-weights fixture of conftest holds MobileNetV2 only; these tests also need the two
 # other shipped weight sets, copied from the user's cache when there (else fetched once).
-TASK_WEIGHTS = ("ssdlite_mobilenet_v2_person.tf_od_api", "selfie_segmentation.mediapipe_0_10_14")
 
 
 @pytest.fixture(scope="session")
 def task_home(_shipped_home):
-    """The session home of `real_weights`, with the person detector and selfie weights too."""
-    from engine.weights import cache, fetch
-
-    with pytest.MonkeyPatch.context() as mp:
-        if _USER_HOME:
-            mp.setenv("MOBILENET_STUDIO_HOME", _USER_HOME)
-        else:
-            mp.delenv("MOBILENET_STUDIO_HOME", raising=False)
-        user_files = {name: cache.converted_path(name) for name in TASK_WEIGHTS}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MOBILENET_STUDIO_HOME", str(_shipped_home))
-        for name, user_file in user_files.items():
-            mine = cache.converted_path(name)
-            if not mine.is_file() and user_file.is_file() and cache.sidecar(user_file).is_file():
-                mine.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(user_file, mine)
-                shutil.copyfile(cache.sidecar(user_file), cache.sidecar(mine))
-            try:
-                fetch.fetch(name)  # verifies the sha256 of a copied file, fetches a missing one
-            except Exception as exc:
-                pytest.fail(f"shipped weights {name} unavailable ({exc}); run "
-                            f"'mobilenet-studio weights fetch --shipped' once", pytrace=False)
+    """The session home of `real_weights` (all shipped weights), for module-scoped runners."""
     return _shipped_home
 
 

@@ -30,7 +30,8 @@ def _memory_bytes() -> int | None:
 
 
 def _onednn_version() -> str | None:
-    match = re.search(r"oneDNN v([\d.]+)", torch.__config__.show())
+    # torch calls it "oneDNN" in some builds and by its old name "MKL-DNN" in others (2.13)
+    match = re.search(r"(?:oneDNN|MKL-DNN) v([\d.]+)", torch.__config__.show())
     return match.group(1) if match else None
 
 

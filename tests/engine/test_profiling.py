@@ -140,3 +140,16 @@ def test_every_runtime_path_can_be_profiled_and_says_which_ran(path):
         assert result.layers == () and result.layer_sum_ms is None
     else:
         assert result.layers and {layer.name for layer in result.layers} <= names
+
+
+def test_fingerprint_names_the_onednn_build_torch_reports():
+    """torch prints its oneDNN as "oneDNN vX" or, in 2.13, "MKL-DNN vX"; either is found."""
+    import re
+
+    import torch
+
+    from engine.profiling.machine import fingerprint
+
+    shown = re.search(r"(?:oneDNN|MKL-DNN) v([\d.]+)", torch.__config__.show())
+    expected = shown.group(1) if shown else None
+    assert fingerprint(threads=1, device="cpu", backend="torch eager")["onednn"] == expected

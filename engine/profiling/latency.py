@@ -203,7 +203,10 @@ def profile_model(
     model = model.to(dev, memory_format=fmt)
     example = example.to(dev, memory_format=fmt)
     model = prepare(path, model, example, name, threads)
-    per_layer = per_layer and bool(_leaves(model))  # an onnxruntime session has no torch layers
+    onnx_file = model.prepared.details.get("onnx_file") if isinstance(model, PreparedModule) else None
+    # torch paths: hooks on leaf layers; the onnxruntime session has none, so its own per-node
+    # profiler stands in (nodes mapped back to layer names by engine.runtime)
+    per_layer = per_layer and (bool(_leaves(model)) or onnx_file is not None)
     clock = _Clock(dev)
     total_steps = warmup + (2 if per_layer else 1) * repeats
     step = 0
@@ -230,7 +233,11 @@ def profile_model(
             clock.sync()
             samples.append(clock.elapsed_ms(start, end))
             tick()
-        if per_layer:
+        if per_layer and onnx_file is not None:
+            node_ms = _onnx_layer_ms(model, onnx_file, example, threads, repeats)
+            for _ in range(repeats):
+                tick()
+        elif per_layer:
             with layer_hooks(model, clock, marks):
                 for _ in range(repeats):
                     model(example)
@@ -240,6 +247,12 @@ def profile_model(
             export_trace(model, example, trace)
 
     layers = []
+    if per_layer and onnx_file is not None:
+        for layer_name, ms in node_ms.items():
+            row = rows.get(layer_name)
+            if row is not None:  # nodes with no layer (layout reorders) count as overhead
+                layers.append(LayerTiming(name=layer_name, kind=row.kind, block=row.block, ms_median=ms,
+                                          madds=row.madds, params=row.params))
     for layer_name, calls in marks.items():
         row = rows.get(layer_name)
         if row is None:  # a no-op leaf the analysis skips (dropout, identity)
@@ -258,6 +271,24 @@ def profile_model(
         madds=sum(r.madds for r in rows.values()),
         params=params, per_layer=per_layer,
     )
+
+
+def _onnx_layer_ms(model: PreparedModule, onnx_file: str, example: torch.Tensor, threads: int,
+                   runs: int) -> dict[str, float]:
+    """Median ms per torch layer from onnxruntime's per-node profile of the same file."""
+    from engine.runtime import profile_nodes  # late: the runtime imports the api
+
+    prepared = model.prepared
+    network_input = example
+    if prepared.detector is not None:  # the session takes the detector's transformed batch
+        image_list, _ = prepared.detector.transform(list(example))
+        network_input = image_list.tensors
+    totals: dict[str, float] = defaultdict(float)
+    for node in profile_nodes(onnx_file, network_input.contiguous().numpy(), threads=threads, runs=max(runs, 3),
+                              network=prepared.network):
+        if node.layer:
+            totals[node.layer] += node.us_median / 1000
+    return dict(totals)
 
 
 def export_trace(model: nn.Module, example: torch.Tensor, path: Path) -> None:

@@ -162,6 +162,7 @@ def test_corrupt_video_and_missing_camera_report_errors_and_the_page_recovers(pa
     assert not error.isVisibleTo(page) and page.controls.source_kind() == "demo"
 
 
+@pytest.mark.slow  # opens the main window with every page
 def test_closing_the_window_while_running_stops_every_thread_within_a_second(open_window, preset, qtbot):
     preset()
     before = set(threading.enumerate())

@@ -42,6 +42,7 @@ class LivePage(Page):
         super().__init__(parent)
         self.setObjectName("page")
         self.pipeline: LivePipeline | None = None
+        self.runners: list[api.TaskRunner] = []
         self._retired: list[LivePipeline] = []  # stopped without waiting; joined on shutdown
         self._cache = RunnerCache()
         self._want_running = False
@@ -186,6 +187,7 @@ class LivePage(Page):
             return
         self._retired = [p for p in self._retired if not p.stop(timeout=0)]
         self.pipeline, self._lanes_n = LivePipeline(runners), len(runners)
+        self.runners = list(runners)  # as started (set_runner swaps lanes later)
         self._source_fps = source.fps
         self._seq = [0, 0]
         self.plot.clear_points()
@@ -234,6 +236,7 @@ class LivePage(Page):
         if lane >= self._lanes_n or self.controls.models()[lane] != runner.model:
             return  # the user moved on meanwhile
         pipeline.set_runner(lane, runner)
+        self.runners[lane] = runner
         self.lanes[lane].set_model(runner.model, runner.untrained)
         self.plot.set_names(self.controls.models())
         self.status_message.emit(f"Lane {'AB'[lane]} now runs {runner.model}")

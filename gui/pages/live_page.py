@@ -1,0 +1,434 @@
+"""The Live page: a source (demo clip, webcam, video file, image folder), a task and one or two
+models running on the same frames through the engine's LivePipeline, each lane with its own
+overlay, HUD and latency curve.
+
+Threads: opening the source and loading models run on job threads (LatestJobRunner); the
+pipeline runs its own capture and inference threads. The UI thread only polls: a ~30 Hz timer
+reads each lane's newest result and repaints when its `seq` changed, so no frame ever waits in
+a Qt signal queue. A 10 ms StallMeter records the longest time the UI thread was unresponsive.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from engine import api
+from gui.pages import register_page
+from gui.pages.base import Page
+from gui.widgets.live_controls import LiveControls
+from gui.widgets.live_engine import LivePipeline, RunnerCache, SourceSpec, save_png
+from gui.widgets.live_lane import LANE_COLOURS, LaneView
+from gui.widgets.live_plot import LatencyPlot
+from gui.widgets.stall_meter import StallMeter
+from gui.workers.jobs import LatestJobRunner
+
+__all__ = ["LivePage"]
+
+DISPLAY_MS = 33  # ~30 Hz: at most screen rate, and only lanes whose result changed repaint
+HUD_EVERY = 3  # ticks between HUD and plot refreshes (~10 Hz)
+SCREENSHOT_FRAMES = 4
+SCREENSHOT_MODELS = ("ssdlite_mobilenet_v2_person", "ssdlite320_mobilenet_v3_large")
+
+
+@register_page("live", "Live", order=60, tooltip="Webcam, video or demo clip through one or two models")
+class LivePage(Page):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("page")
+        self.pipeline: LivePipeline | None = None
+        self.runners: list[api.TaskRunner] = []
+        self._retired: list[LivePipeline] = []  # stopped without waiting; joined on shutdown
+        self._cache = RunnerCache()
+        self._want_running = False
+        self._closed = False
+        self._seq = [0, 0]
+        self._lanes_n = 0  # lanes of self.pipeline
+        self._ticks = 0
+        self._source_fps = 30.0
+        self._screenshot = False
+        self.demo_size = (640, 480)
+        self.save_dir = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation) \
+            or str(Path.home())
+        self.last_saved: Path | None = None
+
+        self.starter = LatestJobRunner(self)  # open source + load runners
+        self.starter.succeeded.connect(self._on_started)
+        self.starter.failed.connect(self._on_start_failed)
+        self.starter.busy_changed.connect(self._on_busy)
+        self.swapper = LatestJobRunner(self)  # load a replacement runner while running
+        self.swapper.succeeded.connect(self._on_swapped)
+        self.swapper.failed.connect(lambda _s, message: self._show_error(message))
+        self.swapper.busy_changed.connect(self._on_busy)
+
+        self.display_timer = QTimer(self)
+        self.display_timer.setInterval(DISPLAY_MS)
+        self.display_timer.timeout.connect(self._tick)
+        self.stall = StallMeter(parent=self)
+
+        self.controls = LiveControls()
+        self.lanes = [LaneView(0), LaneView(1)]
+        self.plot = LatencyPlot(LANE_COLOURS)
+        self.summary = QLabel("Idle")
+        self.summary.setObjectName("cardNote")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._build_layout()
+        self._build_actions()
+        self._wire()
+        self._sync_models()
+
+    # construction ---------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        title = QLabel("Live")
+        title.setObjectName("pageTitle")
+        self.subtitle = QLabel("Real-time classification, detection and segmentation on a camera, a video or "
+                               "the built-in demo clip; two models side by side on the same frames")
+        self.subtitle.setObjectName("pageSubtitle")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 18, 24, 12)
+        layout.setSpacing(10)
+        layout.addWidget(title)
+        layout.addWidget(self.subtitle)
+        layout.addWidget(self.controls)
+        lanes = QHBoxLayout()
+        lanes.setSpacing(12)
+        for lane in self.lanes:
+            lanes.addWidget(lane, 1)
+        layout.addLayout(lanes, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.plot, 3)
+        bottom.addWidget(self.summary, 2)
+        layout.addLayout(bottom)
+
+    def _build_actions(self) -> None:
+        def action(text: str, key: str, slot) -> QAction:
+            act = QAction(text, self)
+            act.setShortcut(QKeySequence(key))
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            act.setEnabled(False)  # only while the page shows (showEvent / hideEvent)
+            act.triggered.connect(slot)
+            self.addAction(act)
+            return act
+
+        self.start_action = action("Start / stop", "Space", self.toggle)
+        self.snapshot_action = action("Snapshot", "S", self.snapshot)
+        self.record_action = action("Record", "R", self.toggle_recording)
+
+    def _wire(self) -> None:
+        c = self.controls
+        c.start_button.clicked.connect(self.toggle)
+        c.snapshot_button.clicked.connect(self.snapshot)
+        c.record_button.clicked.connect(self.toggle_recording)
+        c.folder_button.clicked.connect(self._ask_folder)
+        c.demo_button.clicked.connect(self.use_demo)
+        c.task_changed.connect(self._on_task_changed)
+        c.model_changed.connect(self._on_model_changed)
+        c.source_changed.connect(self._on_source_changed)
+        c.display_changed.connect(self._apply_display)
+
+    # control --------------------------------------------------------------------------------
+    def toggle(self) -> None:
+        if self._want_running:
+            self.stop()
+        else:
+            self.start_run()
+
+    def start_run(self) -> None:
+        """(Re)start with what the controls say: source and models load off the UI thread."""
+        self._halt()
+        self._want_running = True
+        self._show_error("")
+        spec, task, models = self.controls.source_spec(self.demo_size), self.controls.task(), self.controls.models()
+        cache = self._cache
+
+        def prepare():
+            source = spec.open()  # a bad source fails before any model loads
+            try:
+                return spec, source, [cache.get(i, task, m) for i, m in enumerate(models)]
+            except BaseException:
+                source.close()
+                raise
+
+        self.controls.set_running(True)
+        self._set_summary(f"Opening {spec.describe()} and loading {', '.join(models)}…")
+        self.starter.submit(prepare, f"Starting {', '.join(models)} on {spec.describe()}…")
+
+    def stop(self) -> None:
+        self._want_running = False
+        self._halt()
+        self.controls.set_running(False)
+        self._update_hud()
+
+    def use_demo(self) -> None:
+        self.controls.set_source_kind("demo")
+        self.start_run()
+
+    def _halt(self) -> None:
+        """Stop the running pipeline without waiting for its threads (they end within a frame;
+        shutdown joins them), so the UI never blocks on a slow model."""
+        pipeline = self.pipeline
+        if pipeline is not None and pipeline.running:
+            self._stop_recording()
+            pipeline.stop(timeout=0)
+            self._retired.append(pipeline)
+        self.stall.stop()
+        self.display_timer.stop()
+
+    def _on_started(self, _serial: int, payload) -> None:
+        spec, source, runners = payload
+        if self._closed or not self._want_running:
+            source.close()
+            return
+        self._retired = [p for p in self._retired if not p.stop(timeout=0)]
+        self.pipeline, self._lanes_n = LivePipeline(runners), len(runners)
+        self.runners = list(runners)  # as started (set_runner swaps lanes later)
+        self._source_fps = source.fps
+        self._seq = [0, 0]
+        self.plot.clear_points()
+        self._apply_display()
+        for i, lane in enumerate(self.lanes):
+            if i < len(runners):
+                lane.set_model(runners[i].model, runners[i].untrained)
+        self.plot.set_names([r.model for r in runners])
+        self.pipeline.start(source, pace="live")
+        self.stall.start()
+        self.display_timer.start()
+        self.status_message.emit(f"Running {', '.join(r.model for r in runners)} on {spec.describe()}")
+
+    def _on_start_failed(self, _serial: int, message: str) -> None:
+        self._want_running = False
+        self.controls.set_running(False)
+        self._show_error(message, offer_demo=self.controls.source_kind() != "demo")
+        self._set_summary("Not running")
+        self.status_message.emit(message)
+
+    def _on_task_changed(self) -> None:
+        self._sync_models()
+        if self._want_running:
+            self.start_run()
+
+    def _on_source_changed(self) -> None:
+        if self._want_running:
+            self.start_run()
+
+    def _on_model_changed(self, lane: int) -> None:
+        self._sync_models()
+        pipeline, models = self.pipeline, self.controls.models()
+        if not self._want_running:
+            return
+        if pipeline is None or not pipeline.running or len(models) != self._lanes_n:
+            self.start_run()  # a lane added or removed: the pipeline is rebuilt
+            return
+        task, model, cache = self.controls.task(), models[lane], self._cache
+        self.swapper.submit(lambda: (lane, task, cache.get(lane, task, model)), f"Loading {model}…")
+
+    def _on_swapped(self, _serial: int, payload) -> None:
+        lane, task, runner = payload
+        pipeline = self.pipeline
+        if self._closed or pipeline is None or not pipeline.running or task != self.controls.task():
+            return
+        if lane >= self._lanes_n or self.controls.models()[lane] != runner.model:
+            return  # the user moved on meanwhile
+        pipeline.set_runner(lane, runner)
+        self.runners[lane] = runner
+        self.lanes[lane].set_model(runner.model, runner.untrained)
+        self.plot.set_names(self.controls.models())
+        self.status_message.emit(f"Lane {'AB'[lane]} now runs {runner.model}")
+
+    def _sync_models(self) -> None:
+        models = self.controls.models()
+        for i, lane in enumerate(self.lanes):
+            lane.setVisible(i < len(models))
+            if i < len(models) and lane.title.text() != models[i]:
+                lane.set_model(models[i], None)
+
+    # display --------------------------------------------------------------------------------
+    def _apply_display(self) -> None:
+        """Sliders act at once: new frames use them, and the newest frame is drawn again."""
+        pipeline, options = self.pipeline, self.controls.display_options()
+        if pipeline is None:
+            return
+        for lane in range(self._lanes_n):
+            pipeline.set_display(lane, **options)
+            try:
+                image = pipeline.redraw(lane, **options)
+            except api.StudioError as exc:
+                self._show_error(str(exc))
+                continue
+            if image is not None:
+                self.lanes[lane].set_frame(image)
+
+    def _tick(self) -> None:
+        pipeline = self.pipeline
+        if pipeline is None:
+            return
+        for lane in range(self._lanes_n):
+            result = pipeline.latest(lane)
+            if result is not None and result.seq != self._seq[lane]:
+                self._seq[lane] = result.seq
+                self.lanes[lane].set_frame(result.annotated)
+                self.plot.add(lane, result.stage_ms["inference"])
+        self._ticks += 1
+        if self._ticks % HUD_EVERY == 0:
+            self._update_hud()
+
+    def _update_hud(self) -> None:
+        pipeline = self.pipeline
+        if pipeline is None:
+            return
+        status = pipeline.status()
+        for lane in status.lanes:
+            self.lanes[lane.lane].set_status(lane)
+        self.plot.refresh()
+        state = status.state
+        if state in ("ended", "error") and self._want_running:
+            self._want_running = False  # the source is done: stop the threads, keep the last frames
+            self._halt()
+            self.controls.set_running(False)
+            self.status_message.emit(status.message)
+            if state == "error":
+                self._show_error(status.message)
+        record = "  ● recording lane A" if status.recording else ""
+        if pipeline.record_error:
+            record = f"  {pipeline.record_error}"
+        message = f": {status.message}" if status.message else ""
+        self._set_summary(f"<b>{state.capitalize()}</b>{message}<br>"
+                          f"source {status.source} · {status.capture_fps:.1f} frames/s captured · "
+                          f"UI stall max {self.stall.stall_ms:.0f} ms{record}")
+
+    def _set_summary(self, html: str) -> None:
+        self.summary.setText(html)
+
+    def _show_error(self, message: str, offer_demo: bool = False) -> None:
+        self.controls.show_error(message, offer_demo)
+
+    # snapshot and recording -----------------------------------------------------------------
+    def _stamp(self) -> str:
+        return time.strftime("%Y%m%d-%H%M%S") + f"-{int(time.time() * 1000) % 1000:03d}"
+
+    def snapshot(self) -> Path | None:
+        """Save the lanes' newest annotated frames (side by side) as one PNG, atomically."""
+        pipeline = self.pipeline
+        images = [] if pipeline is None else [pipeline.snapshot(i) for i in range(self._lanes_n)]
+        images = [image for image in images if image is not None]
+        if not images:
+            self.status_message.emit("Nothing to snapshot yet: start the live view first")
+            return None
+        if len({image.shape[0] for image in images}) > 1:
+            images = images[:1]
+        try:
+            path = save_png(np.hstack(images), Path(self.save_dir) / f"live-{self._stamp()}.png")
+        except (OSError, api.StudioError) as exc:
+            self._show_error(f"could not save the snapshot in {self.save_dir}: {exc}")
+            return None
+        self.last_saved = path
+        self.status_message.emit(f"Snapshot saved to {path}")
+        return path
+
+    def toggle_recording(self) -> None:
+        pipeline = self.pipeline
+        if pipeline is not None and pipeline.recording:
+            self._stop_recording()
+            return
+        latest = None if pipeline is None or not pipeline.running else pipeline.latest(0)
+        if latest is None:
+            self.status_message.emit("Nothing to record yet: start the live view first")
+            return
+        height, width = latest.annotated.shape[:2]
+        path = Path(self.save_dir) / f"live-{self._stamp()}.mp4"
+        try:
+            pipeline.start_recording(api.AtomicVideoWriter(path, self._source_fps, (width, height)), lane=0)
+        except api.StudioError as exc:
+            self._show_error(str(exc))
+            return
+        self._record_path = path
+        self.controls.set_recording(True)
+        self.status_message.emit(f"Recording lane A to {path} (R stops)")
+
+    def _stop_recording(self) -> None:
+        pipeline = self.pipeline
+        if pipeline is None or not pipeline.recording:
+            return
+        self.controls.set_recording(False)
+        try:
+            pipeline.stop_recording()
+        except (OSError, api.StudioError) as exc:
+            self._show_error(f"recording not saved: {exc}")
+            return
+        self.last_saved = self._record_path
+        self.status_message.emit(f"Recording saved to {self._record_path}")
+
+    def _ask_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Save snapshots and recordings in", self.save_dir)
+        if folder:
+            self.save_dir = folder
+
+    # page hooks -----------------------------------------------------------------------------
+    def _on_busy(self, busy: bool, label: str) -> None:
+        self.busy_changed.emit(busy, label)
+        if not busy:
+            self.idle.emit()
+
+    def ready(self) -> bool:
+        if self.starter.is_busy() or self.swapper.is_busy():
+            return False
+        if not self._screenshot:
+            return True
+        pipeline = self.pipeline
+        if pipeline is None:
+            return not self._want_running  # the start failed: nothing more will come
+        status = pipeline.status()
+        done = all(lane.inferred >= SCREENSHOT_FRAMES or lane.state == "error" for lane in status.lanes)
+        if done or status.state in ("ended", "error", "stalled"):
+            self._update_hud()
+            return True
+        return False
+
+    def prepare_screenshot(self) -> None:
+        """Side-by-side detection on the demo clip: the person detector (real weights when
+        cached) against the COCO SSDLite (random weights unless imported, badged)."""
+        self._screenshot = True
+        self.controls.configure("demo", "detect", *SCREENSHOT_MODELS)
+        self._sync_models()
+        self.start_run()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        for act in (self.start_action, self.snapshot_action, self.record_action):
+            act.setEnabled(True)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        for act in (self.start_action, self.snapshot_action, self.record_action):
+            act.setEnabled(False)
+
+    def shutdown(self) -> None:
+        """Stop every pipeline thread within a second (window close)."""
+        self._closed, self._want_running = True, False
+        self.display_timer.stop()
+        self.stall.stop()
+        self._stop_recording()
+        deadline = time.monotonic() + 1.0
+        for pipeline in [*self._retired, *([self.pipeline] if self.pipeline else [])]:
+            pipeline.stop(timeout=max(0.0, deadline - time.monotonic()))
+        self._retired = []
+        left_ms = max(0, int(1000 * (deadline - time.monotonic())))
+        self.starter.wait(left_ms)
+        self.swapper.wait(left_ms)
+
+    def save_settings(self, settings: QSettings) -> None:
+        self.controls.save_settings(settings)
+        settings.setValue("save_dir", self.save_dir)
+
+    def restore_settings(self, settings: QSettings) -> None:
+        self.controls.restore_settings(settings)
+        folder = settings.value("save_dir")
+        if folder and Path(str(folder)).is_dir():
+            self.save_dir = str(folder)
+        self._sync_models()

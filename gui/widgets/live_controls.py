@@ -1,0 +1,273 @@
+"""The Live page's control panel: source, task, models, start/snapshot/record and the display
+sliders. Holds no engine state; the page reads it (`source_spec`, `task`, `models`,
+`display_options`) and listens to its signals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
+    QSpinBox, QWidget,
+)
+
+from engine import api
+from gui.widgets.live_engine import SourceSpec
+
+__all__ = ["LiveControls"]
+
+SOURCES = (("demo", "Demo clip"), ("webcam", "Webcam"), ("file", "Video file"), ("folder", "Image folder"))
+TASKS = (("detect", "Detect"), ("segment", "Segment"), ("classify", "Classify"))
+NONE = "— none —"
+VIDEO_FILTER = "Videos (*.mp4 *.avi *.mov *.mkv *.webm *.m4v *.mpg *.mpeg *.wmv *.gif);;All files (*)"
+RECORD_STYLE = "QPushButton { color: white; background: #c62828; border-radius: 4px; padding: 4px 10px; }"
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("cardNote")
+    return label
+
+
+class LiveControls(QFrame):
+    task_changed = Signal()
+    model_changed = Signal(int)  # lane
+    source_changed = Signal()
+    display_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("panel")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(14, 10, 14, 10)
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(8)
+
+        self.source_combo = QComboBox()
+        for kind, text in SOURCES:
+            self.source_combo.addItem(text, kind)
+        self.camera_spin = QSpinBox()
+        self.camera_spin.setRange(0, 63)
+        self.camera_spin.setPrefix("index ")
+        self.camera_spin.setToolTip("Camera index: 0 is usually the built-in camera")
+        self.path_button = QPushButton("Choose…")
+        self.path_label = QLabel("")
+        self.path_label.setObjectName("cardNote")
+        self.path_label.setMaximumWidth(260)
+        self.loop_check = QCheckBox("Loop")
+        self._path = ""
+        source_row = QHBoxLayout()
+        for widget in (self.source_combo, self.camera_spin, self.path_button, self.path_label, self.loop_check):
+            source_row.addWidget(widget)
+        source_row.addStretch(1)
+
+        self.task_combo = QComboBox()
+        for task, text in TASKS:
+            self.task_combo.addItem(text, task)
+        self.model_combo = QComboBox()
+        self.model_combo.setMinimumWidth(230)
+        self.model2_combo = QComboBox()
+        self.model2_combo.setMinimumWidth(230)
+        self.model2_combo.setToolTip("A second model on the same frames, side by side")
+        model_row = QHBoxLayout()
+        for widget in (self.task_combo, self.model_combo, _caption("vs"), self.model2_combo):
+            model_row.addWidget(widget)
+        model_row.addStretch(1)
+
+        self.start_button = QPushButton("Start")
+        self.start_button.setToolTip("Start or stop the live view (space)")
+        self.start_button.setMinimumWidth(90)
+        self.snapshot_button = QPushButton("Snapshot")
+        self.snapshot_button.setToolTip("Save the newest annotated frame(s) as a PNG (S)")
+        self.record_button = QPushButton("Record")
+        self.record_button.setToolTip("Record lane A's annotated frames to an MP4 (R starts and stops)")
+        self.folder_button = QPushButton("Folder…")
+        self.folder_button.setToolTip("Where snapshots and recordings are saved")
+        self.threshold_label = _caption("Score ≥ 0.50")
+        self.threshold = QSlider(Qt.Orientation.Horizontal)
+        self.threshold.setRange(5, 95)
+        self.threshold.setValue(50)
+        self.opacity_label = _caption("Opacity 50 %")
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(50)
+        for slider in (self.threshold, self.opacity):
+            slider.setFixedWidth(140)
+        action_row = QHBoxLayout()
+        for widget in (self.start_button, self.snapshot_button, self.record_button, self.folder_button):
+            action_row.addWidget(widget)
+        action_row.addSpacing(16)
+        for widget in (self.threshold_label, self.threshold, self.opacity_label, self.opacity):
+            action_row.addWidget(widget)
+        action_row.addStretch(1)
+
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("inlineError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.demo_button = QPushButton("Use the demo clip")
+        error_row = QHBoxLayout()
+        error_row.addWidget(self.error_label, 1)
+        error_row.addWidget(self.demo_button)
+
+        grid.addWidget(_caption("Source"), 0, 0)
+        grid.addLayout(source_row, 0, 1)
+        grid.addWidget(_caption("Model"), 1, 0)
+        grid.addLayout(model_row, 1, 1)
+        grid.addLayout(action_row, 2, 1)
+        grid.addLayout(error_row, 3, 0, 1, 2)
+        grid.setColumnStretch(1, 1)
+        self.show_error("")
+
+        self._fill_models()
+        self._sync_source_widgets()
+        self._sync_sliders()
+        self.source_combo.currentIndexChanged.connect(self._on_source_kind)
+        self.camera_spin.valueChanged.connect(lambda _v: self.source_changed.emit())
+        self.loop_check.toggled.connect(lambda _v: self.source_changed.emit())
+        self.path_button.clicked.connect(self._ask_path)
+        self.task_combo.currentIndexChanged.connect(self._on_task)
+        self.model_combo.currentIndexChanged.connect(lambda _i: self.model_changed.emit(0))
+        self.model2_combo.currentIndexChanged.connect(lambda _i: self.model_changed.emit(1))
+        self.threshold.valueChanged.connect(self._on_slider)
+        self.opacity.valueChanged.connect(self._on_slider)
+
+    # what the page reads --------------------------------------------------------------------
+    def task(self) -> str:
+        return self.task_combo.currentData()
+
+    def models(self) -> list[str]:
+        second = self.model2_combo.currentData()
+        return [self.model_combo.currentData(), *([second] if second else [])]
+
+    def source_kind(self) -> str:
+        return self.source_combo.currentData()
+
+    def source_spec(self, demo_size: tuple[int, int] = (640, 480)) -> SourceSpec:
+        return SourceSpec(self.source_kind(), self.camera_spin.value(), self._path, self.loop_check.isChecked(),
+                          demo_size)
+
+    def display_options(self) -> dict:
+        task = self.task()
+        if task == "detect":
+            return {"score": self.threshold.value() / 100}
+        if task == "segment":
+            return {"opacity": self.opacity.value() / 100}
+        return {}
+
+    # what the page sets ---------------------------------------------------------------------
+    def set_running(self, running: bool) -> None:
+        self.start_button.setText("Stop" if running else "Start")
+
+    def set_recording(self, recording: bool) -> None:
+        self.record_button.setText("● Stop recording" if recording else "Record")
+        self.record_button.setStyleSheet(RECORD_STYLE if recording else "")
+
+    def show_error(self, message: str, offer_demo: bool = False) -> None:
+        self.error_label.setText(message)
+        self.error_label.setVisible(bool(message))
+        self.demo_button.setVisible(bool(message) and offer_demo)
+
+    def set_source_kind(self, kind: str) -> None:
+        self.source_combo.blockSignals(True)
+        self.source_combo.setCurrentIndex(max(0, self.source_combo.findData(kind)))
+        self.source_combo.blockSignals(False)
+        self._sync_source_widgets()
+
+    def set_path(self, path: str) -> None:
+        self._path = str(path)
+        self.path_label.setText(Path(self._path).name)
+        self.path_label.setToolTip(self._path)
+
+    def configure(self, kind: str, task: str, model: str, model2: str | None = None) -> None:
+        """Set everything at once without emitting change signals (screenshots, tests, settings)."""
+        self.set_source_kind(kind)
+        for combo in (self.task_combo, self.model_combo, self.model2_combo):
+            combo.blockSignals(True)
+        self.task_combo.setCurrentIndex(max(0, self.task_combo.findData(task)))
+        self._fill_models()
+        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(model)))
+        self.model2_combo.setCurrentIndex(max(0, self.model2_combo.findData(model2)) if model2 else 0)
+        for combo in (self.task_combo, self.model_combo, self.model2_combo):
+            combo.blockSignals(False)
+        self._sync_sliders()
+
+    # internals ------------------------------------------------------------------------------
+    def _fill_models(self) -> None:
+        task = self.task()
+        models = api.models_for(task)
+        for combo, blank in ((self.model_combo, False), (self.model2_combo, True)):
+            combo.blockSignals(True)
+            combo.clear()
+            if blank:
+                combo.addItem(NONE, None)
+            for name in models:
+                combo.addItem(name, name)
+            combo.blockSignals(False)
+        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(api.DEFAULT_MODELS[task])))
+
+    def _on_task(self) -> None:
+        self._fill_models()
+        self._sync_sliders()
+        self.task_changed.emit()
+
+    def _on_source_kind(self) -> None:
+        self._sync_source_widgets()
+        if self.source_kind() in ("file", "folder") and not Path(self._path).exists():
+            self._ask_path()
+        self.source_changed.emit()
+
+    def _sync_source_widgets(self) -> None:
+        kind = self.source_kind()
+        self.camera_spin.setVisible(kind == "webcam")
+        for widget in (self.path_button, self.path_label, self.loop_check):
+            widget.setVisible(kind in ("file", "folder"))
+
+    def _ask_path(self) -> None:
+        start = str(Path(self._path).parent) if self._path else str(Path.home())
+        if self.source_kind() == "folder":
+            path = QFileDialog.getExistingDirectory(self, "Image folder", start)
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, "Video file", start, VIDEO_FILTER)
+        if path:
+            self.set_path(path)
+            self.source_changed.emit()
+
+    def _sync_sliders(self) -> None:
+        task = self.task()
+        for widget in (self.threshold_label, self.threshold):
+            widget.setVisible(task == "detect")
+        for widget in (self.opacity_label, self.opacity):
+            widget.setVisible(task == "segment")
+
+    def _on_slider(self) -> None:
+        self.threshold_label.setText(f"Score ≥ {self.threshold.value() / 100:.2f}")
+        self.opacity_label.setText(f"Opacity {self.opacity.value()} %")
+        self.display_changed.emit()
+
+    # settings -------------------------------------------------------------------------------
+    def save_settings(self, settings: QSettings) -> None:
+        settings.setValue("source", self.source_kind())
+        settings.setValue("camera", self.camera_spin.value())
+        settings.setValue("path", self._path)
+        settings.setValue("loop", self.loop_check.isChecked())
+        settings.setValue("task", self.task())
+        settings.setValue("models", self.models())
+        settings.setValue("threshold", self.threshold.value())
+        settings.setValue("opacity", self.opacity.value())
+
+    def restore_settings(self, settings: QSettings) -> None:
+        models = settings.value("models") or []
+        models = [models] if isinstance(models, str) else list(models)
+        task = settings.value("task", "detect")
+        task = task if task in dict(TASKS) else "detect"
+        self.camera_spin.setValue(int(settings.value("camera", 0) or 0))
+        if settings.value("path"):
+            self.set_path(str(settings.value("path")))
+        self.loop_check.setChecked(str(settings.value("loop", "false")).lower() == "true")
+        self.threshold.setValue(int(settings.value("threshold", 50) or 50))
+        self.opacity.setValue(int(settings.value("opacity", 50) or 50))
+        kind = settings.value("source", "demo")
+        self.configure(kind if kind in dict(SOURCES) else "demo", task,
+                       models[0] if models else api.DEFAULT_MODELS[task], models[1] if len(models) > 1 else None)

@@ -1,0 +1,83 @@
+"""The Live page's one door into the engine's video package, plus the slow steps it runs off
+the UI thread (opening a source, loading runners).
+
+engine.api does not re-export the live pipeline yet; everything the GUI needs from
+engine.video is imported here and only here, so switching to `engine.api` is one edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine import api
+from engine.video.pipeline import LiveResult, LivePipeline, save_png  # noqa: F401  (re-exported)
+from engine.video.sources import (  # noqa: F401  (re-exported)
+    DemoSource, FrameSource, ImageFolderSource, SourceError, VideoFileSource, WebcamSource,
+)
+from engine.video.stats import STAGES, LaneStatus, LiveStatus  # noqa: F401  (re-exported)
+
+__all__ = ["SourceSpec", "RunnerCache", "LivePipeline", "LiveResult", "LiveStatus", "LaneStatus", "STAGES",
+           "SourceError", "save_png", "weights_choice"]
+
+SOURCE_KINDS = ("demo", "webcam", "file", "folder")
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What the source picker says; `open()` is slow for cameras (run it off the UI thread)."""
+
+    kind: str  # one of SOURCE_KINDS
+    camera: int = 0
+    path: str = ""
+    loop: bool = False
+    demo_size: tuple[int, int] = (640, 480)
+
+    def open(self) -> FrameSource:
+        if self.kind == "demo":
+            return DemoSource(self.demo_size)
+        if self.kind == "webcam":
+            return WebcamSource(self.camera)
+        if not self.path:
+            what = "video file" if self.kind == "file" else "image folder"
+            raise SourceError(f"no {what} chosen; pick one with the “…” button, or use the demo clip")
+        if self.kind == "file":
+            return VideoFileSource(Path(self.path), loop=self.loop)
+        if self.kind == "folder":
+            return ImageFolderSource(Path(self.path), loop=self.loop)
+        raise SourceError(f"unknown source kind {self.kind!r}; valid: {', '.join(SOURCE_KINDS)}")
+
+    def describe(self) -> str:
+        if self.kind == "demo":
+            return "the demo clip"
+        if self.kind == "webcam":
+            return f"webcam {self.camera}"
+        return Path(self.path).name or self.path
+
+
+def weights_choice(model: str) -> str | None:
+    """'default' when verified weights for `model` are cached, else None (random, labelled
+    untrained). Never fetches: downloads belong to the Weights page. Slow (re-hashes files)."""
+    rows = [r for r in api.list_weights() if r["model"] == model and r["cached"]]
+    return "default" if rows else None
+
+
+class RunnerCache:
+    """Loaded runners by (lane, task, model, weights). Each lane gets its own runner object,
+    so two lanes never share one network across threads. Touched only by the job thread."""
+
+    KEEP = 6  # a few models stay loaded, so flipping between two is instant
+
+    def __init__(self) -> None:
+        self._loaded: dict[tuple[int, str, str, str | None], api.TaskRunner] = {}
+
+    def get(self, lane: int, task: str, model: str) -> api.TaskRunner:
+        weights = weights_choice(model)
+        key = (lane, task, model, weights)
+        runner = self._loaded.get(key)
+        if runner is None:
+            runner = api.make_runner(task, model, weights=weights)
+            self._loaded[key] = runner
+            while len(self._loaded) > self.KEEP:  # dicts keep insertion order: drop the oldest
+                self._loaded.pop(next(iter(self._loaded)))
+        return runner

@@ -1,0 +1,186 @@
+"""The Live page driven like a user would: the demo clip and a video file through real pipelines,
+checked on the rendered view's pixels, the HUD and the threads left behind. Tiny frames and
+small models keep each test at a few seconds."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from engine.tasks.draw import class_color
+from engine.video.demo import demo_frame
+from gui.pages.live_page import LivePage
+
+TIMEOUT_MS = 60_000  # the machine is shared; a model loads in about a second
+SMALL = (160, 120)
+PERSON = "ssdlite_mobilenet_v2_person"
+COCO = "ssdlite320_mobilenet_v3_large"
+CLASSIFIER = "mobilenet_v3_small"
+
+
+@pytest.fixture
+def page(qtbot, tmp_path):
+    made: list[LivePage] = []
+
+    def open_(kind="demo", task="detect", model=PERSON, model2=None, size=SMALL) -> LivePage:
+        page = LivePage()
+        qtbot.addWidget(page)
+        page.resize(1200, 760)
+        page.demo_size = size
+        page.save_dir = str(tmp_path)
+        page.controls.configure(kind, task, model, model2)
+        page._sync_models()
+        page.show()
+        made.append(page)
+        return page
+
+    yield open_
+    for page in made:
+        page.shutdown()
+
+
+def inferred(page: LivePage, lane: int = 0) -> int:
+    result = None if page.pipeline is None else page.pipeline.latest(lane)
+    return 0 if result is None else result.seq
+
+
+def near(image: np.ndarray, rgb: tuple[int, int, int], tolerance: int = 40) -> int:
+    """Pixels of an RGB image within `tolerance` of a colour on every channel."""
+    return int((np.abs(image.astype(int) - np.array(rgb)).max(axis=2) <= tolerance).sum())
+
+
+def grab_rgb(widget) -> np.ndarray:
+    image = widget.grab().toImage().convertToFormat(widget.grab().toImage().Format.Format_RGB888)
+    array = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    return array[:, : image.width() * 3].reshape(image.height(), image.width(), 3).copy()
+
+
+def test_demo_clip_frames_arrive_with_person_boxes_drawn(real_weights, page, qtbot):
+    page = page(size=(320, 240))
+    page.controls.threshold.setValue(30)
+    page.start_action.trigger()
+    qtbot.waitUntil(lambda: inferred(page) >= 2, timeout=TIMEOUT_MS)
+    view = page.lanes[0].view
+    first = grab_rgb(view)
+    seq = inferred(page)
+    qtbot.waitUntil(lambda: page._seq[0] > seq, timeout=TIMEOUT_MS)  # the display showed a newer frame
+    second = grab_rgb(view)
+    assert first.shape == second.shape and np.abs(first.astype(int) - second.astype(int)).max() > 30
+
+    # the person box is drawn in the detector's colour for class 1 (person); the clip has none of it
+    b, g, r = class_color(1)
+    boxed = max(near(first, (r, g, b)), near(second, (r, g, b)))
+    plain = near(demo_frame(0, (320, 240))[..., ::-1], (r, g, b))
+    assert boxed > 100 and boxed > 10 * max(plain, 1)
+    assert not page.lanes[0].badge.isVisibleTo(page)  # real weights: no untrained badge
+
+    # the threshold slider acts at once, without a new frame: at 0.95 nothing is boxed
+    page.stop()
+    page.controls.threshold.setValue(95)
+    assert near(grab_rgb(view), (r, g, b)) < boxed / 10
+    hud = page.lanes[0].hud.text()
+    assert "FPS" in hud and "inf" in hud and "captured" in hud and "dropped" in hud
+    assert "UI stall max" in page.summary.text()
+
+
+def test_start_stop_start_switch_model_snapshot_and_record(page, qtbot, tmp_path):
+    page = page(model2=COCO)  # empty cache: random weights, badged
+    page.start_run()
+    qtbot.waitUntil(lambda: inferred(page, 0) >= 1 and inferred(page, 1) >= 1, timeout=TIMEOUT_MS)
+    assert all(lane.badge.isVisibleTo(page) for lane in page.lanes)
+    first = page.pipeline
+    page.toggle()  # stop
+    assert page.controls.start_button.text() == "Start" and not first.running
+    assert first.stop(timeout=1.0)  # every thread of that run ends
+    page.toggle()  # start again: a fresh pipeline
+    qtbot.waitUntil(lambda: page.pipeline is not first and min(inferred(page, 0), inferred(page, 1)) >= 1,
+                    timeout=TIMEOUT_MS)
+
+    png = page.snapshot()
+    saved = cv2.imread(str(png))
+    assert saved.shape == (SMALL[1], 2 * SMALL[0], 3)  # both lanes side by side
+
+    page.toggle_recording()
+    assert page.pipeline.recording
+    mark = inferred(page)
+    qtbot.waitUntil(lambda: inferred(page) >= mark + 2, timeout=TIMEOUT_MS)
+    page.toggle_recording()
+    video = cv2.VideoCapture(str(page.last_saved))
+    frames = 0
+    while video.read()[0]:
+        frames += 1
+    assert page.last_saved.suffix == ".mp4" and frames >= 2
+
+    # switch lane A's model while running: the same pipeline now runs the COCO detector in both lanes
+    running = page.pipeline
+    page.controls.model_combo.setCurrentIndex(page.controls.model_combo.findData(COCO))
+    qtbot.waitUntil(lambda: running.status().lanes[0].model == COCO and running.status().lanes[0].inferred >= 1,
+                    timeout=TIMEOUT_MS)
+    assert page.pipeline is running and running.running
+    assert page.lanes[0].title.text() == COCO
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files left
+
+
+def test_video_file_plays_and_its_end_is_reported(page, qtbot, tmp_path):
+    path = tmp_path / "clip.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (96, 64))
+    for i in range(12):
+        writer.write(np.full((64, 96, 3), 20 * i, np.uint8))
+    writer.release()
+    page = page(kind="file", task="classify", model=CLASSIFIER)
+    page.controls.set_path(str(path))
+    page.start_run()
+    qtbot.waitUntil(lambda: "Ended" in page.summary.text(), timeout=TIMEOUT_MS)
+    assert str(path) in page.summary.text()
+    assert page.controls.start_button.text() == "Start" and not page.pipeline.running
+    assert inferred(page) >= 1 and page.lanes[0].view.image() is not None
+
+
+def test_corrupt_video_and_missing_camera_report_errors_and_the_page_recovers(page, qtbot, tmp_path):
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
+    page = page(kind="file", task="classify", model=CLASSIFIER)
+    page.controls.set_path(str(bad))
+    page.start_run()
+    error = page.controls.error_label
+    qtbot.waitUntil(lambda: error.isVisibleTo(page), timeout=TIMEOUT_MS)
+    assert "broken.mp4" in error.text() and page.pipeline is None
+    assert page.controls.start_button.text() == "Start"
+
+    page.controls.set_source_kind("webcam")
+    page.controls.camera_spin.setValue(63)
+    page.start_run()
+    qtbot.waitUntil(lambda: "camera" in error.text() and error.isVisibleTo(page), timeout=TIMEOUT_MS)
+    assert "63" in error.text() and page.controls.demo_button.isVisibleTo(page)
+    page.controls.demo_button.click()  # the offered way out: the demo clip
+    qtbot.waitUntil(lambda: inferred(page) >= 1, timeout=TIMEOUT_MS)
+    assert not error.isVisibleTo(page) and page.controls.source_kind() == "demo"
+
+
+@pytest.mark.slow  # opens the main window with every page
+def test_closing_the_window_while_running_stops_every_thread_within_a_second(open_window, preset, qtbot):
+    preset()
+    before = set(threading.enumerate())
+    window = open_window()
+    page = window.pages["live"]
+    assert not page.start_action.isEnabled()  # shortcuts only while the page shows
+    page.demo_size = SMALL
+    page.controls.configure("demo", "classify", CLASSIFIER, "mobilenet_v2")
+    page._sync_models()
+    window.show_page("live")
+    assert page.start_action.isEnabled()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_Space)  # the start/stop shortcut
+    qtbot.waitUntil(lambda: inferred(page, 0) >= 1 and inferred(page, 1) >= 1, timeout=TIMEOUT_MS)
+    assert any(t.name.startswith("live-") for t in threading.enumerate())
+    started = time.monotonic()
+    window.close()
+    elapsed = time.monotonic() - started
+    left = [t for t in set(threading.enumerate()) - before if t.is_alive()]
+    assert left == [] and elapsed < 1.5

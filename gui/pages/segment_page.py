@@ -151,6 +151,8 @@ class SegmentPage(TaskPage):
         self._layers = (rgba_qimage(tint), rgba_qimage(solid))
         self.view.set_image(outcome.image)
         self._fill_legend(result, outcome.runner.colours)
+        note = f"Share of the image's pixels; classes under {LEGEND_MIN:.1%} are left out"
+        self.legend_note.setText(note + (" · random weights: the classes mean nothing" if result.untrained else ""))
         self.refresh()
         shown = sorted(((share, name) for i, (name, share) in enumerate(result.coverage.items()) if i),
                        reverse=True)

@@ -111,7 +111,8 @@ class DetectPage(TaskPage):
         self.refresh()
         best = outcome.result.detections[0] if outcome.result.detections else None
         top = f"best {best.name} {best.score:.2f}" if best else "nothing found"
-        self.status_message.emit(f"{outcome.model}: {len(self.shown())} boxes ≥ {self.score():.2f} ({top}), "
+        count = len(self.shown())
+        self.status_message.emit(f"{outcome.model}: {count} box{'es' if count != 1 else ''} ≥ {self.score():.2f} ({top}), "
                                  f"{outcome.result.timings.total_ms:.0f} ms")
 
     def refresh(self) -> None:

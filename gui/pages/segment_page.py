@@ -5,6 +5,7 @@ class (and probability) under the cursor."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
@@ -16,34 +17,40 @@ from PySide6.QtWidgets import (
 from engine import api
 from gui.pages import register_page
 from gui.pages._task_page import Outcome, TaskPage
-from gui.widgets.annotated_view import AnnotatedView, rgba_qimage
+from gui.widgets.annotated_view import AnnotatedView, display_size, rgba_qimage
 from gui.widgets.task_colours import LEGEND_MIN, bgr_to_qcolor
 
 __all__ = ["SegmentPage", "MODES", "DEFAULT_OPACITY", "overlay_layers"]
 
 MODES = ("overlay", "mask", "original")  # as runner.draw's `mode`
-DEFAULT_OPACITY = 0.5
+DEFAULT_OPACITY = 0.6  # VOC's person colour is muted: a little more than the CLI's 0.5 shows the mask
 HOVER_HINT = "Hover the image for the class under the cursor · wheel zooms, double-click fits"
 
 
-def overlay_layers(result: api.SegmentResult, colours_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def overlay_layers(result: api.SegmentResult, colours_bgr: np.ndarray,
+                   size: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(tint, mask) as H×W×4 RGBA. tint: each pixel's class colour with alpha 255 on
     non-background pixels (the selfie model: alpha = foreground probability, soft edges), so Qt's
     'source over' at opacity o gives frame·(1 − a·o) + colour·a·o, the blend runner.draw makes.
-    mask: the colour mask alone, opaque (background black), as runner.draw's mode='mask'."""
+    mask: the colour mask alone, opaque (background black), as runner.draw's mode='mask'.
+    size: (h, w) to build them at, e.g. a huge frame's display size (default: the frame's)."""
     rgb = np.ascontiguousarray(colours_bgr[:, ::-1])
     lut = np.zeros((256, 3), np.uint8)
     lut[: len(rgb)] = rgb
-    height, width = result.mask.shape
+    mask = result.mask
+    height, width = size or mask.shape
+    if (height, width) != mask.shape:
+        mask = cv2.resize(mask, (width, height), interpolation=cv2.INTER_NEAREST)
     solid = np.empty((height, width, 4), np.uint8)
-    solid[..., :3] = lut[result.mask]
+    solid[..., :3] = lut[mask]
     solid[..., 3] = 255
     tint = solid.copy()
     if result.kind == "foreground":
+        probability = (result.probabilities[0] * 255.0 + 0.5).clip(0, 255).astype(np.uint8)
         tint[..., :3] = rgb[1]
-        tint[..., 3] = result.foreground()
+        tint[..., 3] = cv2.resize(probability, (width, height), interpolation=cv2.INTER_LINEAR)
     else:
-        tint[..., 3] = np.where(result.mask > 0, 255, 0)
+        tint[..., 3] = np.where(mask > 0, 255, 0)
     return tint, solid
 
 
@@ -147,7 +154,7 @@ class SegmentPage(TaskPage):
     def show_outcome(self, outcome: Outcome) -> None:
         result = outcome.result
         self._foreground = result.foreground() if result.kind == "foreground" else None
-        tint, solid = overlay_layers(result, outcome.runner.colours)
+        tint, solid = overlay_layers(result, outcome.runner.colours, display_size(*result.mask.shape))
         self._layers = (rgba_qimage(tint), rgba_qimage(solid))
         self.view.set_image(outcome.image)
         self._fill_legend(result, outcome.runner.colours)

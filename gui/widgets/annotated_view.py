@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QBrush, QColor, QFont, QFontMetricsF, QImage, QMouseEvent, QPainter, QPen, QPixmap, QResizeEvent, QWheelEvent,
+    QBrush, QColor, QFont, QFontMetricsF, QImage, QMouseEvent, QPainter, QPen, QPixmap, QResizeEvent, QTransform, QWheelEvent,
 )
 from PySide6.QtWidgets import (
     QFrame, QGraphicsItem, QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView,
@@ -21,9 +22,10 @@ from PySide6.QtWidgets import (
 from gui import theme
 from gui.widgets.image_view import to_qimage
 
-__all__ = ["AnnotatedView", "Box", "BoxItem", "rgba_qimage"]
+__all__ = ["AnnotatedView", "Box", "BoxItem", "DISPLAY_MAX", "display_size", "rgba_qimage"]
 
 ZOOM_STEP = 1.25
+DISPLAY_MAX = 4096  # longer side of the pixmaps shown; bigger images are shown downscaled
 MAX_ZOOM = 32.0  # × the fitted scale
 
 
@@ -47,6 +49,14 @@ def rgba_qimage(rgba: np.ndarray) -> QImage:
         raise ValueError(f"expected an H×W×4 uint8 array, got {array.dtype} {array.shape}")
     height, width = array.shape[:2]
     return QImage(array.data, width, height, array.strides[0], QImage.Format.Format_RGBA8888).copy()
+
+
+def display_size(height: int, width: int) -> tuple[int, int]:
+    """(h, w) at which an image is shown: its own size up to DISPLAY_MAX on the longer side, so a
+    10000×10000 photo costs a 4096² pixmap, not 400 MB of them; scene coordinates stay the
+    image's own pixels either way."""
+    scale = min(1.0, DISPLAY_MAX / max(height, width))
+    return max(1, round(height * scale)), max(1, round(width * scale))
 
 
 class _LabelItem(QGraphicsItem):
@@ -145,10 +155,15 @@ class AnnotatedView(QGraphicsView):
             self.set_boxes([])
             self.viewport().update()
             return
-        same_size = self._has_image and self._image_item.pixmap().size().toTuple() == (rgb.shape[1], rgb.shape[0])
+        height, width = rgb.shape[:2]
+        same_size = self._has_image and self._scene.sceneRect().size().toTuple() == (width, height)
+        shown_h, shown_w = display_size(height, width)
+        if (shown_h, shown_w) != (height, width):
+            rgb = cv2.resize(rgb, (shown_w, shown_h), interpolation=cv2.INTER_AREA)
         self._image_item.setPixmap(QPixmap.fromImage(to_qimage(rgb)))
+        self._image_item.setScale(width / shown_w)
         self._has_image = True
-        self._scene.setSceneRect(QRectF(0, 0, rgb.shape[1], rgb.shape[0]))
+        self._scene.setSceneRect(QRectF(0, 0, width, height))
         if not same_size:
             self.fit()
 
@@ -156,12 +171,16 @@ class AnnotatedView(QGraphicsView):
         self._image_item.setVisible(visible)
 
     def set_overlay(self, rgba: np.ndarray | QImage | None, opacity: float = 1.0) -> None:
-        """An H×W×4 RGBA layer over the image (same size), drawn at `opacity`."""
+        """An RGBA layer over the whole image (the image's size or `display_size` of it, or any
+        other: it is stretched to cover the image), drawn at `opacity`."""
         if rgba is None:
             self._overlay_item.setPixmap(QPixmap())
             return
         image = rgba if isinstance(rgba, QImage) else rgba_qimage(rgba)
         self._overlay_item.setPixmap(QPixmap.fromImage(image))
+        rect = self._scene.sceneRect()
+        self._overlay_item.setTransform(QTransform.fromScale(rect.width() / max(1, image.width()),
+                                                             rect.height() / max(1, image.height())))
         self._overlay_item.setOpacity(opacity)
 
     def set_overlay_opacity(self, opacity: float) -> None:

@@ -111,3 +111,22 @@ def test_a_directory_shows_one_line_inline_and_the_page_keeps_working(page, qtbo
     page.open_files([str(DEMO_IMAGE)])
     qtbot.waitUntil(lambda: page.ready() and page.outcome is not shown, timeout=READY_TIMEOUT_MS)
     assert not page.error_label.isVisibleTo(page)
+
+
+def test_images_over_the_display_limit_are_shown_downscaled_in_their_own_coordinates(
+        real_weights, page, qtbot, monkeypatch):
+    from gui.widgets import annotated_view
+
+    monkeypatch.setattr(annotated_view, "DISPLAY_MAX", 200)  # the 512×512 photo is "huge" now
+    page = page()
+    assert page.view._image_item.pixmap().width() == 200
+    shown = _rgb(page.view.render_image())
+    assert shown.shape == (512, 512, 3)  # scene coordinates are still the photo's pixels
+    _, frame, result = _independent()
+    small = cv2.resize(cv2.resize(frame, (200, 200), interpolation=cv2.INTER_AREA), (512, 512))[..., ::-1]
+    outside = result.foreground() == 0
+    assert np.abs(shown.astype(int) - small.astype(int))[outside].mean() < 8  # the photo, untinted
+    qtbot.mouseMove(page.view.viewport(), page.view.mapFromScene(QPointF(*FACE)))
+    qtbot.waitUntil(lambda: page.hover_label.text().startswith("person"), timeout=2000)
+    x, y = (int(v) for v in page.hover_label.text().split("pixel ")[1].split(", "))
+    assert abs(x - FACE[0]) <= 1 and abs(y - FACE[1]) <= 1  # the view maps whole screen pixels

@@ -1,0 +1,167 @@
+"""The Detect page: an SSDLite detector on an opened or dropped image, boxes as Qt items that
+show their details on hover, a score threshold that filters the stored result (the runner keeps
+every box down to its score floor, so the slider never re-runs the network), the list of
+detections and where the time went (preprocess / inference / postprocess)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QSlider, QTableWidget, QTableWidgetItem,
+    QVBoxLayout, QWidget,
+)
+
+from engine import api
+from gui.pages import register_page
+from gui.pages._task_page import Outcome, TaskPage
+from gui.widgets.annotated_view import AnnotatedView, Box
+from gui.widgets.task_colours import box_colour
+
+__all__ = ["DetectPage", "DEFAULT_SCORE", "describe"]
+
+DEFAULT_SCORE = 0.5
+SLIDER_STEPS = 100  # the slider moves in 0.01 steps
+
+
+def describe(d: api.Detection) -> str:
+    """The hover text of a detection: label, score and the box in image pixels."""
+    x1, y1, x2, y2 = d.box
+    return (f"{d.name} · score {d.score:.3f} · box {x1:.0f}, {y1:.0f} → {x2:.0f}, {y2:.0f} "
+            f"({x2 - x1:.0f}×{y2 - y1:.0f} px)")
+
+
+@register_page("detect", "Detect", order=40, tooltip="SSDLite boxes on your own image")
+class DetectPage(TaskPage):
+    TASK = "detect"
+    TITLE = "Detect"
+    DEFAULT_MODEL = api.DEFAULT_MODELS["detect"]
+    UNTRAINED_TIP = ("No weights for this model are in the cache, so it runs with random weights: the "
+                     "boxes are meaningless, the timing is real.")
+
+    def body(self) -> tuple[QWidget, QWidget]:
+        image_frame = QFrame()
+        image_frame.setObjectName("panel")
+        image_layout = QVBoxLayout(image_frame)
+        image_layout.setContentsMargins(14, 12, 14, 12)
+        self.view = AnnotatedView("Open an image or drop one here")
+        self.hover_label = QLabel("Hover a box for its details · wheel zooms, double-click fits")
+        self.hover_label.setObjectName("cardNote")
+        self.view.hovered.connect(self._on_hover)
+        image_layout.addWidget(self.view, 1)
+        image_layout.addWidget(self.hover_label)
+
+        side = QFrame()
+        side.setObjectName("panel")
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(14, 12, 14, 12)
+        side_layout.setSpacing(8)
+        threshold_title = QLabel("Score threshold")
+        threshold_title.setObjectName("panelTitle")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(1, SLIDER_STEPS)
+        self.slider.setValue(round(DEFAULT_SCORE * SLIDER_STEPS))
+        self.slider.setToolTip("Show boxes scoring at least this much; filters the last result, no re-run")
+        self.slider.valueChanged.connect(lambda _v: self.refresh())
+        self.score_label = QLabel("")
+        self.score_label.setMinimumWidth(40)
+        slider_row = QHBoxLayout()
+        slider_row.addWidget(self.slider, 1)
+        slider_row.addWidget(self.score_label)
+        self.count_label = QLabel("")
+        self.count_label.setObjectName("cardNote")
+        self.count_label.setWordWrap(True)
+        list_title = QLabel("Detections")
+        list_title.setObjectName("panelTitle")
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["label", "score", "box (x1, y1, x2, y2)"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._on_row_selected)
+        side_layout.addWidget(threshold_title)
+        side_layout.addLayout(slider_row)
+        side_layout.addWidget(self.count_label)
+        side_layout.addSpacing(6)
+        side_layout.addWidget(list_title)
+        side_layout.addWidget(self.table, 1)
+        side_layout.addSpacing(6)
+        for widget in self.timing_panel():
+            side_layout.addWidget(widget)
+        self._update_score_label()
+        return image_frame, side
+
+    # display --------------------------------------------------------------------------------
+    def score(self) -> float:
+        return self.slider.value() / SLIDER_STEPS
+
+    def set_score(self, score: float) -> None:
+        self.slider.setValue(round(score * SLIDER_STEPS))
+
+    def shown(self) -> tuple[api.Detection, ...]:
+        """The detections the view shows now: the stored result filtered at the threshold."""
+        return () if self.outcome is None else self.outcome.result.above(self.score()).detections
+
+    def show_outcome(self, outcome: Outcome) -> None:
+        self.view.set_image(outcome.image)
+        self.refresh()
+        best = outcome.result.detections[0] if outcome.result.detections else None
+        top = f"best {best.name} {best.score:.2f}" if best else "nothing found"
+        count = len(self.shown())
+        self.status_message.emit(f"{outcome.model}: {count} box{'es' if count != 1 else ''} ≥ {self.score():.2f} ({top}), "
+                                 f"{outcome.result.timings.total_ms:.0f} ms")
+
+    def refresh(self) -> None:
+        """Re-filter the stored result at the slider's threshold; never runs the model."""
+        self._update_score_label()
+        if self.outcome is None:
+            return
+        shown = self.shown()
+        # best last, so it is drawn on top; the table lists best first
+        self.view.set_boxes([Box(*d.box, f"{d.name} {d.score:.2f}", describe(d), box_colour(d.label))
+                             for d in reversed(shown)])
+        self.table.setRowCount(len(shown))
+        for row, d in enumerate(shown):
+            x1, y1, x2, y2 = d.box
+            cells = (d.name, f"{d.score:.3f}", f"{x1:.0f}, {y1:.0f}, {x2:.0f}, {y2:.0f}")
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(describe(d))
+                if column == 0:
+                    item.setForeground(box_colour(d.label).darker(150))
+                self.table.setItem(row, column, item)
+        total = len(self.outcome.result.detections)
+        floor = self.outcome.result.score_floor
+        self.count_label.setText(f"{len(shown)} of {total} boxes scoring ≥ {floor:.2f} are shown")
+
+    def _update_score_label(self) -> None:
+        self.score_label.setText(f"{self.score():.2f}")
+
+    def _on_row_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self.view.highlight(None)
+            return
+        row = rows[0].row()
+        self.view.highlight(len(self.view.box_items()) - 1 - row)  # the view holds them best last
+        self.hover_label.setText(describe(self.shown()[row]))
+
+    def _on_hover(self, text: str) -> None:
+        self.hover_label.setText(text or "Hover a box for its details · wheel zooms, double-click fits")
+
+    # settings -------------------------------------------------------------------------------
+    def save_settings(self, settings: QSettings) -> None:
+        super().save_settings(settings)
+        settings.setValue("score", self.score())
+
+    def restore_settings(self, settings: QSettings) -> None:
+        super().restore_settings(settings)
+        try:
+            score = float(settings.value("score", DEFAULT_SCORE))
+        except (TypeError, ValueError):
+            score = DEFAULT_SCORE
+        self.set_score(min(1.0, max(0.01, score)))

@@ -1,0 +1,22 @@
+"""The engine's overlay colours for Qt items, so boxes and masks in the GUI have the colours of
+the CLI's --out images. The one place the GUI imports engine.tasks.draw directly: the lead may
+re-export `class_color` and `LEGEND_MIN` from engine.api and switch this import."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor
+
+from engine.tasks.draw import class_color
+from engine.tasks.segment import LEGEND_MIN
+
+__all__ = ["LEGEND_MIN", "box_colour", "bgr_to_qcolor"]
+
+
+def bgr_to_qcolor(bgr) -> QColor:
+    b, g, r = (int(v) for v in bgr)
+    return QColor(r, g, b)
+
+
+def box_colour(label: int) -> QColor:
+    """The colour `runner.draw` gives boxes of class `label`."""
+    return bgr_to_qcolor(class_color(label))

@@ -39,7 +39,14 @@ from engine.tasks import (  # noqa: E402
     models_for,
 )
 from engine.tasks.detect import Detection  # noqa: E402
+from engine.tasks.draw import class_color  # noqa: E402
+from engine.tasks.segment import LEGEND_MIN  # noqa: E402
 from engine.video.files import AtomicVideoWriter, open_video  # noqa: E402
+from engine.video.pipeline import LivePipeline, LiveResult, bare_model_ms, save_png  # noqa: E402
+from engine.video.sources import (  # noqa: E402
+    DemoSource, FrameSource, ImageFolderSource, SourceError, VideoFileSource, WebcamSource, open_source,
+)
+from engine.video.stats import STAGES, LaneStatus, LiveStatus  # noqa: E402
 from engine.weights.fetch import FetchResult, fetch, fetch_shipped, import_file, list_weights  # noqa: E402
 
 __all__ = [
@@ -49,7 +56,9 @@ __all__ = [
     "load_classifier", "read_image", "ASSETS", "Cancelled", "InvalidInput", "StudioError",
     "run_activations", "run_separable", "separable_layers", "SYMCONV_METHODS", "VELOCITY_MODELS", "SymconvResult", "convolve", "run_symconv",
     "StageTimes", "TaskResult", "TaskRunner", "DEFAULT_MODELS", "ClassifyResult", "DetectResult", "Detection",
-    "SegmentResult", "make_runner", "models_for", "AtomicVideoWriter", "open_video",
+    "SegmentResult", "make_runner", "models_for", "AtomicVideoWriter", "open_video", "class_color", "LEGEND_MIN",
+    "LivePipeline", "LiveResult", "bare_model_ms", "save_png", "DemoSource", "FrameSource", "ImageFolderSource",
+    "SourceError", "VideoFileSource", "WebcamSource", "open_source", "STAGES", "LaneStatus", "LiveStatus",
     "FetchResult", "fetch", "fetch_shipped", "import_file", "list_weights",
     "ProfileResult", "export_trace", "profile_model",
     "EXACT_PATHS", "PATHS", "Prepared", "available_paths", "fastest_exact_path", "prepare", "profile_nodes",

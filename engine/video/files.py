@@ -179,6 +179,8 @@ class AtomicVideoWriter:
             writer.release()
         self._tmp.unlink(missing_ok=True)
 
+    abort = cancel  # the live pipeline's recorder interface: write / close / abort
+
     def __enter__(self) -> AtomicVideoWriter:
         return self
 

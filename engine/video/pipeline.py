@@ -262,7 +262,8 @@ class LivePipeline:
         with self._record_lock:
             recorder, self._recorder = self._recorder, None
             if recorder is not None:
-                (recorder[0].close if commit else recorder[0].abort)()
+                empty = getattr(recorder[0], "frames", None) == 0  # nothing recorded: no file, no error
+                (recorder[0].close if commit and not empty else recorder[0].abort)()
 
     @property
     def recording(self) -> bool:
@@ -339,6 +340,8 @@ class LivePipeline:
 
     def _infer(self, run: _Run, lane: _Lane, frame: Frame) -> bool:
         with self._lock:
+            if lane.index >= len(self._runners):  # an old run's worker after set_runners shrank the list
+                return False
             runner, display = self._runners[lane.index], dict(self._display[lane.index])
         generation = lane.generation
         start = time.perf_counter()

@@ -1,9 +1,5 @@
-"""The Live page's one door into the engine's video package, plus the slow steps it runs off
-the UI thread (opening a source, loading runners).
-
-engine.api does not re-export the live pipeline yet; everything the GUI needs from
-engine.video is imported here and only here, so switching to `engine.api` is one edit.
-"""
+"""The Live page's names from the engine's video package (through engine.api), plus the slow
+steps it runs off the UI thread (opening a source, loading runners)."""
 
 from __future__ import annotations
 
@@ -11,11 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine import api
-from engine.video.pipeline import LiveResult, LivePipeline, save_png  # noqa: F401  (re-exported)
-from engine.video.sources import (  # noqa: F401  (re-exported)
-    DemoSource, FrameSource, ImageFolderSource, SourceError, VideoFileSource, WebcamSource,
+from engine.api import (  # noqa: F401  (re-exported for the Live page's modules)
+    STAGES, DemoSource, FrameSource, ImageFolderSource, LaneStatus, LivePipeline, LiveResult, LiveStatus, SourceError,
+    VideoFileSource, WebcamSource, save_png,
 )
-from engine.video.stats import STAGES, LaneStatus, LiveStatus  # noqa: F401  (re-exported)
 
 __all__ = ["SourceSpec", "RunnerCache", "LivePipeline", "LiveResult", "LiveStatus", "LaneStatus", "STAGES",
            "SourceError", "save_png", "weights_choice"]

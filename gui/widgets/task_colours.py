@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-from engine.tasks.draw import class_color
-from engine.tasks.segment import LEGEND_MIN
+from engine.api import LEGEND_MIN, class_color
 
 __all__ = ["LEGEND_MIN", "box_colour", "bgr_to_qcolor"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from engine.errors import Cancelled, StudioError
+from engine.api import Cancelled, StudioError
 
 __all__ = ["ProgressJob", "Work"]
 

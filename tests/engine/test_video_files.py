@@ -91,3 +91,15 @@ def test_write_image_is_atomic_and_picks_the_format(tmp_path):
         write_image(tmp_path / "a.txt", image)
     assert _leftovers(tmp_path) == ["a.jpg", "a.png"]
     assert oct(os.stat(tmp_path / "a.png").st_mode & 0o777) == "0o644"
+
+
+def test_stopping_a_recording_with_no_frames_leaves_no_file_and_raises_nothing(tmp_path):
+    """The Live page may stop right after pressing Record, before any frame was drawn."""
+    from engine.video.files import AtomicVideoWriter
+    from engine.video.pipeline import LivePipeline
+    from tests.engine.test_video_pipeline import TinyClassifier
+
+    pipeline = LivePipeline([TinyClassifier()])
+    pipeline.start_recording(AtomicVideoWriter(tmp_path / "empty.mp4", 25, (64, 48)))
+    pipeline.stop_recording()
+    assert list(tmp_path.iterdir()) == []

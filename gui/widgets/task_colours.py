@@ -1,6 +1,5 @@
 """The engine's overlay colours for Qt items, so boxes and masks in the GUI have the colours of
-the CLI's --out images. The one place the GUI imports engine.tasks.draw directly: the lead may
-re-export `class_color` and `LEGEND_MIN` from engine.api and switch this import."""
+the CLI's --out images."""
 
 from __future__ import annotations
 

@@ -35,6 +35,8 @@ def register(sub) -> None:
     p.add_argument("--loop", action="store_true", help="loop a video file or image folder")
     p.add_argument("--random-weights", action="store_true", help="untrained weights: latency only")
     p.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's)")
+    p.add_argument("--path", help="inference path of the networks: reference, fast, bf16, int8, onnxruntime "
+                                  "(default: the fastest exact one on this machine)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=run_live)
 
@@ -102,9 +104,15 @@ def run_live(args: argparse.Namespace) -> int:
         make_runner = _make_runner()
         weights = None if args.random_weights else "default"
         with torch_threads(args.threads):
-            runners = [make_runner(args.task, name, weights=weights, threads=args.threads)
+            from engine.runtime import fastest_exact_path
+
+            path = args.path or fastest_exact_path()
+            runners = [make_runner(args.task, name, weights=weights, threads=args.threads, path=path)
                        for name in filter(None, (args.model, args.model2))]
             doc = run_pipeline(source, runners, frames=args.frames, seconds=args.seconds, pace=args.pace)
+            doc["path"] = runners[0].path  # which inference path ran (VOC segmenters: fast, not onnxruntime)
+            for lane, runner in zip(doc.get("lanes", []), runners):
+                lane["path"] = runner.path
     except BaseException:
         source.close()
         raise

@@ -54,6 +54,8 @@ def _common(p: argparse.ArgumentParser, task: str) -> None:
                    help=f"a {task} model (default {DEFAULT_MODELS[task]}, whose weights ship offline)")
     p.add_argument("--out", metavar="PATH", help="annotated image (.png, .jpg, ...) or, for a video, .mp4")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's own choice)")
+    p.add_argument("--path", default="reference",
+                   help="inference path of the network: reference (default), fast, bf16, int8, onnxruntime")
     p.add_argument("--weights", metavar="PATH", help="a checkpoint file instead of the registered weights")
     p.add_argument("--random-weights", action="store_true", help=f"random weights ('{UNTRAINED}')")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
@@ -106,7 +108,8 @@ def _check_args(args: argparse.Namespace) -> Path:
 
 def _runner(args: argparse.Namespace) -> TaskRunner:
     weights = None if args.random_weights else (args.weights or "default")
-    return make_runner(args.task, args.model, weights, threads=args.threads, progress=StderrProgress())
+    return make_runner(args.task, args.model, weights, threads=args.threads, progress=StderrProgress(),
+                       path=args.path)
 
 
 def run_task(args: argparse.Namespace) -> int:
@@ -127,7 +130,7 @@ def _run_image(args: argparse.Namespace, runner: TaskRunner, source: Path, frame
     result = runner.run(frame)
     if args.out:
         write_image(args.out, runner.draw(frame, result, **_display(args)))
-    doc = {**_shown(args, result), "input": str(source), "out": args.out}
+    doc = {**_shown(args, result), "input": str(source), "out": args.out, "path": runner.path}
     if args.task == "detect":
         doc["score_threshold"] = args.score
     if args.json:
@@ -199,7 +202,8 @@ def _run_video(args: argparse.Namespace, runner: TaskRunner, video) -> int:
     medians = _medians(results)
     summary = {k: v for k, v in _shown(args, results[-1]).items()
                if k in ("task", "model", "weights", "untrained", "note", "frame_size")}
-    doc = {**summary, "input": str(video.path), "out": args.out, "frames": len(results), "fps": video.fps,
+    doc = {**summary, "input": str(video.path), "out": args.out, "path": runner.path, "frames": len(results),
+           "fps": video.fps,
            "seconds": round(time.perf_counter() - started, 3), "median_ms": medians, "per_frame": frames}
     if args.task == "detect":
         doc["score_threshold"] = args.score

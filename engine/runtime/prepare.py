@@ -72,12 +72,12 @@ class Prepared:
         with torch.inference_mode():
             image_list, _ = det.transform(images)
             head = self(image_list.tensors)
-            features = [torch.empty(1, 0, h, w) for h, w in self._feature_shapes(image_list.tensors.shape[-2:])]
+            features = [torch.empty(1, 0, h, w) for h, w in self.feature_shapes(image_list.tensors.shape[-2:])]
             anchors = det.anchor_generator(image_list, features)
             found = det.postprocess_detections(head, anchors, image_list.image_sizes)
             return det.transform.postprocess(found, image_list.image_sizes, original_sizes)
 
-    def _feature_shapes(self, size) -> list[tuple[int, int]]:
+    def feature_shapes(self, size) -> list[tuple[int, int]]:
         """Feature-map sizes (all the anchor generator reads from the features), once per size."""
         key = tuple(size)
         if key not in self._shapes:

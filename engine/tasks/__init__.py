@@ -35,11 +35,21 @@ def models_for(task: str) -> list[str]:
 
 
 def make_runner(task: str, model: str, weights: str | Path | None = "default", *, threads: int | None = None,
-                progress=None) -> TaskRunner:
+                progress=None, path: str = "reference") -> TaskRunner:
     """A runner for `model` doing `task`. weights: 'default' (the registered weights, from the
     cache or fetched now; WeightsUnavailable says what to do if they cannot be had), a checkpoint
     path, or None for random weights (results say untrained=True). threads: torch intra-op
-    threads set on each run (None: leave the process setting alone)."""
+    threads set on each run (None: leave the process setting alone). path: the engine.runtime
+    inference path of the network part ('reference' = eager as built; the live pipeline passes
+    engine.runtime.fastest_exact_path()); `runner.path` says which ran."""
+    runner = _make_runner(task, model, weights, threads=threads, progress=progress)
+    if path != "reference":
+        runner.use_path(path)
+    return runner
+
+
+def _make_runner(task: str, model: str, weights: str | Path | None, *, threads: int | None,
+                 progress) -> TaskRunner:
     from engine.classify import load_classifier
     from engine.models import catalog
     from engine.weights import load_weights

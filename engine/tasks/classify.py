@@ -42,6 +42,15 @@ class ClassifyRunner:
         check_range("topk", topk, 1, len(classifier.labels))
         self.classifier, self.topk, self.threads = classifier, topk, threads
         self.model = classifier.model_name
+        self.path = "reference"
+        self._forward = classifier.model
+
+    def use_path(self, path: str) -> None:
+        """Run the network on an engine.runtime inference path (see engine/tasks/inference.py)."""
+        from engine.tasks.inference import network_on_path
+
+        self._forward, self.path = network_on_path(self.model, self.classifier.model, path, self.threads,
+                                                   self.classifier.preprocess.crop)
 
     @property
     def untrained(self) -> bool:
@@ -60,7 +69,7 @@ class ClassifyRunner:
         batch = clf.preprocess(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))[None]
         t_pre = time.perf_counter()
         with torch.inference_mode():
-            logits = clf.model(batch)
+            logits = self._forward(batch)
         t_inf = time.perf_counter()
         values, indices = logits.softmax(dim=1)[0].topk(self.topk)
         top = tuple(Prediction(int(i), clf.labels[int(i)], float(p)) for p, i in zip(values, indices))

@@ -77,6 +77,16 @@ class DetectRunner:
         self.weights = weights
         self.threads = threads
         self.score_floor = score_floor
+        self.path = "reference"
+        self._prepared = None  # engine.runtime's network (backbone + head) when not on the reference path
+
+    def use_path(self, path: str) -> None:
+        """Run backbone + head on an engine.runtime inference path (engine/tasks/inference.py);
+        the transform, anchors, decoding and NMS stay as they are."""
+        from engine.tasks.inference import network_on_path
+
+        size = self.network.transform.size[0]  # both SSDLite transforms resize to a fixed square
+        self._prepared, self.path = network_on_path(self.model, self.network, path, self.threads, size)
 
     @property
     def untrained(self) -> bool:
@@ -99,8 +109,13 @@ class DetectRunner:
         t_pre = time.perf_counter()
 
         with torch.inference_mode():
-            features = list(net.backbone(image_list.tensors).values())
-            head_outputs = net.head(features)
+            if self._prepared is None:
+                features = list(net.backbone(image_list.tensors).values())
+                head_outputs = net.head(features)
+            else:  # the anchor generator reads only the feature maps' sizes
+                head_outputs = self._prepared(image_list.tensors)
+                features = [torch.empty(1, 0, h, w)
+                            for h, w in self._prepared.feature_shapes(image_list.tensors.shape[-2:])]
         t_inf = time.perf_counter()
 
         with torch.inference_mode():

@@ -93,6 +93,15 @@ class SegmentRunner:
         self.mean = np.array(mean, np.float32) * 255.0
         self.inv_std = 1.0 / (np.array(std, np.float32) * 255.0)
         self.colours = label_colours(self.labels)
+        self.path = "reference"
+        self._forward = self.network
+
+    def use_path(self, path: str) -> None:
+        """Run the network on an engine.runtime inference path (see engine/tasks/inference.py)."""
+        from engine.tasks.inference import network_on_path
+
+        self._forward, self.path = network_on_path(self.model, self.network, path, self.threads, self.size,
+                                                   square_input=self.kind == "foreground")
 
     @property
     def untrained(self) -> bool:
@@ -116,7 +125,7 @@ class SegmentRunner:
         batch = self.preprocess(frame)
         t_pre = time.perf_counter()
         with torch.inference_mode():
-            out = self.network(batch)["out"][0]
+            out = self._forward(batch)["out"][0]
         t_inf = time.perf_counter()
         with torch.inference_mode():
             if self.kind == "foreground":

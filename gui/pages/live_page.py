@@ -194,7 +194,7 @@ class LivePage(Page):
         self._apply_display()
         for i, lane in enumerate(self.lanes):
             if i < len(runners):
-                lane.set_model(runners[i].model, runners[i].untrained)
+                lane.set_model(runners[i].model, runners[i].untrained, getattr(runners[i], "path", None))
         self.plot.set_names([r.model for r in runners])
         self.pipeline.start(source, pace="live")
         self.stall.start()
@@ -237,7 +237,7 @@ class LivePage(Page):
             return  # the user moved on meanwhile
         pipeline.set_runner(lane, runner)
         self.runners[lane] = runner
-        self.lanes[lane].set_model(runner.model, runner.untrained)
+        self.lanes[lane].set_model(runner.model, runner.untrained, getattr(runner, "path", None))
         self.plot.set_names(self.controls.models())
         self.status_message.emit(f"Lane {'AB'[lane]} now runs {runner.model}")
 

@@ -64,9 +64,11 @@ class LaneView(QFrame):
         layout.addWidget(self.hud)
         layout.addWidget(self.error)
 
-    def set_model(self, model: str, untrained: bool | None) -> None:
-        """untrained None: not loaded yet (no badge either way)."""
-        self.title.setText(model)
+    def set_model(self, model: str, untrained: bool | None, path: str | None = None) -> None:
+        """untrained None: not loaded yet (no badge either way). path: the inference path the
+        network runs on (engine.runtime), shown next to the name."""
+        self.title.setText(f"{model}  · {path}" if path else model)
+        self.title.setToolTip("inference path: " + path if path else "")
         self.badge.setVisible(bool(untrained))
 
     def set_frame(self, bgr: np.ndarray) -> None:

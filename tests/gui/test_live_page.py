@@ -122,7 +122,9 @@ def test_start_stop_start_switch_model_snapshot_and_record(page, qtbot, tmp_path
     qtbot.waitUntil(lambda: running.status().lanes[0].model == COCO and running.status().lanes[0].inferred >= 1,
                     timeout=TIMEOUT_MS)
     assert page.pipeline is running and running.running
-    assert page.lanes[0].title.text() == COCO
+    from engine.api import fastest_exact_path
+
+    assert page.lanes[0].title.text() == f"{COCO}  · {fastest_exact_path()}"  # the live view names its path
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files left
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from engine.cli import print_json
 from engine.profiling.inference_paths import path_names
+from engine.runtime import fastest_exact_path
 from engine.profiling.latency import ProfileResult, profile_model
 from engine.results import ResultsDB
 
@@ -30,8 +31,9 @@ def register(sub) -> None:
     out.add_argument("--json", action="store_true")
     out.add_argument("--csv", type=Path, metavar="PATH", help="write the per-layer table as CSV")
     p.add_argument("--trace", type=Path, metavar="PATH", help="write a Chrome/Perfetto trace (JSON)")
-    p.add_argument("--path", default="reference", dest="inference_path",
-                   help=f"inference path to time (valid: {', '.join(path_names())})")
+    p.add_argument("--path", default=None, dest="inference_path",
+                   help=f"inference path to time (valid: {', '.join(path_names())}; default: the fastest "
+                        "exact one on this machine, onnxruntime where installed)")
     p.add_argument("--no-save", action="store_true", help="do not store the run in the results database")
     p.set_defaults(run=run_profile)
 
@@ -73,7 +75,7 @@ def run_profile(args: argparse.Namespace) -> int:
     result = profile_model(
         args.model, width=args.width, resolution=args.resolution, batch=args.batch, threads=args.threads,
         repeats=args.repeats, device=args.device, channels_last=args.channels_last, weights=args.weights,
-        trace=args.trace, progress=_progress, path=args.inference_path, **options,
+        trace=args.trace, progress=_progress, path=args.inference_path or fastest_exact_path(), **options,
     )
     if not args.no_save:
         with ResultsDB() as db:

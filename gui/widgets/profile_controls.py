@@ -25,14 +25,14 @@ DEFAULT_MODEL = "mobilenet_v3_large"
 
 
 def available_paths() -> tuple[str, ...]:
-    """Inference paths the engine offers. Only 'reference' until engine.api exposes PATHS (the
-    runtime work adds fast / int8 / onnxruntime); this is the one place that checks."""
-    paths = getattr(api, "PATHS", None)
-    return tuple(paths) if paths else ("reference",)
+    """Inference paths the engine offers (engine.runtime), the fastest exact one first: it is
+    the default, as in the live view."""
+    fastest = api.fastest_exact_path()
+    return (fastest, *(p for p in api.PATHS if p != fastest))
 
 
 def engine_takes_path() -> bool:
-    return getattr(api, "PATHS", None) is not None
+    return True
 
 
 def available_devices() -> tuple[str, ...]:
@@ -117,7 +117,8 @@ class ProfileControls(QWidget):
         self.device_combo.setToolTip("CUDA appears when torch sees a GPU; it is timed with CUDA events")
         self.path_combo = QComboBox()
         self.path_combo.addItems(available_paths())
-        self.path_combo.setToolTip("inference path: the reference eager model, or faster runtimes when available")
+        self.path_combo.setToolTip("inference path: the default is the fastest exact (fp32) one on this machine; "
+                                   "reference = the eager model as built; bf16 and int8 trade accuracy for speed")
         self.repeats_spin = _spin(3, 10000, 30, "timed runs for the whole model, and again with per-layer hooks")
         self.options_box = QHBoxLayout()
         self.options_box.setSpacing(12)

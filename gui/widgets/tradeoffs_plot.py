@@ -69,7 +69,7 @@ class _LogAxis(pg.AxisItem):
         for v in values:
             x = 10 ** v * scale
             mantissa = x / 10 ** math.floor(math.log10(x) + 1e-9) if x > 0 else 0
-            out.append(f"{x:.3g}" if any(abs(mantissa - m) < 1e-6 for m in (1, 2, 5)) else "")
+            out.append(f"{x:.4g}" if any(abs(mantissa - m) < 1e-6 for m in (1, 2, 5)) else "")
         return out
 
 

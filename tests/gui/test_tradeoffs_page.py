@@ -5,8 +5,10 @@ what finished and resumes, and an empty database still shows the papers' MAdds p
 
 from __future__ import annotations
 
+import math
+
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QPoint, QPointF, QSettings
 
 from engine import api
 from engine.profiling.latency import ProfileResult, Timing
@@ -217,3 +219,19 @@ def test_settings_round_trip(qtbot, settings_file, page):
     assert again.targets.w() == -0.15
     assert again.targets.target_ms() == pytest.approx(chosen, rel=0.01)
     assert again.series_key() == this_key(1)
+
+
+def test_hover_names_the_configuration_and_its_numbers(qtbot, page):
+    store(SYNTHETIC)
+    page.reload()
+    model, width, res, ms, madds = SYNTHETIC[3]
+    top1 = published_top1(model, width, res)
+    qtbot.wait(100)  # let the plots settle their auto-range before mapping coordinates
+    for plot, x in ((page.latency_plot, ms), (page.madds_plot, madds / 1e6)):
+        view = plot.plot.getPlotItem().vb
+        pos = plot.plot.mapFromScene(view.mapViewToScene(QPointF(math.log10(x), top1)))
+        qtbot.mouseMove(plot.plot.viewport(), QPoint(pos.x(), pos.y()))
+        qtbot.waitUntil(plot.hover.is_shown, timeout=2000)
+        text = plot.hover.text
+        assert f"{model} {width:g}/{res}" in text and f"latency {ms:.2f} ms" in text
+        assert f"MAdds {madds / 1e6:.1f} M" in text and f"top-1 {top1:.1f} %" in text and "published:" in text

@@ -235,3 +235,12 @@ def test_hover_names_the_configuration_and_its_numbers(qtbot, page):
         text = plot.hover.text
         assert f"{model} {width:g}/{res}" in text and f"latency {ms:.2f} ms" in text
         assert f"MAdds {madds / 1e6:.1f} M" in text and f"top-1 {top1:.1f} %" in text and "published:" in text
+
+
+def test_screenshot_with_stored_points_sets_a_target_inside_the_data(page):
+    store(SYNTHETIC)
+    page.prepare_screenshot()
+    assert page.ready()  # nothing to measure: the stored points are shown at once
+    median = sorted(ms for *_rest, ms, _madds in SYNTHETIC)[len(SYNTHETIC) // 2]
+    assert page.targets.target_ms() == pytest.approx(median, rel=0.01)
+    assert len(page.latency_plot.ring_xy()) == 2 and page.latency_plot.target_line.isVisible()

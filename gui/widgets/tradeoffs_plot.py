@@ -166,7 +166,7 @@ class TradeoffPlot(QWidget):
                 for family, _m, _l in FAMILIES:
                     mine = [p for p in points if p.family == family]
                     if mine:
-                        self._scatter([p.latency_ms for p in mine], [p.accuracy for p in mine], "t",
+                        self._scatter([p.latency_ms for p in mine], [p.accuracy for p in mine], "t1",
                                       FAMILY_COLOURS[family], size=9, alpha=110, z=6)
                         self.drawn += [_Drawn(p.latency_ms, p.accuracy, point_text(p)) for p in mine]
                 front = front_of(points)

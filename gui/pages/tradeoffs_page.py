@@ -1,0 +1,445 @@
+"""The Trade-offs page: top-1 against latency measured on this machine and against MAdds, the
+Pareto frontier, and the configuration a latency budget calls for (the MnasNet / V3 reward).
+
+The shape of the V3 paper's Figures 1, 2 and 7, with this machine's latency instead of a Pixel
+phone's. Latency comes from sweeps (run here, in the background, resumable, each configuration
+stored the moment it is measured) or from other machines' exports (one series each).
+`start()` only reads the results database (a small SQLite file): nothing is measured until the
+user presses Run sweep."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QToolBar,
+    QVBoxLayout, QWidget,
+)
+
+from engine.errors import StudioError
+from gui.pages import register_page
+from gui.pages.base import Page
+from gui.settings import to_bool, to_list
+from gui.widgets import tradeoffs_data as data
+from gui.widgets.tradeoffs_controls import SweepOptions, TargetControls
+from gui.widgets.tradeoffs_plot import LEGEND_HTML, TradeoffPlot
+from gui.workers.progress_job import ProgressJob
+
+__all__ = ["TradeoffsPage", "SCREENSHOT_CONFIGS"]
+
+# The docs picture when nothing is stored yet: V3-Small's width and resolution knobs (Figure 7)
+# next to V2's, measured for real but quickly.
+SCREENSHOT_CONFIGS = tuple(
+    [data.SweepConfig("mobilenet_v3_small", w, 224) for w in (0.35, 0.5, 0.75, 1.0)]
+    + [data.SweepConfig("mobilenet_v3_small", 1.0, r) for r in (96, 128, 160)]
+    + [data.SweepConfig("mobilenet_v2", w, 224) for w in (0.35, 0.5, 0.75, 1.0)]
+    + [data.SweepConfig("mobilenet_v2", 1.0, r) for r in (96, 128, 160)])
+SCREENSHOT_REPEATS = 5
+
+EMPTY_LATENCY = ("Nothing measured on this machine yet.\nPress “Run sweep” above: it times each configuration\n"
+                 "and plots it here as it lands (a sweep resumes where it stopped).\n"
+                 "The MAdds plot already shows the papers' points: MAdds need no measuring.")
+
+
+class _RowRelay(QObject):
+    """Carries each stored run from the sweep's worker thread to the UI thread (queued)."""
+
+    row = Signal(object)
+
+
+def _panel() -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setObjectName("panel")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(14, 10, 14, 10)
+    layout.setSpacing(6)
+    return frame, layout
+
+
+@register_page("tradeoffs", "Trade-offs", order=35, tooltip="Accuracy vs latency and MAdds; latency budgets")
+class TradeoffsPage(Page):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("page")
+        self.snapshot = data.Snapshot()
+        self.recommendation: data.Recommendation | None = None
+        self._wanted_key: str | None = None  # the series to select once it exists (settings, a sweep)
+        self._sweep_total = 0
+        self._sweep_started = 0.0
+        self._rows_landed = 0
+        self._saved_target = 0.0
+        self.job = ProgressJob(self)
+        self.job.progress.connect(self._on_progress)
+        self.job.succeeded.connect(self._on_sweep_done)
+        self.job.failed.connect(self._on_error)
+        self.job.cancelled.connect(self._on_cancelled)
+        self.job.busy_changed.connect(self._on_busy)
+        self.relay = _RowRelay(self)
+        self.relay.row.connect(self._on_row)
+
+        self.import_action = self._action("Import results…", "Add a JSON export from another machine: it "
+                                          "appears as its own series", self._ask_import, "Import")
+        self.export_action = self._action("Export results…", "Save every stored run (JSON keeps machines and "
+                                          "layers; CSV is one row per run)", self._ask_export, "Export")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 18, 24, 12)
+        layout.setSpacing(10)
+        layout.addLayout(self._build_header())
+        layout.addWidget(self._build_sweep())
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("inlineError")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+        layout.addWidget(self._build_target())
+        plots_frame, plots_layout = _panel()
+        self.legend = QLabel(LEGEND_HTML)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        self.latency_plot = TradeoffPlot("latency")
+        self.madds_plot = TradeoffPlot("madds")
+        row = QHBoxLayout()
+        row.addWidget(self.latency_plot, 1)
+        row.addWidget(self.madds_plot, 1)
+        plots_layout.addWidget(self.legend)
+        plots_layout.addLayout(row, 1)
+        layout.addWidget(plots_frame, 1)
+        self.targets.changed.connect(self._update_recommendation)
+        self.options.changed.connect(self._update_sweep_status)
+        self._refresh_all()
+
+    # construction ---------------------------------------------------------------------------
+    def _action(self, text: str, tip: str, slot, short: str) -> QAction:
+        action = QAction(text, self)
+        action.setIconText(short)
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_header(self) -> QHBoxLayout:
+        title = QLabel("Trade-offs")
+        title.setObjectName("pageTitle")
+        self.subtitle = QLabel("")
+        self.subtitle.setObjectName("pageSubtitle")
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        text.addWidget(title)
+        text.addWidget(self.subtitle)
+        self.series_combo = QComboBox()
+        self.series_combo.setMinimumContentsLength(28)
+        self.series_combo.setPlaceholderText("no measurements yet")
+        self.series_combo.setToolTip("Whose latency the plots and the recommendation use")
+        self.series_combo.activated.connect(self._on_series_picked)
+        self.compare_box = QCheckBox("show other series")
+        self.compare_box.setChecked(True)
+        self.compare_box.setToolTip("Draw the other machines' (or thread counts') points faded on the latency plot")
+        self.compare_box.toggled.connect(lambda _c: self._redraw())
+        toolbar = QToolBar()
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addActions([self.import_action, self.export_action])
+        header = QHBoxLayout()
+        header.addLayout(text, 1)
+        header.addWidget(QLabel("Series"), 0, Qt.AlignmentFlag.AlignBottom)
+        header.addWidget(self.series_combo, 0, Qt.AlignmentFlag.AlignBottom)
+        header.addWidget(self.compare_box, 0, Qt.AlignmentFlag.AlignBottom)
+        header.addWidget(toolbar, 0, Qt.AlignmentFlag.AlignBottom)
+        return header
+
+    def _build_sweep(self) -> QFrame:
+        frame, outer = _panel()
+        self.options = SweepOptions()
+        self.sweep_button = QPushButton("Run sweep")
+        self.sweep_button.setDefault(True)
+        self.sweep_button.setToolTip("Time every configuration of the chosen backbones that has a published "
+                                     "top-1 and is not measured yet (resumable)")
+        self.sweep_button.clicked.connect(lambda: self.run_sweep())
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop after the configuration in flight; everything finished stays stored")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("no sweep running")
+        self.progress.setMinimumWidth(240)
+        self.cancel_button.setEnabled(False)
+        top = QHBoxLayout()
+        top.addWidget(self.options)
+        top.addStretch(1)
+        top.addWidget(self.sweep_button)
+        top.addWidget(self.cancel_button)
+        top.addWidget(self.progress)
+        self.sweep_status = QLabel("")
+        self.sweep_status.setObjectName("cardNote")
+        self.sweep_status.setWordWrap(True)
+        outer.addLayout(top)
+        outer.addWidget(self.sweep_status)
+        return frame
+
+    def _build_target(self) -> QFrame:
+        frame, outer = _panel()
+        self.targets = TargetControls()
+        self.explanation = QLabel("")
+        self.explanation.setTextFormat(Qt.TextFormat.RichText)
+        self.explanation.setWordWrap(True)
+        self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.targets)
+        outer.addWidget(self.explanation)
+        return frame
+
+    # data -----------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Read the database again (cheap) and redraw everything."""
+        try:
+            self.snapshot = data.load_snapshot()
+        except StudioError as exc:
+            self._on_error(str(exc))
+        self._refresh_all()
+
+    def series_key(self) -> str | None:
+        return self.series_combo.currentData()
+
+    def select_series(self, key: str) -> None:
+        self._wanted_key = key
+        index = self.series_combo.findData(key)
+        if index >= 0 and index != self.series_combo.currentIndex():
+            self.series_combo.setCurrentIndex(index)
+            self._redraw()
+
+    def _on_series_picked(self, _index: int) -> None:
+        self._wanted_key = self.series_key()
+        self._redraw()
+
+    def _refresh_all(self) -> None:
+        keep = self._wanted_key or self.series_key()
+        self.series_combo.blockSignals(True)
+        self.series_combo.clear()
+        for s in self.snapshot.series:
+            self.series_combo.addItem(s.label(), s.key)
+        index = self.series_combo.findData(keep) if keep else -1
+        self.series_combo.setCurrentIndex(max(index, 0) if self.snapshot.series else -1)
+        self.series_combo.blockSignals(False)
+        self.series_combo.setEnabled(len(self.snapshot.series) > 1)
+        n_machines = len({s.machine_id for s in self.snapshot.series})
+        self.subtitle.setText(
+            f"{len(self.snapshot.points)} measured points in {len(self.snapshot.series)} series "
+            f"({n_machines} machine{'s' if n_machines != 1 else ''})" if self.snapshot.points
+            else "Accuracy against latency measured on this machine and against MAdds")
+        self._update_sweep_status()
+        self._redraw()
+
+    def _redraw(self) -> None:
+        key = self.series_key()
+        primary = self.snapshot.points_of(key)
+        others = {s.key: self.snapshot.points_of(s.key) for s in self.snapshot.series
+                  if s.key != key} if self.compare_box.isChecked() else {}
+        self.latency_plot.set_data(primary, key, others, (), EMPTY_LATENCY)
+        self.madds_plot.set_data(primary, key, {}, self.snapshot.paper)
+        if primary:
+            lats = [p.latency_ms for p in primary]
+            self.targets.set_span(min(lats) * 0.8, max(lats) * 1.25)
+        self.targets.setEnabled(bool(primary))
+        self._update_recommendation()
+
+    def _update_recommendation(self) -> None:
+        primary = self.snapshot.points_of(self.series_key())
+        target, w = self.targets.target_ms(), self.targets.w()
+        self.recommendation = data.recommend_for(primary, target, w) if primary else None
+        rec = self.recommendation
+        for plot in (self.latency_plot, self.madds_plot):
+            plot.set_highlight(rec.recommended if rec else None, rec.most_accurate_within if rec else None,
+                               target if rec else None)
+        if rec is None:
+            self.explanation.setText("The recommendation needs measured latencies: run a sweep (or import "
+                                     "another machine's results and pick its series).")
+            return
+        describe = lambda p: f"<b>{p.label()}</b>: {p.accuracy:.1f} % top-1 at {p.latency_ms:.2f} ms"  # noqa: E731
+        lines = []
+        if rec.recommended is not None:
+            lines.append(f"◯ Recommended for {target:.3g} ms (w = {w:g}): {describe(rec.recommended)} · "
+                         f"<span style='color:#d81b60'>□</span> most accurate within the target: "
+                         f"{describe(rec.most_accurate_within)}")
+        lines.append(rec.explanation)
+        self.explanation.setText("<br>".join(lines))
+
+    def _update_sweep_status(self) -> None:
+        if self.job.is_busy():
+            return
+        configs = data.sweep_configs(self.options.models())
+        threads = self.options.threads.value()
+        done = data.sweep_progress(configs, threads)
+        left = len(configs) - done
+        if not configs:
+            text = "Choose at least one backbone to sweep."
+        elif left == 0:
+            text = (f"All {len(configs)} configurations of the chosen backbones are measured on this machine "
+                    f"with {threads} thread{'s' if threads != 1 else ''}.")
+        else:
+            text = (f"{done} of {len(configs)} configurations already measured on this machine with {threads} "
+                    f"thread{'s' if threads != 1 else ''}; a sweep measures the other {left} "
+                    f"(the full default sweep takes a few minutes) and can be cancelled and resumed any time.")
+        self.sweep_status.setText(text)
+        self.sweep_button.setEnabled(bool(configs) and left > 0)
+
+    # sweeping -------------------------------------------------------------------------------
+    def run_sweep(self, configs=None, *, threads: int | None = None, repeats: int | None = None) -> bool:
+        """Measure `configs` (default: the chosen backbones' grid) off the UI thread; points are
+        plotted as each configuration is stored. False if a sweep is already running."""
+        if self.job.is_busy():
+            return False
+        configs = list(configs) if configs is not None else data.sweep_configs(self.options.models())
+        threads = threads or self.options.threads.value()
+        repeats = repeats or self.options.repeats.value()
+        if not configs:
+            return False
+        self.error_label.hide()
+        self._sweep_total, self._rows_landed = len(configs), 0
+        self._sweep_started = time.perf_counter()
+        self.progress.setRange(0, len(configs))
+        self.progress.setValue(0)
+        self.progress.setFormat("%v / %m configurations")
+        self.select_series(f"{data.this_machine_id(threads)}|{threads}")
+        relay = self.relay.row.emit
+
+        def work(progress, should_stop):
+            return data.sweep(configs, threads=threads, repeats=repeats, progress=progress,
+                              should_stop=should_stop, on_row=relay)
+
+        self.sweep_status.setText(f"Sweeping {len(configs)} configurations on {threads} thread(s), "
+                                  f"{repeats} timed runs each…")
+        return self.job.start(work, f"Sweeping {len(configs)} configurations…")
+
+    def cancel(self) -> None:
+        if self.job.is_busy():
+            self.job.cancel()
+            self.sweep_status.setText("Cancelling after the configuration in flight…")
+
+    def _on_row(self, record: data.RunRecord) -> None:
+        self._rows_landed += 1
+        self.reload()
+        self.status_message.emit(f"{record.model} {record.width:g}/{record.resolution}: "
+                                 f"{record.total_ms.median:.2f} ms")
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        if self.job.is_cancelling():
+            return
+        elapsed = time.perf_counter() - self._sweep_started
+        eta = f", about {elapsed / self._rows_landed * (total - done):.0f} s left" if self._rows_landed else ""
+        self.sweep_status.setText(f"Sweeping: {done} of {total} configurations done ({self._rows_landed} "
+                                  f"measured now){eta}. Cancel keeps everything finished.")
+
+    def _on_sweep_done(self, summary: data.SweepSummary) -> None:
+        self.reload()
+        self.status_message.emit(f"Sweep done: {summary.measured} measured, {summary.skipped} already stored, "
+                                 f"{summary.seconds:.0f} s on {summary.threads} thread(s)")
+
+    def _on_error(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.show()
+        self.status_message.emit(message)
+
+    def _on_cancelled(self) -> None:
+        self.reload()
+        self.status_message.emit(f"Sweep cancelled; {self._rows_landed} configuration(s) measured and kept")
+
+    def _on_busy(self, busy: bool, label: str) -> None:
+        self.sweep_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        self.options.setEnabled(not busy)
+        self.import_action.setEnabled(not busy)
+        self.busy_changed.emit(busy, label)
+        if not busy:
+            self._update_sweep_status()
+            self.idle.emit()
+
+    # import / export ------------------------------------------------------------------------
+    def import_file(self, path: str) -> bool:
+        try:
+            summary = data.import_results(path)
+        except (StudioError, OSError) as exc:
+            self._on_error(str(exc))
+            return False
+        self.error_label.hide()
+        self.reload()
+        self.status_message.emit(summary)
+        return True
+
+    def export_file(self, path: str) -> bool:
+        try:
+            count = data.export_results(path)
+        except (StudioError, OSError) as exc:
+            self._on_error(f"could not export to {path}: {exc}")
+            return False
+        self.status_message.emit(f"Wrote {count} runs to {path}")
+        return True
+
+    def _ask_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import results", "", "Results exports (*.json)")
+        if path:
+            self.import_file(path)
+
+    def _ask_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export results", "results.json",
+                                              "JSON, with layers and machines (*.json);;CSV, one row per run (*.csv)")
+        if path:
+            self.export_file(path)
+
+    def can_open_files(self) -> bool:
+        return True
+
+    def open_files(self, paths: list[str]) -> None:
+        for path in paths:
+            self.import_file(path)
+
+    # page protocol --------------------------------------------------------------------------
+    def start(self) -> None:
+        self.reload()
+        if self._saved_target > 0:
+            self.targets.set_target_ms(self._saved_target)
+
+    def prepare_screenshot(self) -> None:
+        """Stored points with the median latency as target; else a quick real sweep (V3-Small and V2)."""
+        self.reload()
+        if not self.snapshot.points:
+            self.run_sweep(SCREENSHOT_CONFIGS, threads=2, repeats=SCREENSHOT_REPEATS)
+            return
+        lats = sorted(p.latency_ms for p in self.snapshot.points_of(self.series_key()))
+        if lats:  # a budget in the thick of the data: the recommendation has rivals to beat
+            self.targets.set_target_ms(lats[len(lats) // 2])
+
+    def menu_actions(self) -> list[QAction]:
+        return [self.import_action, self.export_action]
+
+    def ready(self) -> bool:
+        return not self.job.is_busy()
+
+    def shutdown(self) -> None:
+        self.job.wait()
+
+    def save_settings(self, settings: QSettings) -> None:
+        settings.setValue("target_ms", self.targets.target_ms())
+        settings.setValue("w", self.targets.w())
+        settings.setValue("series", self._wanted_key or self.series_key() or "")
+        settings.setValue("compare", self.compare_box.isChecked())
+        settings.setValue("models", self.options.models())
+        settings.setValue("threads", self.options.threads.value())
+        settings.setValue("repeats", self.options.repeats.value())
+
+    def restore_settings(self, settings: QSettings) -> None:
+        try:
+            self.targets.set_w(float(settings.value("w", -0.07)))
+            self.options.threads.setValue(int(settings.value("threads", self.options.threads.value())))
+            self.options.repeats.setValue(int(settings.value("repeats", self.options.repeats.value())))
+            target = float(settings.value("target_ms", 0) or 0)
+        except (TypeError, ValueError):
+            target = 0.0
+        models = settings.value("models")
+        if models is not None:
+            self.options.set_models(to_list(models))
+        self.compare_box.setChecked(to_bool(settings.value("compare"), True))
+        self._wanted_key = str(settings.value("series", "") or "") or None
+        self._saved_target = target  # applied by start(), once the data sets the slider's span

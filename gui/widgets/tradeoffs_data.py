@@ -1,0 +1,170 @@
+"""What the Trade-offs page plots, read from the results database: measured points grouped in
+series (one per machine × threads), the papers' MAdds-vs-top-1 points that need no measuring,
+and the sweep's resume state.
+
+The ONE place the GUI imports engine.results / engine.tradeoffs directly (engine.api does not
+re-export them yet): when it does, only these imports change. Qt-free, so it is testable alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.profiling.machine import fingerprint
+from engine.results import ResultsDB, default_path, export_csv, export_json, import_json, machine_id
+from engine.results.store import RunRecord, options_key
+from engine.tradeoffs.pareto import latency_front, madds_front
+from engine.tradeoffs.points import TradeoffPoint, published_top1, tradeoff_points
+from engine.tradeoffs.recommend import Recommendation, recommend
+from engine.tradeoffs.sweep import SWEEP_REPEATS, SweepConfig, SweepSummary, run_sweep, sweep_grid
+
+__all__ = [
+    "FAMILIES", "PATH", "PaperPoint", "Recommendation", "RunRecord", "SWEEP_REPEATS", "Series", "Snapshot",
+    "SweepConfig", "SweepSummary", "TradeoffPoint", "export_results", "import_results", "latency_front",
+    "load_snapshot", "madds_front", "recommend_for", "run_sweep", "sweep_configs", "sweep_progress",
+    "this_machine_id",
+]
+
+PATH = "reference"  # the inference path sweeps measure (the papers' eager PyTorch model)
+
+# family key, backbone, legend label: the four curves of the V3 paper's Figures 1 and 2
+FAMILIES: tuple[tuple[str, str, str], ...] = (
+    ("v1", "mobilenet_v1", "MobileNetV1"),
+    ("v2", "mobilenet_v2", "MobileNetV2"),
+    ("v3-large", "mobilenet_v3_large", "MobileNetV3-Large"),
+    ("v3-small", "mobilenet_v3_small", "MobileNetV3-Small"),
+)
+FAMILY_LABEL = {key: label for key, _model, label in FAMILIES}
+
+
+@dataclass(frozen=True)
+class Series:
+    """The points measured on one machine with one thread count: one curve per family."""
+
+    machine_id: str
+    machine_label: str
+    threads: int
+    this_machine: bool
+
+    @property
+    def key(self) -> str:
+        return f"{self.machine_id}|{self.threads}"
+
+    def label(self) -> str:
+        mine = " (this machine)" if self.this_machine else ""
+        return f"{self.machine_label}{mine} · {self.threads} thread{'s' if self.threads != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class PaperPoint:
+    """A configuration the papers publish MAdds and top-1 for: placeable on the MAdds plot
+    without measuring anything."""
+
+    model: str
+    family: str
+    width: float
+    resolution: int
+    madds_millions: float
+    top1: float
+    source: str
+
+    def label(self) -> str:
+        return f"{self.model} {self.width:g}/{self.resolution}"
+
+    def config(self) -> tuple[str, float, int]:
+        return self.model, round(self.width, 6), self.resolution
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    points: tuple[TradeoffPoint, ...] = ()
+    series: tuple[Series, ...] = ()
+    paper: tuple[PaperPoint, ...] = field(default_factory=tuple)
+    runs: int = 0  # stored runs of any kind, with or without an accuracy
+
+    def points_of(self, key: str | None) -> list[TradeoffPoint]:
+        return [p for p in self.points if f"{p.machine_id}|{p.threads}" == key]
+
+    def find(self, key: str | None) -> Series | None:
+        return next((s for s in self.series if s.key == key), None)
+
+
+def this_machine_id(threads: int) -> str:
+    """The id sweeps on this machine store their runs under (threads do not change it)."""
+    return machine_id(fingerprint(threads=threads, device="cpu", backend="torch eager"))
+
+
+def paper_points(configs: Iterable[SweepConfig]) -> tuple[PaperPoint, ...]:
+    out = []
+    for c in configs:
+        family = next(f for f, model, _label in FAMILIES if model == c.model)
+        row = published_top1(family, c.width, c.resolution)
+        if row is not None and row.madds_millions and row.top1 is not None:
+            out.append(PaperPoint(c.model, family, c.width, c.resolution, row.madds_millions, row.top1,
+                                  f"{row.source} ({row.table})"))
+    return tuple(out)
+
+
+def load_snapshot(path: Path | None = None) -> Snapshot:
+    """Everything the page draws. Cheap (one small SQLite read); an absent database is not
+    created, so merely opening the page leaves no file behind."""
+    paper = paper_points(sweep_grid())
+    db_path = Path(path) if path is not None else default_path()
+    if not db_path.is_file():
+        return Snapshot(paper=paper)
+    with ResultsDB(db_path) as db:
+        points = tradeoff_points(db, path=PATH)
+        runs = len(db.runs())
+    mine = this_machine_id(1)
+    keys: dict[str, Series] = {}
+    for p in points:
+        s = Series(p.machine_id, p.machine_label, p.threads, p.machine_id == mine)
+        keys.setdefault(s.key, s)
+    # this machine first, then the others in the order they were stored
+    series = sorted(keys.values(), key=lambda s: (not s.this_machine, s.threads != 2))
+    return Snapshot(tuple(points), tuple(series), paper, runs)
+
+
+def sweep_configs(models: Sequence[str]) -> list[SweepConfig]:
+    """The default grid (configurations with a published top-1) of the chosen backbones."""
+    return sweep_grid(list(models)) if models else []
+
+
+def sweep_progress(configs: Sequence[SweepConfig], threads: int, path: Path | None = None) -> int:
+    """How many of `configs` this machine has already measured with `threads`: what a sweep skips."""
+    db_path = Path(path) if path is not None else default_path()
+    if not configs or not db_path.is_file():
+        return 0
+    with ResultsDB(db_path) as db:
+        done = db.measured_configs(machine_id=this_machine_id(threads), threads=threads, path=PATH)
+    return sum((c.model, round(c.width, 6), c.resolution, options_key({})) in done for c in configs)
+
+
+def recommend_for(points: Sequence[TradeoffPoint], target_ms: float, w: float) -> Recommendation | None:
+    return recommend(target_ms, w, points=points) if points else None
+
+
+def sweep(configs: Sequence[SweepConfig], *, threads: int, repeats: int,
+          progress: Callable[[int, int], None], should_stop: Callable[[], bool],
+          on_row: Callable[[RunRecord], None]) -> SweepSummary:
+    """Run in a worker: opens its own connection (one per thread), stores each run as it lands."""
+    with ResultsDB() as db:
+        return run_sweep(configs, threads=threads, repeats=repeats, path=PATH, db=db, progress=progress,
+                         should_stop=should_stop, on_row=on_row)
+
+
+def export_results(path: str | Path) -> int:
+    """JSON keeps everything (layers, machines); CSV is one row per run. Both written atomically."""
+    suffix = Path(path).suffix.lower()
+    with ResultsDB() as db:
+        return (export_csv if suffix == ".csv" else export_json)(db, path)
+
+
+def import_results(path: str | Path) -> str:
+    """Add another machine's JSON export; returns a one-line summary."""
+    with ResultsDB() as db:
+        s = import_json(db, path)
+    return (f"imported {s.runs_added} runs ({s.runs_skipped} already present), {s.accuracies_added} "
+            f"accuracies, {s.machines} new machine(s)")

@@ -39,7 +39,14 @@ from engine.tasks import (  # noqa: E402
     models_for,
 )
 from engine.tasks.detect import Detection  # noqa: E402
+from engine.profiling.machine import fingerprint  # noqa: E402
+from engine.results import ResultsDB, default_path, export_csv, export_json, import_json, machine_id  # noqa: E402
+from engine.results.store import RunRecord, options_key  # noqa: E402
 from engine.tasks.draw import class_color  # noqa: E402
+from engine.tradeoffs.pareto import latency_front, madds_front  # noqa: E402
+from engine.tradeoffs.points import TradeoffPoint, published_top1, tradeoff_points  # noqa: E402
+from engine.tradeoffs.recommend import Recommendation, recommend  # noqa: E402
+from engine.tradeoffs.sweep import SWEEP_REPEATS, SweepConfig, SweepSummary, run_sweep, sweep_grid  # noqa: E402
 from engine.tasks.segment import LEGEND_MIN  # noqa: E402
 from engine.video.files import AtomicVideoWriter, open_video  # noqa: E402
 from engine.video.pipeline import LivePipeline, LiveResult, bare_model_ms, save_png  # noqa: E402
@@ -59,6 +66,9 @@ __all__ = [
     "SegmentResult", "make_runner", "models_for", "AtomicVideoWriter", "open_video", "class_color", "LEGEND_MIN",
     "LivePipeline", "LiveResult", "bare_model_ms", "save_png", "DemoSource", "FrameSource", "ImageFolderSource",
     "SourceError", "VideoFileSource", "WebcamSource", "open_source", "STAGES", "LaneStatus", "LiveStatus",
+    "fingerprint", "ResultsDB", "default_path", "export_csv", "export_json", "import_json", "machine_id", "RunRecord",
+    "options_key", "latency_front", "madds_front", "TradeoffPoint", "published_top1", "tradeoff_points",
+    "Recommendation", "recommend", "SWEEP_REPEATS", "SweepConfig", "SweepSummary", "run_sweep", "sweep_grid",
     "FetchResult", "fetch", "fetch_shipped", "import_file", "list_weights",
     "ProfileResult", "export_trace", "profile_model",
     "EXACT_PATHS", "PATHS", "Prepared", "available_paths", "fastest_exact_path", "prepare", "profile_nodes",

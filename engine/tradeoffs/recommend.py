@@ -73,7 +73,7 @@ def recommend(target_ms: float, w: float = -0.07, *, points: Sequence[TradeoffPo
     within = max((r.point for r in fits), key=lambda p: (p.accuracy, -p.latency_ms), default=None)
     fastest = min(points, key=lambda p: (p.latency_ms, -p.accuracy))
     explanation = explain(recommended, list(points), target_ms) if recommended else (
-        f"Nothing measured runs within {target_ms:g} ms; the fastest is {fastest.label()} at "
+        f"Nothing measured runs within {target_ms:.3g} ms; the fastest is {fastest.label()} at "
         f"{fastest.latency_ms:.1f} ms ({fastest.accuracy:.1f}% top-1).")
     return Recommendation(float(target_ms), float(w), ranked, recommended, within, fastest, explanation)
 
@@ -81,7 +81,7 @@ def recommend(target_ms: float, w: float = -0.07, *, points: Sequence[TradeoffPo
 def explain(best: TradeoffPoint, points: list[TradeoffPoint], target_ms: float) -> str:
     """One sentence from the data: how the winner compares with its closest-latency neighbour
     that spent the budget differently (the question of the V3 paper's Figure 7)."""
-    head = f"{best.label()} ({best.accuracy:.1f}% at {best.latency_ms:.1f} ms) is the pick for {target_ms:g} ms"
+    head = f"{best.label()} ({best.accuracy:.1f}% at {best.latency_ms:.1f} ms) is the pick for {target_ms:.3g} ms"
     near = [p for p in points if p is not best and abs(p.latency_ms / best.latency_ms - 1) <= SIMILAR_LATENCY]
     other_knob = [p for p in near if p.family == best.family
                   and (p.width - best.width) * (p.resolution - best.resolution) < 0]

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from engine.errors import StudioError
+from engine.api import StudioError
 from gui.pages import register_page
 from gui.pages.base import Page
 from gui.settings import to_bool, to_list

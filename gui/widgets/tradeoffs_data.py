@@ -1,9 +1,6 @@
 """What the Trade-offs page plots, read from the results database: measured points grouped in
 series (one per machine × threads), the papers' MAdds-vs-top-1 points that need no measuring,
-and the sweep's resume state.
-
-The ONE place the GUI imports engine.results / engine.tradeoffs directly (engine.api does not
-re-export them yet): when it does, only these imports change. Qt-free, so it is testable alone.
+and the sweep's resume state. Qt-free, so it is testable alone.
 """
 
 from __future__ import annotations
@@ -12,13 +9,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.profiling.machine import fingerprint
-from engine.results import ResultsDB, default_path, export_csv, export_json, import_json, machine_id
-from engine.results.store import RunRecord, options_key
-from engine.tradeoffs.pareto import latency_front, madds_front
-from engine.tradeoffs.points import TradeoffPoint, published_top1, tradeoff_points
-from engine.tradeoffs.recommend import Recommendation, recommend
-from engine.tradeoffs.sweep import SWEEP_REPEATS, SweepConfig, SweepSummary, run_sweep, sweep_grid
+from engine.api import (
+    SWEEP_REPEATS, Recommendation, ResultsDB, RunRecord, SweepConfig, SweepSummary, TradeoffPoint, default_path,
+    export_csv, export_json, fingerprint, import_json, latency_front, machine_id, madds_front, options_key,
+    published_top1, recommend, run_sweep, sweep_grid, tradeoff_points,
+)
 
 __all__ = [
     "FAMILIES", "PATH", "PaperPoint", "Recommendation", "RunRecord", "SWEEP_REPEATS", "Series", "Snapshot",

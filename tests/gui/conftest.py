@@ -52,3 +52,14 @@ def open_window(qtbot):
         return window
 
     return open_
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_main_thread():
+    """Collect each test's garbage here, on the main thread. Left to chance, a cycle holding Qt
+    objects can be collected on a worker thread, which aborts Qt: the suite died with SIGABRT
+    at a test boundary, at a different test depending on which tests ran before."""
+    import gc
+
+    yield
+    gc.collect()

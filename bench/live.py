@@ -67,10 +67,14 @@ def soak(runners: list, seconds: float, pace: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from engine.runtime import fastest_exact_path
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="ssdlite_mobilenet_v2_person")
     parser.add_argument("--task", help="classify|detect|segment (default: the model's task)")
     parser.add_argument("--model2")
+    parser.add_argument("--path", default=fastest_exact_path(),
+                        help="inference path (default: the fastest exact one, as the live view uses)")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--pace", choices=("max", "live"), default="max")
     parser.add_argument("--threads", type=int, default=2)
@@ -80,14 +84,14 @@ def main(argv: list[str] | None = None) -> None:
     from engine.tasks import make_runner  # the task runners: imported at run time
 
     with torch_threads(args.threads):
-        runners = [make_runner(task, name, weights="default", threads=args.threads)
+        runners = [make_runner(task, name, weights="default", threads=args.threads, path=args.path)
                    for name in filter(None, (args.model, args.model2))]
         if args.soak:
             soak(runners, args.soak, args.pace)
             return
         doc = run_pipeline(DemoSource((640, 480), fps=30), runners, frames=None, seconds=args.seconds,
                            pace=args.pace)
-    print(f"demo clip 640x480, {task}, pace {args.pace}, {args.threads} threads, {doc['seconds']:.1f} s")
+    print(f"demo clip 640x480, {task}, pace {args.pace}, {args.threads} threads, path {args.path}, {doc['seconds']:.1f} s")
     for lane in doc["lanes"]:
         ratio = lane["overhead_ratio"]
         print(f"  {lane['model']}{' [untrained]' if lane['untrained'] else ''}: {lane['mean_fps']:.1f} FPS, "

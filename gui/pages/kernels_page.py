@@ -27,6 +27,7 @@ from gui.widgets.kernels_fields import FieldImages
 from gui.widgets.kernels_forms import ModelForm, SymconvForm
 from gui.widgets.kernels_results import EXPERIMENTS, csv_for, summary_for, views_for
 from gui.workers.jobs import LatestJobRunner
+from gui.widgets.panel import panel as _panel
 
 __all__ = ["KernelsPage"]
 
@@ -45,19 +46,6 @@ class Run:
     kind: str
     describe: str
     stop: threading.Event
-
-
-def _panel(title: str | None = None) -> tuple[QFrame, QVBoxLayout]:
-    frame = QFrame()
-    frame.setObjectName("panel")
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(14, 12, 14, 12)
-    layout.setSpacing(8)
-    if title:
-        label = QLabel(title)
-        label.setObjectName("panelTitle")
-        layout.addWidget(label)
-    return frame, layout
 
 
 @register_page("kernels", "Kernels", order=70, tooltip="Convolution kernels lab")

@@ -27,6 +27,7 @@ from gui.widgets.layer_table import CSV_HEADER, LayerTableModel, LayerTableView
 from gui.widgets.totals import PublishedTable, TotalsRow
 from gui.widgets.weights_info import WeightsCard
 from gui.workers.jobs import LatestJobRunner
+from gui.widgets.panel import panel as _panel
 
 __all__ = ["ModelsPage"]
 
@@ -45,19 +46,6 @@ class Request:
     def describe(self) -> str:
         extra = f" · {', '.join(self.options)}" if self.options else ""
         return f"{self.model} · width {self.width_text} · {self.resolution_text} px{extra}"
-
-
-def _panel(title: str | None = None) -> tuple[QFrame, QVBoxLayout]:
-    frame = QFrame()
-    frame.setObjectName("panel")
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(14, 12, 14, 12)
-    layout.setSpacing(8)
-    if title:
-        label = QLabel(title)
-        label.setObjectName("panelTitle")
-        layout.addWidget(label)
-    return frame, layout
 
 
 @register_page("models", "Models", order=10, tooltip="Architectures layer by layer")

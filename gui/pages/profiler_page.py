@@ -22,6 +22,7 @@ from gui.pages.base import Page
 from gui.widgets.layer_bars import COMPARISON_NOTE, SERIES, BarRun, LayerBars, series_values
 from gui.widgets.profile_controls import ProfileControls, ProfileRequest
 from gui.workers.progress_job import ProgressJob
+from gui.widgets.panel import panel as _panel
 
 __all__ = ["ProfilerPage", "CSV_HEADER"]
 
@@ -42,15 +43,6 @@ def write_trace(req: ProfileRequest, path: str) -> None:
     example = example.to(req.device, memory_format=fmt)
     with torch.inference_mode():
         api.export_trace(model, example, path)  # writes a temp file and renames it: atomic
-
-
-def _panel() -> tuple[QFrame, QVBoxLayout]:
-    frame = QFrame()
-    frame.setObjectName("panel")
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(14, 12, 14, 12)
-    layout.setSpacing(8)
-    return frame, layout
 
 
 @register_page("profiler", "Profiler", order=30, tooltip="Per-layer latency on this machine")

@@ -26,6 +26,7 @@ from gui.widgets import tradeoffs_data as data
 from gui.widgets.tradeoffs_controls import SweepOptions, TargetControls
 from gui.widgets.tradeoffs_plot import LEGEND_HTML, TradeoffPlot
 from gui.workers.progress_job import ProgressJob
+from gui.widgets.panel import panel as _panel
 
 __all__ = ["TradeoffsPage", "SCREENSHOT_CONFIGS"]
 
@@ -47,15 +48,6 @@ class _RowRelay(QObject):
     """Carries each stored run from the sweep's worker thread to the UI thread (queued)."""
 
     row = Signal(object)
-
-
-def _panel() -> tuple[QFrame, QVBoxLayout]:
-    frame = QFrame()
-    frame.setObjectName("panel")
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(14, 10, 14, 10)
-    layout.setSpacing(6)
-    return frame, layout
 
 
 @register_page("tradeoffs", "Trade-offs", order=35, tooltip="Accuracy vs latency and MAdds; latency budgets")

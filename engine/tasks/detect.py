@@ -120,7 +120,8 @@ class DetectRunner:
 
         with torch.inference_mode():
             anchors = net.anchor_generator(image_list, features)
-            found = net.postprocess_detections(head_outputs, anchors, image_list.image_sizes)
+            found = net.postprocess_detections(head_outputs, anchors, image_list.image_sizes,
+                                               score_floor=self.score_floor)
             found = net.transform.postprocess(found, image_list.image_sizes, [(height, width)])[0]
         keep = found["scores"] >= self.score_floor
         boxes = found["boxes"][keep].numpy().astype(np.float64)

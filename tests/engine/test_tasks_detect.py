@@ -132,3 +132,28 @@ def test_classify_runner_agrees_with_the_classifier(real_weights, astronaut_bgr)
     assert [p.index for p in result.top] == [p.index for p in expected]
     assert np.allclose([p.probability for p in result.top], [p.probability for p in expected], atol=1e-5)
     assert not result.untrained and result.to_json()["top"][0]["label"] == expected[0].label
+
+
+@pytest.mark.parametrize("model", ["ssdlite_mobilenet_v2_person", "ssdlite320_mobilenet_v3_large"])
+def test_score_floor_before_nms_keeps_exactly_the_detections_above_it(model):
+    """Dropping candidates below the floor before NMS (10x cheaper for the TF detector, whose
+    own threshold is 1e-8) must not change any detection at or above the floor. Random weights
+    give thousands of overlapping candidates of every score: the hardest case for the claim."""
+    import torch
+
+    from engine.api import build_model
+
+    torch.manual_seed(0)
+    net = build_model(model)
+    with torch.inference_mode():
+        head, anchors, image_list = net.raw_outputs(torch.rand(1, 3, 320, 320))
+        full = net.postprocess_detections(head, anchors, image_list.image_sizes)[0]
+        scores = full["scores"]
+        assert scores.numel() > 50
+        # floors taken from the scores themselves, so some detections sit exactly on the floor
+        for floor in (float(scores[5]), float(scores[40]), float(scores[-1]), 0.05):
+            cut = net.postprocess_detections(head, anchors, image_list.image_sizes, score_floor=floor)[0]
+            above = full["scores"] >= floor
+            assert torch.equal(cut["labels"][cut["scores"] >= floor], full["labels"][above])
+            assert torch.allclose(cut["boxes"][cut["scores"] >= floor], full["boxes"][above])
+            assert torch.equal(cut["scores"][cut["scores"] >= floor], full["scores"][above])

@@ -10,6 +10,7 @@ Inference only: the module behaves the same in train() mode.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import torch
 from torch import Tensor, nn
@@ -39,10 +40,19 @@ class SSDLite(nn.Module):
         self._postprocess = postprocess
 
     def postprocess_detections(
-        self, head_outputs: dict[str, Tensor], image_anchors: list[Tensor], image_shapes: list[tuple[int, int]]
+        self, head_outputs: dict[str, Tensor], image_anchors: list[Tensor], image_shapes: list[tuple[int, int]],
+        score_floor: float | None = None,
     ) -> list[dict[str, Tensor]]:
-        """Detections in network-input pixels (before mapping back to the original images)."""
-        return self._postprocess(head_outputs, image_anchors, image_shapes)
+        """Detections in network-input pixels (before mapping back to the original images).
+        score_floor: drop candidates below it before NMS. Exact for every detection at or above
+        it (greedy NMS visits boxes by decreasing score, so lower boxes never suppress higher
+        ones, and the per-class caps fill from the top), and much cheaper: the TF person
+        detector's own threshold is 1e-8, so NMS would otherwise sweep all 1917 anchors."""
+        post = self._postprocess
+        below = None if score_floor is None else score_floor * (1 - 1e-6)  # postprocess keeps score > thresh
+        if below is not None and below > post.score_thresh:
+            post = replace(post, score_thresh=below)
+        return post(head_outputs, image_anchors, image_shapes)
 
     def raw_outputs(self, images: Sequence[Tensor] | Tensor) -> tuple[dict[str, Tensor], list[Tensor], ImageList]:
         """Head outputs, anchors and the prepared batch: everything before postprocessing."""

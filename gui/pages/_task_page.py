@@ -23,6 +23,7 @@ from gui import theme
 from gui.pages.base import Page
 from gui.widgets.stage_times import StageTimesView
 from gui.workers.jobs import LatestJobRunner
+from gui.widgets.panel import inline_error
 
 __all__ = ["Outcome", "TaskPage", "cached_weights", "DEMO_IMAGE"]
 
@@ -95,7 +96,7 @@ class TaskPage(Page):
         self.jobs = LatestJobRunner(self)
         self.jobs.succeeded.connect(self._on_result)
         self.jobs.failed.connect(self._on_error)
-        self.jobs.busy_changed.connect(self._on_busy)
+        self.jobs.busy_changed.connect(self.report_busy)
 
         # no shortcut: Ctrl+O belongs to the Classify page's action, and two actions sharing a
         # key in one window make it ambiguous (neither fires)
@@ -116,11 +117,7 @@ class TaskPage(Page):
         header.addWidget(self.showing_label)
         layout.addLayout(header)
         layout.addWidget(self._build_controls())
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("inlineError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.hide()
+        self.error_label = inline_error()
         layout.addWidget(self.error_label)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
@@ -267,11 +264,6 @@ class TaskPage(Page):
         self.error_label.setText(message)
         self.error_label.show()
         self.status_message.emit(message)
-
-    def _on_busy(self, busy: bool, label: str) -> None:
-        self.busy_changed.emit(busy, label)
-        if not busy:
-            self.idle.emit()
 
     # settings -------------------------------------------------------------------------------
     def save_settings(self, settings: QSettings) -> None:

@@ -30,6 +30,13 @@ class Page(QWidget):
     def open_files(self, paths: list[str]) -> None:
         """Open files the user dropped on the window while this page was showing."""
 
+    def report_busy(self, busy: bool, label: str) -> None:
+        """Tell the window this page's busy state; going idle also emits `idle` (tests and the
+        screenshots command wait on it). Connect a job runner's busy_changed straight here."""
+        self.busy_changed.emit(busy, label)
+        if not busy:
+            self.idle.emit()
+
     def ready(self) -> bool:
         """True when the page has no work in flight (its view shows the latest request)."""
         return True

@@ -25,6 +25,7 @@ from gui.pages.base import Page
 from gui.widgets.image_view import ImageView
 from gui.widgets.topk_chart import Bar, TopKChart
 from gui.workers.jobs import LatestJobRunner
+from gui.widgets.panel import inline_error
 
 __all__ = ["ClassifyPage", "DEFAULT_IMAGE"]
 
@@ -93,7 +94,7 @@ class ClassifyPage(Page):
         self.runner = LatestJobRunner(self)
         self.runner.succeeded.connect(self._on_result)
         self.runner.failed.connect(self._on_error)
-        self.runner.busy_changed.connect(self._on_busy)
+        self.runner.busy_changed.connect(self.report_busy)
 
         self.open_action = QAction("Open image…", self)
         self.open_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Open))
@@ -106,11 +107,7 @@ class ClassifyPage(Page):
         layout.setSpacing(12)
         layout.addLayout(self._build_header())
         layout.addWidget(self._build_controls())
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("inlineError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.hide()
+        self.error_label = inline_error()
         layout.addWidget(self.error_label)
         layout.addWidget(self._build_body(), 1)
 
@@ -281,11 +278,6 @@ class ClassifyPage(Page):
         self.error_label.setText(message)
         self.error_label.show()
         self.status_message.emit(message)
-
-    def _on_busy(self, busy: bool, label: str) -> None:
-        self.busy_changed.emit(busy, label)
-        if not busy:
-            self.idle.emit()
 
     # settings -------------------------------------------------------------------------------
     def save_settings(self, settings: QSettings) -> None:

@@ -27,7 +27,7 @@ from gui.widgets.kernels_fields import FieldImages
 from gui.widgets.kernels_forms import ModelForm, SymconvForm
 from gui.widgets.kernels_results import EXPERIMENTS, csv_for, summary_for, views_for
 from gui.workers.jobs import LatestJobRunner
-from gui.widgets.panel import panel as _panel
+from gui.widgets.panel import inline_error, panel as _panel
 
 __all__ = ["KernelsPage"]
 
@@ -71,11 +71,7 @@ class KernelsPage(Page):
         layout.setSpacing(12)
         layout.addLayout(self._build_header())
         layout.addWidget(self._build_controls())
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("inlineError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.hide()
+        self.error_label = inline_error()
         layout.addWidget(self.error_label)
         self.summary = QLabel("Pick an experiment and press Run (Ctrl+R).")
         self.summary.setObjectName("pageSubtitle")
@@ -265,9 +261,7 @@ class KernelsPage(Page):
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
             self.progress.setTextVisible(False)
-        self.busy_changed.emit(busy, label)
-        if not busy:
-            self.idle.emit()
+        self.report_busy(busy, label)
 
     def _on_experiment(self) -> None:
         self.form_stack.setCurrentWidget(self.forms[self.current_kind()])

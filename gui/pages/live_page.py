@@ -60,11 +60,11 @@ class LivePage(Page):
         self.starter = LatestJobRunner(self)  # open source + load runners
         self.starter.succeeded.connect(self._on_started)
         self.starter.failed.connect(self._on_start_failed)
-        self.starter.busy_changed.connect(self._on_busy)
+        self.starter.busy_changed.connect(self.report_busy)
         self.swapper = LatestJobRunner(self)  # load a replacement runner while running
         self.swapper.succeeded.connect(self._on_swapped)
         self.swapper.failed.connect(lambda _s, message: self._show_error(message))
-        self.swapper.busy_changed.connect(self._on_busy)
+        self.swapper.busy_changed.connect(self.report_busy)
 
         self.display_timer = QTimer(self)
         self.display_timer.setInterval(DISPLAY_MS)
@@ -370,11 +370,6 @@ class LivePage(Page):
             self.save_dir = folder
 
     # page hooks -----------------------------------------------------------------------------
-    def _on_busy(self, busy: bool, label: str) -> None:
-        self.busy_changed.emit(busy, label)
-        if not busy:
-            self.idle.emit()
-
     def ready(self) -> bool:
         if self.starter.is_busy() or self.swapper.is_busy():
             return False

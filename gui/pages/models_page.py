@@ -27,7 +27,7 @@ from gui.widgets.layer_table import CSV_HEADER, LayerTableModel, LayerTableView
 from gui.widgets.totals import PublishedTable, TotalsRow
 from gui.widgets.weights_info import WeightsCard
 from gui.workers.jobs import LatestJobRunner
-from gui.widgets.panel import panel as _panel
+from gui.widgets.panel import inline_error, panel as _panel
 
 __all__ = ["ModelsPage"]
 
@@ -65,7 +65,7 @@ class ModelsPage(Page):
         self.runner = LatestJobRunner(self)
         self.runner.succeeded.connect(self._on_stats)
         self.runner.failed.connect(self._on_error)
-        self.runner.busy_changed.connect(self._on_busy)
+        self.runner.busy_changed.connect(self.report_busy)
 
         self._build_actions()
         layout = QVBoxLayout(self)
@@ -73,11 +73,7 @@ class ModelsPage(Page):
         layout.setSpacing(12)
         layout.addLayout(self._build_header())
         layout.addWidget(self._build_controls())
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("inlineError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.hide()
+        self.error_label = inline_error()
         layout.addWidget(self.error_label)
         self.totals = TotalsRow()
         self.weights_card = WeightsCard()
@@ -304,11 +300,6 @@ class ModelsPage(Page):
         if self._shown is not None:
             self.showing_label.setText(f"Showing {self._shown.describe()} (the last valid configuration)")
         self.status_message.emit(message)
-
-    def _on_busy(self, busy: bool, label: str) -> None:
-        self.busy_changed.emit(busy, label)
-        if not busy:
-            self.idle.emit()
 
     def _on_model_changed(self) -> None:
         native = self._models[self.model_combo.currentData()].input.size

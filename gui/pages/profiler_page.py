@@ -22,7 +22,7 @@ from gui.pages.base import Page
 from gui.widgets.layer_bars import COMPARISON_NOTE, SERIES, BarRun, LayerBars, series_values
 from gui.widgets.profile_controls import ProfileControls, ProfileRequest
 from gui.workers.progress_job import ProgressJob
-from gui.widgets.panel import panel as _panel
+from gui.widgets.panel import inline_error, panel as _panel
 
 __all__ = ["ProfilerPage", "CSV_HEADER"]
 
@@ -70,11 +70,7 @@ class ProfilerPage(Page):
         layout.setSpacing(12)
         layout.addLayout(self._build_header())
         layout.addWidget(self._build_controls())
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("inlineError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.hide()
+        self.error_label = inline_error()
         layout.addWidget(self.error_label)
         chart_frame, chart_layout = _panel()
         self.summary = QLabel("")

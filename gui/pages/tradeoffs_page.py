@@ -26,7 +26,7 @@ from gui.widgets import tradeoffs_data as data
 from gui.widgets.tradeoffs_controls import SweepOptions, TargetControls
 from gui.widgets.tradeoffs_plot import LEGEND_HTML, TradeoffPlot
 from gui.workers.progress_job import ProgressJob
-from gui.widgets.panel import panel as _panel
+from gui.widgets.panel import inline_error, panel as _panel
 
 __all__ = ["TradeoffsPage", "SCREENSHOT_CONFIGS"]
 
@@ -80,10 +80,7 @@ class TradeoffsPage(Page):
         layout.setSpacing(10)
         layout.addLayout(self._build_header())
         layout.addWidget(self._build_sweep())
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("inlineError")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = inline_error()
         layout.addWidget(self.error_label)
         layout.addWidget(self._build_target())
         plots_frame, plots_layout = _panel()
@@ -343,10 +340,9 @@ class TradeoffsPage(Page):
         self.cancel_button.setEnabled(busy)
         self.options.setEnabled(not busy)
         self.import_action.setEnabled(not busy)
-        self.busy_changed.emit(busy, label)
         if not busy:
             self._update_sweep_status()
-            self.idle.emit()
+        self.report_busy(busy, label)
 
     # import / export ------------------------------------------------------------------------
     def import_file(self, path: str) -> bool:

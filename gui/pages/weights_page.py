@@ -26,6 +26,7 @@ from gui import formatting
 from gui.pages import register_page
 from gui.pages.base import Page
 from gui.widgets.weights_info import metrics_tooltip, published_text, short_licence, status_colour
+from gui.widgets.panel import inline_error
 
 __all__ = ["WeightsPage", "COLUMNS"]
 
@@ -125,11 +126,7 @@ class WeightsPage(Page):
         self.progress_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addLayout(self._build_buttons())
         layout.addWidget(self.progress_label)
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("inlineError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.hide()
+        self.error_label = inline_error()
         layout.addWidget(self.error_label)
         panel = QFrame()
         panel.setObjectName("panel")
@@ -238,7 +235,7 @@ class WeightsPage(Page):
         self.error_label.hide()
         self._task = _Task(work, self.relay, self.cancel_requested)
         self._set_running(True, label)
-        self.busy_changed.emit(True, label)
+        self.report_busy(True, label)
         self._pool.start(self._task)
         return True
 
@@ -283,8 +280,7 @@ class WeightsPage(Page):
             self.progress_label.setText(text)
             if text:
                 self.status_message.emit(text)
-        self.busy_changed.emit(False, "")
-        self.idle.emit()
+        self.report_busy(False, "")
 
     def _show_error(self, message: str) -> None:
         self.error_label.setText(message)

@@ -1,11 +1,12 @@
-"""The white rounded card every page lays its controls and results out in (styled by the
-`panel` / `panelTitle` object names in gui/theme.py)."""
+"""Building blocks every page shares: the white rounded card it lays controls and results out
+in, and the hidden one-line error label (styled by object name in gui/theme.py)."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
 
-__all__ = ["panel"]
+__all__ = ["panel", "inline_error"]
 
 
 def panel(title: str | None = None) -> tuple[QFrame, QVBoxLayout]:
@@ -19,3 +20,14 @@ def panel(title: str | None = None) -> tuple[QFrame, QVBoxLayout]:
         label.setObjectName("panelTitle")
         layout.addWidget(label)
     return frame, layout
+
+
+def inline_error() -> QLabel:
+    """Where a page shows the engine's one-line message for bad input; hidden until then, and
+    selectable so the user can copy it."""
+    label = QLabel("")
+    label.setObjectName("inlineError")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label

@@ -78,6 +78,7 @@ class DetectRunner:
         self.threads = threads
         self.score_floor = score_floor
         self.path = "reference"
+        self._anchor_cache = None
         self._prepared = None  # engine.runtime's network (backbone + head) when not on the reference path
 
     def use_path(self, path: str) -> None:
@@ -103,9 +104,8 @@ class DetectRunner:
         scale = working_scale(height, width)
         small = frame if scale == 1.0 else cv2.resize(
             frame, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
-        rgb = torch.from_numpy(cv2.cvtColor(small, cv2.COLOR_BGR2RGB)).permute(2, 0, 1).float().div_(255)
         with torch.inference_mode():
-            image_list, _ = net.transform([rgb])
+            image_list = net.transform.from_frame(small)
         t_pre = time.perf_counter()
 
         with torch.inference_mode():
@@ -119,7 +119,7 @@ class DetectRunner:
         t_inf = time.perf_counter()
 
         with torch.inference_mode():
-            anchors = net.anchor_generator(image_list, features)
+            anchors = self._anchors(image_list, features)
             found = net.postprocess_detections(head_outputs, anchors, image_list.image_sizes,
                                                score_floor=self.score_floor)
             found = net.transform.postprocess(found, image_list.image_sizes, [(height, width)])[0]
@@ -134,6 +134,15 @@ class DetectRunner:
         t_post = time.perf_counter()
         times = StageTimes(1000 * (t_pre - start), 1000 * (t_inf - t_pre), 1000 * (t_post - t_inf))
         return DetectResult(self.model, self.weights, (height, width), times, tuple(detections), self.score_floor)
+
+    def _anchors(self, image_list, features) -> list[torch.Tensor]:
+        """The anchors depend only on the input and feature-map sizes, which a video keeps
+        frame after frame: generate them once per size (0.5 ms a frame otherwise)."""
+        key = (tuple(image_list.tensors.shape), tuple(image_list.image_sizes),
+               tuple(tuple(f.shape[-2:]) for f in features))
+        if self._anchor_cache is None or self._anchor_cache[0] != key:
+            self._anchor_cache = (key, self.network.anchor_generator(image_list, features))
+        return self._anchor_cache[1]
 
     def _name(self, label: int) -> str:
         return self.labels[label] if 0 <= label < len(self.labels) else f"class {label}"

@@ -111,10 +111,15 @@ class SegmentRunner:
         """1×3×h×w normalised RGB at the working size."""
         height, width = frame.shape[:2]
         h, w = (self.size, self.size) if self.kind == "foreground" else working_size(height, width, self.size)
-        shrink = h * w < height * width
+        # MediaPipe's CPU ImageToTensorCalculator resizes with bilinear (cv::INTER_LINEAR), so
+        # the selfie model gets that; torchvision's Resize(520) antialiases, which area
+        # interpolation approximates when shrinking.
+        shrink = h * w < height * width and self.kind != "foreground"
         small = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
-        rgb = (cv2.cvtColor(small, cv2.COLOR_BGR2RGB).astype(np.float32) - self.mean) * self.inv_std
-        return torch.from_numpy(rgb).permute(2, 0, 1)[None].contiguous()
+        blob = cv2.dnn.blobFromImage(small, 1.0, swapRB=True)  # 1×3×h×w float32 RGB in one pass
+        blob -= self.mean[None, :, None, None]
+        blob *= self.inv_std[None, :, None, None]
+        return torch.from_numpy(blob)
 
     def run(self, frame_bgr: np.ndarray) -> SegmentResult:
         if self.threads:
@@ -179,7 +184,7 @@ def draw_segmentation(frame_bgr: np.ndarray, result: SegmentResult, colours: np.
         image = overlay.colorize(result.mask, colours)
     elif result.kind == "foreground":
         alpha = result.foreground()
-        image = overlay.blend_mask(frame, (alpha > 0).view(np.uint8), colours, opacity, alpha)
+        image = overlay.tint(frame, colours[1], alpha, opacity)  # = blend_mask with mask alpha > 0
     else:
         image = overlay.blend_mask(frame, result.mask, colours, opacity)
     if legend:

@@ -31,8 +31,9 @@ def astronaut_bgr():
 
 def _independent_foreground(model: torch.nn.Module, rgb: np.ndarray) -> np.ndarray:
     """The selfie convention written out directly on the model (as the detector/segmenter
-    cross-check does): 256×256 area resize, [0, 1] RGB, bilinear back up, p > 0.5."""
-    small = cv2.resize(rgb, (256, 256), interpolation=cv2.INTER_AREA)
+    cross-check does): MediaPipe's bilinear resize to 256×256, [0, 1] RGB, bilinear back up,
+    p > 0.5."""
+    small = cv2.resize(rgb, (256, 256), interpolation=cv2.INTER_LINEAR)
     with torch.no_grad():
         prob = model(torch.from_numpy(small).permute(2, 0, 1)[None].float() / 255)["out"][0, 0].numpy()
     return cv2.resize(prob, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR) > 0.5
@@ -112,3 +113,30 @@ def test_voc_overlay_tints_each_class_in_its_colour():
     assert np.allclose(half[45, 60], expected, atol=1)
     banner = draw_segmentation(frame, result, opacity=0.0, legend=False)  # untrained: weights None
     assert (banner != frame).any(axis=2)[-10:].any()
+
+
+def test_selfie_tint_is_the_per_pixel_alpha_blend(selfie, astronaut_bgr):
+    """The live overlay's one-colour shortcut against the blend written out in float:
+    frame × (1 − w) + colour × w with w = p × opacity, p the probability at the frame's size."""
+    result = selfie.run(astronaut_bgr)
+    drawn = selfie.draw(astronaut_bgr, result, opacity=0.7, legend=False)
+    weight = result.foreground().astype(np.float64)[..., None] / 255 * 0.7
+    colour = label_colours(result.labels)[1].astype(np.float64)
+    expected = astronaut_bgr * (1 - weight) + colour * weight
+    assert np.abs(drawn - expected).max() <= 1.0  # uint8 rounding
+
+
+def test_preprocess_is_the_written_out_normalisation():
+    """VOC segmenters: area resize down to the working size, RGB, (x − mean) / std per channel, as
+    an independent numpy computation; the selfie model: bilinear 256×256 (MediaPipe), x / 255."""
+    frame = np.random.default_rng(1).integers(0, 256, (600, 800, 3), dtype=np.uint8)
+    voc = make_runner("segment", "lraspp_mobilenet_v3_large", None, threads=1)
+    mean, std = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])  # torchvision's ImageNet
+    small = cv2.resize(frame, (693, 520), interpolation=cv2.INTER_AREA)[..., ::-1] / 255.0
+    expected = ((small - mean) / std).transpose(2, 0, 1)[None]
+    got = voc.preprocess(frame)
+    assert got.shape == (1, 3, 520, 693) and got.dtype == torch.float32
+    assert np.abs(got.numpy() - expected).max() < 1e-5
+    selfie = make_runner("segment", "selfie_segmentation", None, threads=1)
+    small = cv2.resize(frame, (256, 256), interpolation=cv2.INTER_LINEAR)[..., ::-1] / 255.0
+    assert np.abs(selfie.preprocess(frame).numpy() - small.transpose(2, 0, 1)[None]).max() < 1e-6

@@ -6,6 +6,7 @@ the same thing from the same (frame, result, display settings).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import cv2
@@ -176,21 +177,32 @@ def blend_mask(frame: np.ndarray, mask: np.ndarray, colours: np.ndarray, opacity
     return out
 
 
+@functools.lru_cache(maxsize=4)  # a live stream draws the same size and colour every frame
+def _solid(rows: int, cols: int, colour: tuple[int, ...]) -> np.ndarray:
+    """A read-only rows×cols image of one BGR colour (numpy's broadcast fill of a 3-vector
+    takes ~2 ms at 640×480; per channel it is a memset)."""
+    solid = cv2.merge([np.full((rows, cols), c, np.uint8) for c in colour])
+    solid.flags.writeable = False
+    return solid
+
+
 def tint(frame: np.ndarray, colour: Sequence[int], alpha: np.ndarray, opacity: float) -> np.ndarray:
     """The frame blended towards one colour with the per-pixel weight alpha × opacity (alpha:
     H×W uint8, 0-255). What `blend_mask` gives for a one-class mask that is set exactly where
     alpha > 0 (the selfie model's soft-edged person), without building a class-colour image
-    per frame: about a third of the time on a live 640×480 stream."""
+    per frame, and blending only inside the box where alpha > 0 (outside it the weight is 0)."""
     if not 0.0 <= opacity <= 1.0:
         raise InvalidInput(f"opacity {opacity:g} is out of range; valid: 0 to 1")
     image = ensure_bgr(frame)
-    out = np.empty_like(image)
-    solid = np.empty((min(STRIP, image.shape[0]),) + image.shape[1:], np.uint8)
-    solid[:] = np.asarray(colour, np.uint8)
-    for top in range(0, image.shape[0], STRIP):
-        rows = slice(top, top + STRIP)
-        weight = alpha[rows].astype(np.float32) * np.float32(opacity / 255.0)
-        out[rows] = cv2.blendLinear(image[rows], solid[: weight.shape[0]], 1.0 - weight, weight)
+    out = image.copy()
+    x, y, w, h = cv2.boundingRect(alpha)
+    if w == 0 or h == 0 or opacity == 0.0:
+        return out
+    solid = _solid(min(STRIP, h), w, tuple(int(c) for c in colour))
+    for top in range(y, y + h, STRIP):
+        rows, cols = slice(top, min(top + STRIP, y + h)), slice(x, x + w)
+        weight = alpha[rows, cols].astype(np.float32) * np.float32(opacity / 255.0)
+        out[rows, cols] = cv2.blendLinear(image[rows, cols], solid[: weight.shape[0]], 1.0 - weight, weight)
     return out
 
 

@@ -140,3 +140,18 @@ def test_preprocess_is_the_written_out_normalisation():
     selfie = make_runner("segment", "selfie_segmentation", None, threads=1)
     small = cv2.resize(frame, (256, 256), interpolation=cv2.INTER_LINEAR)[..., ::-1] / 255.0
     assert np.abs(selfie.preprocess(frame).numpy() - small.transpose(2, 0, 1)[None]).max() < 1e-6
+
+
+def test_tint_touches_only_pixels_with_weight_and_matches_blend_mask():
+    from engine.tasks import draw as overlay
+
+    rng = np.random.default_rng(3)
+    frame = rng.integers(0, 256, (700, 90, 3), dtype=np.uint8)  # taller than one blending strip
+    alpha = np.zeros((700, 90), np.uint8)
+    alpha[100:650, 20:60] = rng.integers(0, 256, (550, 40), dtype=np.uint8)
+    colours = np.array([[0, 0, 0], [30, 200, 90]], np.uint8)
+    tinted = overlay.tint(frame, colours[1], alpha, 0.6)
+    assert np.array_equal(tinted, overlay.blend_mask(frame, (alpha > 0).view(np.uint8), colours, 0.6, alpha))
+    assert np.array_equal(tinted[alpha == 0], frame[alpha == 0])
+    assert (tinted[alpha > 128] != frame[alpha > 128]).any(axis=1).mean() > 0.9
+    assert np.array_equal(overlay.tint(frame, colours[1], np.zeros_like(alpha), 0.6), frame)

@@ -164,6 +164,40 @@ def test_corrupt_video_and_missing_camera_report_errors_and_the_page_recovers(pa
     assert not error.isVisibleTo(page) and page.controls.source_kind() == "demo"
 
 
+def test_a_source_that_stops_delivering_is_reported_and_the_page_recovers(page, qtbot, monkeypatch):
+    """A camera that hangs mid-run (five frames, then read() blocks until closed): the HUD says
+    'Stalled', the UI keeps running, Stop ends the run's threads, and the demo clip starts."""
+    from gui.widgets.live_engine import SourceSpec
+    from tests.engine.test_video_pipeline import Stalling
+
+    class HangingCamera(SourceSpec):
+        def open(self):
+            return Stalling(frames=5)
+
+        def describe(self):
+            return "a hanging camera"
+
+    page = page(task="classify", model=CLASSIFIER)
+    real_spec = page.controls.source_spec
+    monkeypatch.setattr(page.controls, "source_spec", lambda size: HangingCamera("webcam"))
+    page.start_run()
+    qtbot.waitUntil(lambda: inferred(page) >= 1, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: "Stalled" in page.summary.text(), timeout=TIMEOUT_MS)
+    assert "no frame from stalling" in page.summary.text()
+    shown = page.lanes[0].view.image()
+    assert shown is not None  # the last frame stays on screen
+    stalled = page.pipeline
+    page.stop()
+    assert stalled.stop(timeout=1.0) and not stalled.running  # closing the source unblocks the read
+    assert page.controls.start_button.text() == "Start"
+
+    monkeypatch.setattr(page.controls, "source_spec", real_spec)
+    page.use_demo()
+    qtbot.waitUntil(lambda: page.pipeline is not stalled and inferred(page) >= 1, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: "Running" in page.summary.text(), timeout=TIMEOUT_MS)
+    assert "demo" in page.pipeline.status().source
+
+
 @pytest.mark.slow  # opens the main window with every page
 def test_closing_the_window_while_running_stops_every_thread_within_a_second(open_window, preset, qtbot):
     preset()

@@ -78,15 +78,19 @@ def summary(status: LiveStatus, model_ms: list[float], seconds: float, pace: str
             "overhead_ratio": first["overhead_ratio"], "lanes": lanes}
 
 
+SUMMARY_WINDOW = 600  # frames behind the reported medians and FPS (the GUI's HUD uses 60)
+
+
 def run_pipeline(source: FrameSource, runners: list, *, frames: int | None, seconds: float | None,
                  pace: str) -> dict:
     """Run the pipeline on an opened source until `frames` / `seconds`, then time the bare models
     on the last frame with the pipeline stopped (so nothing competes with them)."""
-    pipeline = LivePipeline(runners)
+    pipeline = LivePipeline(runners, window=SUMMARY_WINDOW)
     started = time.monotonic()
     pipeline.start(source, pace=pace)
     try:
-        pipeline.wait(inferred=frames, seconds=seconds if seconds or frames else DEFAULT_SECONDS)
+        pipeline.wait(inferred=frames, seconds=seconds if seconds or frames else DEFAULT_SECONDS,
+                      poll_s=0.02 if frames else 0.1)  # status() sorts the window: poll it sparingly
     finally:
         pipeline.stop()
     elapsed = time.monotonic() - started

@@ -375,7 +375,7 @@ class LivePipeline:
             raise InvalidInput(f"lane {lane} does not exist; valid: 0 to {len(self._runners) - 1}")
 
 
-def bare_model_ms(runner: TaskRunner, frame: np.ndarray, repeats: int = 5) -> float:
+def bare_model_ms(runner: TaskRunner, frame: np.ndarray, repeats: int = 15) -> float:
     """The model's own latency, measured alone (pipeline stopped): a runner may offer
     `time_forward(frame, repeats) -> ms` (the network's forward on one preprocessed frame);
     otherwise the median inference stage of `repeats` runs after one warm-up."""

@@ -111,6 +111,10 @@ class MainWindow(QMainWindow):
             self.current_page().open_files(paths)
             event.acceptProposedAction()
 
+    def open_in_current_page(self) -> None:
+        if not self.current_page().ask_open():
+            self.pages["classify"].ask_open()
+
     def _on_busy(self, page_id: str, busy: bool, label: str) -> None:
         if busy:
             self._busy[page_id] = label
@@ -125,6 +129,14 @@ class MainWindow(QMainWindow):
     # menus and shortcuts --------------------------------------------------------------------
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        open_action = QAction("&Open…", self)
+        open_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Open))
+        open_action.setToolTip("Open a file in the page on show (images for Classify, Detect and "
+                               "Segment, videos for Live, results for Trade-offs); else in Classify")
+        open_action.triggered.connect(self.open_in_current_page)
+        file_menu.addAction(open_action)
+        file_menu.addSeparator()
+        self.open_action = open_action
         for page in self.pages.values():
             if page.menu_actions():
                 file_menu.addActions(page.menu_actions())

@@ -98,8 +98,7 @@ class TaskPage(Page):
         self.jobs.failed.connect(self._on_error)
         self.jobs.busy_changed.connect(self.report_busy)
 
-        # no shortcut: Ctrl+O belongs to the Classify page's action, and two actions sharing a
-        # key in one window make it ambiguous (neither fires)
+        # no shortcut here: the window's one Ctrl+O calls ask_open() of the page on show
         self.open_action = QAction(f"Open image for {self.TITLE}…", self)
         self.open_action.setToolTip(f"{self.TITLE}: open an image file, or drop one on the window")
         self.open_action.triggered.connect(self.ask_open)
@@ -194,11 +193,12 @@ class TaskPage(Page):
         self._started = True
         self.jobs.submit(lambda: runners.run(model, target), f"{self.TITLE}: {model} on {Path(target).name}…")
 
-    def ask_open(self) -> None:
+    def ask_open(self) -> bool:
         path, _ = QFileDialog.getOpenFileName(self, "Open image", self._folder, IMAGE_FILTER)
         if path:
             self.open_files([path])
             self.navigate.emit(self.page_id(), None)  # the File menu works from any page
+        return True
 
     def page_id(self) -> str:
         return self.TASK

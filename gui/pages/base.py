@@ -30,6 +30,11 @@ class Page(QWidget):
     def open_files(self, paths: list[str]) -> None:
         """Open files the user dropped on the window while this page was showing."""
 
+    def ask_open(self) -> bool:
+        """Show this page's open dialog (the window's File > Open, Ctrl+O, while the page
+        shows). False when the page opens nothing; the window then asks the Classify page."""
+        return False
+
     def report_busy(self, busy: bool, label: str) -> None:
         """Tell the window this page's busy state; going idle also emits `idle` (tests and the
         screenshots command wait on it). Connect a job runner's busy_changed straight here."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
@@ -96,11 +96,9 @@ class ClassifyPage(Page):
         self.runner.failed.connect(self._on_error)
         self.runner.busy_changed.connect(self.report_busy)
 
-        self.open_action = QAction("Open image…", self)
-        self.open_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Open))
-        self.open_action.setToolTip("Classify an image file (Ctrl+O), or drop one on the window")
+        self.open_action = QAction("Open image to classify…", self)
+        self.open_action.setToolTip("Classify an image file, or drop one on the window")
         self.open_action.triggered.connect(self.ask_open)
-        self.addAction(self.open_action)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 12)
@@ -213,11 +211,12 @@ class ClassifyPage(Page):
         self.runner.submit(lambda: classifiers.run(model, target),
                            f"Classifying {Path(target).name} with {model}…")
 
-    def ask_open(self) -> None:
+    def ask_open(self) -> bool:
         path, _ = QFileDialog.getOpenFileName(self, "Open image", self._folder, IMAGE_FILTER)
         if path:
             self.open_files([path])
-            self.navigate.emit("classify", None)  # Ctrl+O works from any page
+            self.navigate.emit("classify", None)  # pages that open nothing send Ctrl+O here
+        return True
 
     def can_open_files(self) -> bool:
         return True

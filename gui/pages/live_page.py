@@ -393,6 +393,22 @@ class LivePage(Page):
         self._sync_models()
         self.start_run()
 
+    def can_open_files(self) -> bool:
+        return True
+
+    def open_files(self, paths: list[str]) -> None:
+        """A dropped video file or image folder becomes the source (and plays if running)."""
+        path = Path(paths[0])
+        self.controls.set_source_kind("folder" if path.is_dir() else "file")
+        self.controls.set_path(str(path))
+        self._on_source_changed()
+
+    def ask_open(self) -> bool:
+        if self.controls.source_kind() not in ("file", "folder"):
+            self.controls.set_source_kind("file")
+        self.controls.ask_path()
+        return True
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         for act in (self.start_action, self.snapshot_action, self.record_action):

@@ -379,6 +379,10 @@ class TradeoffsPage(Page):
     def can_open_files(self) -> bool:
         return True
 
+    def ask_open(self) -> bool:
+        self._ask_import()
+        return True
+
     def open_files(self, paths: list[str]) -> None:
         for path in paths:
             self.import_file(path)

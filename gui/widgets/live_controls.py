@@ -126,7 +126,7 @@ class LiveControls(QFrame):
         self.source_combo.currentIndexChanged.connect(self._on_source_kind)
         self.camera_spin.valueChanged.connect(lambda _v: self.source_changed.emit())
         self.loop_check.toggled.connect(lambda _v: self.source_changed.emit())
-        self.path_button.clicked.connect(self._ask_path)
+        self.path_button.clicked.connect(self.ask_path)
         self.task_combo.currentIndexChanged.connect(self._on_task)
         self.model_combo.currentIndexChanged.connect(lambda _i: self.model_changed.emit(0))
         self.model2_combo.currentIndexChanged.connect(lambda _i: self.model_changed.emit(1))
@@ -215,7 +215,7 @@ class LiveControls(QFrame):
     def _on_source_kind(self) -> None:
         self._sync_source_widgets()
         if self.source_kind() in ("file", "folder") and not Path(self._path).exists():
-            self._ask_path()
+            self.ask_path()
         self.source_changed.emit()
 
     def _sync_source_widgets(self) -> None:
@@ -224,7 +224,7 @@ class LiveControls(QFrame):
         for widget in (self.path_button, self.path_label, self.loop_check):
             widget.setVisible(kind in ("file", "folder"))
 
-    def _ask_path(self) -> None:
+    def ask_path(self) -> None:
         start = str(Path(self._path).parent) if self._path else str(Path.home())
         if self.source_kind() == "folder":
             path = QFileDialog.getExistingDirectory(self, "Image folder", start)

@@ -49,6 +49,48 @@ def test_shortcuts(open_window, preset, qtbot):
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
 
 
+def test_ctrl_o_opens_in_the_page_on_show_or_in_classify(open_window, preset, qtbot, monkeypatch, tmp_path):
+    """One window-wide Ctrl+O: the Detect page's own dialog while it shows, a video for the
+    Live page, and Classify's for pages that open nothing (the Profiler)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from engine.api import ASSETS
+
+    image = ASSETS / "demo" / "chelsea.jpg"
+    asked: list[str] = []
+
+    def fake_dialog(parent, caption, *args, **kwargs):  # Qt's modal dialog, answered at once
+        asked.append(caption)
+        return str(answer[0]), ""
+
+    answer = [image]
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", fake_dialog)
+    preset()
+    window = open_window()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    assert window.open_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
+
+    window.show_page("detect")
+    qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert asked == ["Open image"] and window.current_page_id() == "detect"
+    qtbot.waitUntil(lambda: window.pages["detect"]._path == str(image), timeout=READY_TIMEOUT_MS)  # it ran
+
+    video = tmp_path / "clip.mp4"
+    answer[0] = video
+    window.show_page("live")
+    qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    live = window.pages["live"]
+    assert asked[-1] == "Video file" and live.controls.source_kind() == "file"
+    assert live.controls.source_spec().path == str(video)
+
+    answer[0] = image
+    window.show_page("profiler")
+    qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert asked[-1] == "Open image" and window.current_page_id() == "classify"
+    qtbot.waitUntil(window.pages["classify"].ready, timeout=READY_TIMEOUT_MS)
+
+
 def test_settings_are_restored_in_a_new_window(open_window, preset, settings_file, qtbot):
     preset()
     first = open_window()

@@ -89,8 +89,7 @@ def convolve_counted(data: np.ndarray, quarters: np.ndarray, op_index: np.ndarra
                                         np.ascontiguousarray(pad_im[:, ::-1]), q, idx, out_f)
         else:
             padded_t = np.ascontiguousarray(padded.T)  # F[j][i] streams run along its rows
-            reloads = loops.circle(padded, np.ascontiguousarray(padded[:, ::-1]), padded_t,
-                                   np.ascontiguousarray(padded_t[:, ::-1]), quarters, idx, out)
+            reloads = loops.circle(padded, padded_t, quarters, idx, out)
     return out, int(reloads)
 
 

@@ -8,10 +8,11 @@ happens whenever the operator index changes along its own loop order, spec §1).
 
 Method 1 works on complex64 arrays directly (numba's complex type vectorised its contiguous
 rows best). Method 2 reads split re/im planes plus a left-right mirrored copy, so all its
-streams run forwards. Method 3 gets its transposed F[j][i] reads forwards too, from a
-transposed copy of the padded plane and mirrors of both; it works on flat complex64 planes
-with unsigned offsets, because its triangle rows are short (1..h) and per-row slices cost more
-than the arithmetic. The cache
+streams run forwards. Method 3 reads its transposed F[j][i] samples along the rows of a
+transposed copy of the padded plane; it works on flat complex64 planes with unsigned offsets,
+because its triangle rows are short (1..h) and per-row slices cost more than the arithmetic,
+and it reads the -j partners backwards (mirrored copies, as in method 2, measured slower here:
+two more planes to build and keep in cache). The cache
 method keeps its own buffers split into re/im planes, so its one long inner loop is unit-stride
 in every stream.
 """
@@ -118,20 +119,19 @@ def symmetric2d(pad_re, pad_im, mir_re, mir_im, quarters, op_index, out):  # pra
 
 
 @njit(cache=True, fastmath=True, nogil=True, boundscheck=False)
-def circle(pad, mir, pad_t, mir_t, quarters, op_index, out):  # pragma: no cover - compiled
+def circle(pad, pad_t, quarters, op_index, out):  # pragma: no cover - compiled
     """Method 3: octant fold G[i][j] of the (up to) eight samples at lags (+-i, +-j), (+-j, +-i)
     and one complex MAC per triangle coefficient j <= i: h(h+1)/2 multiplies per point (needs
     hx == hy and q[i][j] == q[j][i]). y outer, x inner as in methods 1 and 2.
 
-    Triangle row i reads eight forward streams over j = 0..i: rows cy +- i of the padded plane
-    `pad` (P[.][cx+j]) and of its left-right mirror `mir` (P[.][cx-j]), and rows cx +- i of the
-    transposed plane `pad_t` (P[cy+j][.]) and of its mirror `mir_t` (P[cy-j][.]): the F[j][i]
-    half of the fold without a strided read. Their sum holds every distinct sample once for
-    0 < j < i, twice on the axis j = 0 and the diagonal j = i, and the centre eight times, so
-    the packed conjugated triangle is pre-scaled by 1, 1/2, 1/8 once per table entry and the
-    inner loop has no branches. The planes are flat and indexed with unsigned offsets: a row
-    slice per stream (or a signed index, which numba wraps) cost more than the short j loops
-    themselves."""
+    Triangle row i reads, over j = 0..i, rows cy +- i of the padded plane around column cx
+    (the F[i][j] half) and rows cx +- i of its transpose `pad_t` around column cy (the F[j][i]
+    half, unit-stride instead of a column read); each row forwards for +j and backwards for -j.
+    The eight terms hold every distinct sample once for 0 < j < i, twice on the axis j = 0 and
+    the diagonal j = i, and the centre eight times, so the packed conjugated triangle is
+    pre-scaled by 1, 1/2, 1/8 once per table entry and the inner loop has no branches. The
+    planes are flat and indexed with unsigned offsets: a row slice per stream (or a signed
+    index, which numba wraps) cost more than the short triangle rows themselves."""
     ny, nx = out.shape[0], out.shape[1]
     n_ops, h = quarters.shape[0], quarters.shape[1]
     u = np.uint64
@@ -151,47 +151,35 @@ def circle(pad, mir, pad_t, mir_t, quarters, op_index, out):  # pragma: no cover
                 m += 1
     leny, lenx = u(pad.shape[0]), u(pad.shape[1])
     p = pad.ravel()
-    pm = mir.ravel()
     t = pad_t.ravel()
-    tm = mir_t.ravel()
     current = -1
     reloads = 0
     for y in range(ny):
         cy = u(y + h - 1)
-        cym = leny - one - cy
         for x in range(nx):
             k = op_index[y, x]
             if k != current:  # a reload is a switch to another pre-scaled table entry
                 current = k
                 reloads += 1
             cx = u(x + h - 1)
-            cxm = lenx - one - cx
             qb = u(k) * n8
-            down = cy * lenx + cx  # rows cy + i (down) and cy - i (up) of pad and mir
+            down = cy * lenx + cx  # P[cy + i][cx], P[cy - i][cx]
             up = down
-            down_m = cy * lenx + cxm
-            up_m = down_m
-            right = cx * leny + cy  # rows cx + i (right) and cx - i (left) of pad_t and mir_t
+            right = cx * leny + cy  # P[cy][cx + i], P[cy][cx - i], as rows of pad_t
             left = right
-            right_m = cx * leny + cym
-            left_m = right_m
             acc = np.complex64(0.0)
             n = one
             for _ in range(h):
                 for j in range(n):
-                    g = (((p[down + j] + pm[down_m + j]) + (p[up + j] + pm[up_m + j]))
-                         + ((t[right + j] + tm[right_m + j]) + (t[left + j] + tm[left_m + j])))
+                    g = (((p[down + j] + p[down - j]) + (p[up + j] + p[up - j]))
+                         + ((t[right + j] + t[right - j]) + (t[left + j] + t[left - j])))
                     acc += g * qs[qb + j]
                 qb += n
                 n += one
                 down += lenx
-                down_m += lenx
                 up -= lenx
-                up_m -= lenx
                 right += leny
-                right_m += leny
                 left -= leny
-                left_m -= leny
             out[y, x] = acc
     return reloads
 

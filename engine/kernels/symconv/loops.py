@@ -8,13 +8,12 @@ happens whenever the operator index changes along its own loop order, spec §1).
 
 Method 1 works on complex64 arrays directly (numba's complex type vectorised its contiguous
 rows best). Method 2 reads split re/im planes plus a left-right mirrored copy, so all its
-streams run forwards. Method 3 reads its transposed F[j][i] samples along the rows of a
-transposed copy of the padded plane; it works on flat complex64 planes with unsigned offsets,
-because its triangle rows are short (1..h) and per-row slices cost more than the arithmetic,
-and it reads the -j partners backwards (mirrored copies, as in method 2, measured slower here:
-two more planes to build and keep in cache). The cache
-method keeps its own buffers split into re/im planes, so its one long inner loop is unit-stride
-in every stream.
+streams run forwards. Method 3 reads the F[j][i] half of its octant fold along the rows of a
+transposed copy of the padded plane instead of down columns, and its -j partners backwards
+(mirrored copies as in method 2 measured slower: two more planes to build and keep in cache);
+it indexes flat complex64 planes with unsigned offsets, because its triangle rows are short
+(1..h) and a row slice per stream cost more than the arithmetic. The cache method keeps its own
+buffers split into re/im planes, so its one long inner loop is unit-stride in every stream.
 """
 
 from __future__ import annotations

@@ -88,7 +88,8 @@ def convolve_counted(data: np.ndarray, quarters: np.ndarray, op_index: np.ndarra
             reloads = loops.symmetric2d(pad_re, pad_im, np.ascontiguousarray(pad_re[:, ::-1]),
                                         np.ascontiguousarray(pad_im[:, ::-1]), q, idx, out_f)
         else:
-            reloads = loops.circle(padded.view(np.float32).reshape(padded.shape + (2,)), q, idx, out_f)
+            padded_t = np.ascontiguousarray(padded.T)  # F[j][i] streams run along its rows
+            reloads = loops.circle(padded, padded_t, quarters, idx, out)
     return out, int(reloads)
 
 

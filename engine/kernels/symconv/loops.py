@@ -8,10 +8,12 @@ happens whenever the operator index changes along its own loop order, spec §1).
 
 Method 1 works on complex64 arrays directly (numba's complex type vectorised its contiguous
 rows best). Method 2 reads split re/im planes plus a left-right mirrored copy, so all its
-streams run forwards; method 3 uses float32 (..., 2) views (its octant fold needs F[j][i], a
-transposed read, and the layouts tried for that ran slower, see the bench notes). The cache
-method keeps its own buffers split into re/im planes, so its one long inner loop is unit-stride
-in every stream.
+streams run forwards. Method 3 reads the F[j][i] half of its octant fold along the rows of a
+transposed copy of the padded plane instead of down columns, and its -j partners backwards
+(mirrored copies as in method 2 measured slower: two more planes to build and keep in cache);
+it indexes flat complex64 planes with unsigned offsets, because its triangle rows are short
+(1..h) and a row slice per stream cost more than the arithmetic. The cache method keeps its own
+buffers split into re/im planes, so its one long inner loop is unit-stride in every stream.
 """
 
 from __future__ import annotations
@@ -115,55 +117,69 @@ def symmetric2d(pad_re, pad_im, mir_re, mir_im, quarters, op_index, out):  # pra
     return reloads
 
 
-@njit(cache=True, fastmath=True, nogil=True)
-def circle(padded, quarters, op_index, out):  # pragma: no cover - compiled
-    """Method 3: quarter fold F, then octant fold G[i][j] = F[i][j] + F[j][i] and a dot product
-    over the triangle j <= i only (needs hx == hy and q[i][j] == q[j][i]). float32 (..., 2)
-    views like method 2."""
+@njit(cache=True, fastmath=True, nogil=True, boundscheck=False)
+def circle(pad, pad_t, quarters, op_index, out):  # pragma: no cover - compiled
+    """Method 3: octant fold G[i][j] of the (up to) eight samples at lags (+-i, +-j), (+-j, +-i)
+    and one complex MAC per triangle coefficient j <= i: h(h+1)/2 multiplies per point (needs
+    hx == hy and q[i][j] == q[j][i]). y outer, x inner as in methods 1 and 2.
+
+    Triangle row i reads, over j = 0..i, rows cy +- i of the padded plane around column cx
+    (the F[i][j] half) and rows cx +- i of its transpose `pad_t` around column cy (the F[j][i]
+    half, unit-stride instead of a column read); each row forwards for +j and backwards for -j.
+    The eight terms hold every distinct sample once for 0 < j < i, twice on the axis j = 0 and
+    the diagonal j = i, and the centre eight times, so the packed conjugated triangle is
+    pre-scaled by 1, 1/2, 1/8 once per table entry and the inner loop has no branches. The
+    planes are flat and indexed with unsigned offsets: a row slice per stream (or a signed
+    index, which numba wraps) cost more than the short triangle rows themselves."""
     ny, nx = out.shape[0], out.shape[1]
-    h = quarters.shape[1]
-    fold = np.zeros((h, h, 2), np.float32)
+    n_ops, h = quarters.shape[0], quarters.shape[1]
+    u = np.uint64
+    one = u(1)
+    n8 = u(h * (h + 1) // 2)
+    qs = np.empty(n_ops * (h * (h + 1) // 2), np.complex64)
+    m = 0
+    for k in range(n_ops):  # the pre-scaled packed triangle, made once per table entry
+        for i in range(h):
+            for j in range(i + 1):
+                s = np.float32(1.0)
+                if i == 0:
+                    s = np.float32(0.125)
+                elif j == 0 or j == i:
+                    s = np.float32(0.5)
+                qs[m] = s * np.conj(quarters[k, i, j])
+                m += 1
+    leny, lenx = u(pad.shape[0]), u(pad.shape[1])
+    p = pad.ravel()
+    t = pad_t.ravel()
     current = -1
     reloads = 0
     for y in range(ny):
-        cy = y + h - 1
+        cy = u(y + h - 1)
         for x in range(nx):
-            cx = x + h - 1
             k = op_index[y, x]
-            if k != current:
+            if k != current:  # a reload is a switch to another pre-scaled table entry
                 current = k
                 reloads += 1
-            fold[0, 0, 0] = padded[cy, cx, 0]
-            fold[0, 0, 1] = padded[cy, cx, 1]
-            for kx in range(1, h):
-                fold[0, kx, 0] = padded[cy, cx + kx, 0] + padded[cy, cx - kx, 0]
-                fold[0, kx, 1] = padded[cy, cx + kx, 1] + padded[cy, cx - kx, 1]
-            for ky in range(1, h):
-                up = cy - ky
-                dn = cy + ky
-                fold[ky, 0, 0] = padded[up, cx, 0] + padded[dn, cx, 0]
-                fold[ky, 0, 1] = padded[up, cx, 1] + padded[dn, cx, 1]
-                for kx in range(1, h):
-                    fold[ky, kx, 0] = (padded[up, cx + kx, 0] + padded[up, cx - kx, 0]
-                                       + padded[dn, cx + kx, 0] + padded[dn, cx - kx, 0])
-                    fold[ky, kx, 1] = (padded[up, cx + kx, 1] + padded[up, cx - kx, 1]
-                                       + padded[dn, cx + kx, 1] + padded[dn, cx - kx, 1])
-            re = np.float32(0.0)
-            im = np.float32(0.0)
-            for i in range(h):
-                for j in range(i + 1):
-                    if j < i:
-                        gr = fold[i, j, 0] + fold[j, i, 0]
-                        gi = fold[i, j, 1] + fold[j, i, 1]
-                    else:
-                        gr = fold[i, i, 0]
-                        gi = fold[i, i, 1]
-                    qr = quarters[k, i, j, 0]
-                    qi = quarters[k, i, j, 1]
-                    re += gr * qr + gi * qi
-                    im += gi * qr - gr * qi
-            out[y, x, 0] = re
-            out[y, x, 1] = im
+            cx = u(x + h - 1)
+            qb = u(k) * n8
+            down = cy * lenx + cx  # P[cy + i][cx], P[cy - i][cx]
+            up = down
+            right = cx * leny + cy  # P[cy][cx + i], P[cy][cx - i], as rows of pad_t
+            left = right
+            acc = np.complex64(0.0)
+            n = one
+            for _ in range(h):
+                for j in range(n):
+                    g = (((p[down + j] + p[down - j]) + (p[up + j] + p[up - j]))
+                         + ((t[right + j] + t[right - j]) + (t[left + j] + t[left - j])))
+                    acc += g * qs[qb + j]
+                qb += n
+                n += one
+                down += lenx
+                up -= lenx
+                right += leny
+                left -= leny
+            out[y, x] = acc
     return reloads
 
 

@@ -41,6 +41,8 @@ class SegmentResult:
     probabilities: np.ndarray  # C×h×w float32 at network size (foreground: 1×h×w person probability)
     coverage: dict[str, float]  # label -> fraction of the frame's pixels in the mask
     task: str = "segment"
+    alpha: np.ndarray | None = None  # foreground: the H×W uint8 probability × 255 the mask came from
+
 
     @property
     def untrained(self) -> bool:
@@ -50,8 +52,9 @@ class SegmentResult:
         """H×W uint8 person probability × 255 at the frame's size (foreground models only)."""
         if self.kind != "foreground":
             raise ValueError("foreground() is for the selfie segmenter; class segmenters have a mask")
-        prob = np.clip(self.probabilities[0] * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        return cv2.resize(prob, self.frame_size[::-1], interpolation=cv2.INTER_LINEAR)
+        if self.alpha is not None:  # made once by the runner: drawing every frame reuses it
+            return self.alpha
+        return upsampled_foreground(self.probabilities, self.frame_size)
 
     def to_json(self) -> dict:
         return {"task": self.task, "model": self.model, "weights": self.weights, "untrained": self.untrained,
@@ -59,6 +62,12 @@ class SegmentResult:
                 "timings_ms": self.timings.to_json(), "kind": self.kind, "labels": list(self.labels),
                 "network_size": list(self.probabilities.shape[1:]),
                 "coverage": {k: round(v, 6) for k, v in self.coverage.items()}}
+
+
+def upsampled_foreground(probabilities: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
+    """The person probability (1×h×w) as H×W uint8 × 255 at the frame's size."""
+    prob = np.clip(probabilities[0] * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return cv2.resize(prob, frame_size[::-1], interpolation=cv2.INTER_LINEAR)
 
 
 def label_colours(labels: Sequence[str]) -> np.ndarray:
@@ -133,11 +142,11 @@ class SegmentRunner:
             out = self._forward(batch)["out"][0]
         t_inf = time.perf_counter()
         with torch.inference_mode():
+            alpha = None
             if self.kind == "foreground":
                 probs = out.float().clamp(0, 1).numpy()
-                big = cv2.resize(np.clip(probs[0] * 255 + 0.5, 0, 255).astype(np.uint8), (width, height),
-                                 interpolation=cv2.INTER_LINEAR)
-                mask = cv2.threshold(big, 127, 1, cv2.THRESH_BINARY)[1]  # p >= 0.5
+                alpha = upsampled_foreground(probs, (height, width))
+                mask = cv2.threshold(alpha, 127, 1, cv2.THRESH_BINARY)[1]  # p >= 0.5
                 person = cv2.countNonZero(mask)
                 counts = np.array([height * width - person, person])
             else:
@@ -148,7 +157,7 @@ class SegmentRunner:
         t_post = time.perf_counter()
         times = StageTimes(1000 * (t_pre - start), 1000 * (t_inf - t_pre), 1000 * (t_post - t_inf))
         return SegmentResult(self.model, self.weights, (height, width), times, self.kind, self.labels, mask,
-                             np.ascontiguousarray(probs, np.float32), coverage)
+                             np.ascontiguousarray(probs, np.float32), coverage, alpha=alpha)
 
     def draw(self, frame_bgr: np.ndarray, result: SegmentResult, *, opacity: float = 0.5, mode: str = "overlay",
              legend: bool = True, show_untrained: bool = True) -> np.ndarray:

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     page.stall.start()  # measure from the first frame on: model loading is not a stall
     started = time.monotonic()
     wait_until(lambda: time.monotonic() - started >= args.seconds, args.seconds + 5)
-    stall_ms, ticks = page.stall.stall_ms, page.stall.ticks
+    stall_ms, ticks, long_gaps = page.stall.stall_ms, page.stall.ticks, list(page.stall.long_gaps)
     status = page.pipeline.status()
     frame = page.pipeline.latest(0).frame.image
     runners = list(page.runners)
@@ -66,12 +66,14 @@ def main(argv: list[str] | None = None) -> int:
                       "stages_ms": lane.stages_ms, "worker_ms_per_frame": frame_ms, "model_ms": model_ms,
                       "worker_over_model": frame_ms / model_ms if model_ms else None})
     doc = {"seconds": args.seconds, "size": [width, height], "ui_stall_max_ms": stall_ms, "ui_ticks": ticks,
+           "ui_gaps_over_30ms": [[round(t, 2), round(g, 1)] for t, g in long_gaps],
            "state": status.state, "message": status.message, "lanes": lanes}
     if args.json:
         print(json.dumps(doc, indent=2))
         return 0
     print(f"Live page, demo clip {width}x{height}, {args.seconds:g} s: UI stall max {stall_ms:.1f} ms "
-          f"({ticks} ticks of 10 ms)")
+          f"({ticks} ticks of 10 ms); gaps over {page.stall.LONG_MS:.0f} ms: {len(long_gaps)}"
+          + "".join(f"\n    at {t:5.1f} s: {g:.0f} ms" for t, g in sorted(long_gaps, key=lambda x: -x[1])[:5]))
     for lane in lanes:
         ratio = f"{lane['worker_over_model']:.2f}x" if lane["worker_over_model"] else "n/a"
         print(f"  {lane['model']}{' (untrained)' if lane['untrained'] else ''}: {lane['fps']:.1f} FPS, "

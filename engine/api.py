@@ -49,7 +49,9 @@ from engine.tradeoffs.recommend import Recommendation, recommend  # noqa: E402
 from engine.tradeoffs.sweep import SWEEP_REPEATS, SweepConfig, SweepSummary, run_sweep, sweep_grid  # noqa: E402
 from engine.tasks.segment import LEGEND_MIN  # noqa: E402
 from engine.video.files import AtomicVideoWriter, open_video  # noqa: E402
-from engine.video.pipeline import LivePipeline, LiveResult, bare_model_ms, save_png  # noqa: E402
+from engine.video.pipeline import (  # noqa: E402
+    LivePipeline, LiveResult, bare_model_ms, save_png, threads_beside_display,
+)
 from engine.video.sources import (  # noqa: E402
     DemoSource, FrameSource, ImageFolderSource, SourceError, VideoFileSource, WebcamSource, open_source,
 )
@@ -61,10 +63,12 @@ __all__ = [
     "list_models", "model_info", "build_model", "model_stats",
     "UNTRAINED", "Classifier", "EvalResult", "Prediction", "classification_models", "evaluate_folder",
     "load_classifier", "read_image", "ASSETS", "Cancelled", "InvalidInput", "StudioError",
-    "run_activations", "run_separable", "separable_layers", "SYMCONV_METHODS", "VELOCITY_MODELS", "SymconvResult", "convolve", "run_symconv",
+    "run_activations", "run_separable", "separable_layers", "SYMCONV_METHODS", "VELOCITY_MODELS", "SymconvResult",
+    "convolve", "run_symconv",
     "StageTimes", "TaskResult", "TaskRunner", "DEFAULT_MODELS", "ClassifyResult", "DetectResult", "Detection",
     "SegmentResult", "make_runner", "models_for", "AtomicVideoWriter", "open_video", "class_color", "LEGEND_MIN",
-    "LivePipeline", "LiveResult", "bare_model_ms", "save_png", "DemoSource", "FrameSource", "ImageFolderSource",
+    "LivePipeline", "LiveResult", "bare_model_ms", "save_png", "threads_beside_display", "DemoSource",
+    "FrameSource", "ImageFolderSource",
     "SourceError", "VideoFileSource", "WebcamSource", "open_source", "STAGES", "LaneStatus", "LiveStatus",
     "fingerprint", "ResultsDB", "default_path", "export_csv", "export_json", "import_json", "machine_id", "RunRecord",
     "options_key", "latency_front", "madds_front", "TradeoffPoint", "published_top1", "tradeoff_points",

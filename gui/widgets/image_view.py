@@ -14,13 +14,15 @@ from gui import theme
 __all__ = ["ImageView", "to_qimage"]
 
 
-def to_qimage(rgb: np.ndarray) -> QImage:
-    """A QImage owning a copy of an H×W×3 (RGB) or H×W (grey) uint8 array."""
+def to_qimage(rgb: np.ndarray, *, bgr: bool = False) -> QImage:
+    """A QImage owning a copy of an H×W×3 (RGB, or BGR with bgr=True) or H×W (grey) uint8
+    array. BGR frames go in as they are (Qt's BGR888), with no channel swap on the UI thread."""
     array = np.ascontiguousarray(rgb)
     if array.dtype != np.uint8 or array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] != 3):
         raise ValueError(f"expected an H×W×3 or H×W uint8 array, got {array.dtype} {array.shape}")
     height, width = array.shape[:2]
-    fmt = QImage.Format.Format_RGB888 if array.ndim == 3 else QImage.Format.Format_Grayscale8
+    colour = QImage.Format.Format_BGR888 if bgr else QImage.Format.Format_RGB888
+    fmt = colour if array.ndim == 3 else QImage.Format.Format_Grayscale8
     return QImage(array.data, width, height, array.strides[0], fmt).copy()  # copy: own the pixels
 
 
@@ -34,6 +36,11 @@ class ImageView(QWidget):
 
     def set_image(self, rgb: np.ndarray | None) -> None:
         self._image = None if rgb is None else to_qimage(rgb)
+        self.update()
+
+    def set_bgr(self, bgr: np.ndarray) -> None:
+        """Show an OpenCV (BGR) frame: the live views' 30 frames a second need no conversion."""
+        self._image = to_qimage(bgr, bgr=True)
         self.update()
 
     def set_placeholder(self, text: str) -> None:

@@ -72,7 +72,7 @@ class LaneView(QFrame):
         self.badge.setVisible(bool(untrained))
 
     def set_frame(self, bgr: np.ndarray) -> None:
-        self.view.set_image(np.ascontiguousarray(bgr[..., ::-1]))
+        self.view.set_bgr(bgr)
 
     def set_status(self, lane: LaneStatus) -> None:
         self.hud.setText(hud_text(lane))

@@ -19,12 +19,19 @@ class StallMeter(QObject):
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._tick)
         self._last: float | None = None
+        self._started = 0.0
         self.max_gap_ms = 0.0
         self.ticks = 0
+        self.long_gaps: list[tuple[float, float]] = []  # (seconds since start, gap ms) of gaps over LONG_MS
+
+    LONG_MS = 30.0
+    KEEP = 200  # long gaps remembered (the first ones; a count beyond that is enough)
 
     def start(self) -> None:
         """Start measuring afresh."""
         self.max_gap_ms, self.ticks, self._last = 0.0, 0, time.perf_counter()
+        self._started = self._last
+        self.long_gaps = []
         self._timer.start()
 
     def stop(self) -> None:
@@ -43,6 +50,9 @@ class StallMeter(QObject):
     def _tick(self) -> None:
         now = time.perf_counter()
         if self._last is not None:
-            self.max_gap_ms = max(self.max_gap_ms, 1000 * (now - self._last))
+            gap = 1000 * (now - self._last)
+            self.max_gap_ms = max(self.max_gap_ms, gap)
+            if gap > self.LONG_MS and len(self.long_gaps) < self.KEEP:
+                self.long_gaps.append((now - self._started, gap))
         self._last = now
         self.ticks += 1

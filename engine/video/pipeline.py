@@ -250,9 +250,12 @@ class LivePipeline:
             time.sleep(poll_s)
 
     # -- recording -------------------------------------------------------------------------
-    def start_recording(self, writer: FrameWriter, lane: int = 0) -> None:
-        """Feed the lane's annotated frames to `writer` until stop_recording (or stop)."""
-        self._check_lane(lane)
+    def start_recording(self, writer: FrameWriter, lane: int | None = 0) -> None:
+        """Feed the lane's annotated frames to `writer` until stop_recording (or stop). With
+        lane=None every lane goes in, side by side: lane A's frames set the pace and each other
+        lane adds its newest frame (black until it has one), as the display shows them."""
+        if lane is not None:
+            self._check_lane(lane)
         with self._record_lock:
             if self._recorder is not None:
                 raise InvalidInput("already recording; stop the current recording first")
@@ -271,11 +274,13 @@ class LivePipeline:
 
     def _record(self, lane: int, annotated: np.ndarray) -> None:
         with self._record_lock:
-            if self._recorder is None or self._recorder[1] != lane:
+            if self._recorder is None:
                 return
-            writer = self._recorder[0]
+            writer, wanted = self._recorder
+            if lane != (0 if wanted is None else wanted):  # side by side: lane A's frames set the pace
+                return
             try:
-                writer.write(annotated)
+                writer.write(annotated if wanted is not None else self._side_by_side(annotated))
             except Exception as exc:  # a full disk must not kill the worker: report and give up recording
                 self.record_error = f"recording stopped: {exc}"
                 self._recorder = None
@@ -283,6 +288,15 @@ class LivePipeline:
                     writer.abort()
                 except Exception:
                     pass
+
+    def _side_by_side(self, first: np.ndarray) -> np.ndarray:
+        run = self._run
+        images = [first]
+        for lane in range(1, len(run.lanes) if run is not None else 1):
+            result = self.latest(lane)
+            same = result is not None and result.annotated.shape == first.shape
+            images.append(result.annotated if same else np.zeros_like(first))
+        return images[0] if len(images) == 1 else np.hstack(images)
 
     # -- threads ---------------------------------------------------------------------------
     def _capture(self, run: _Run) -> None:

@@ -294,7 +294,7 @@ class LivePage(Page):
             self.status_message.emit(status.message)
             if state == "error":
                 self._show_error(status.message)
-        record = "  ● recording lane A" if status.recording else ""
+        record = "  ● recording" if status.recording else ""
         if pipeline.record_error:
             record = f"  {pipeline.record_error}"
         message = f": {status.message}" if status.message else ""
@@ -341,15 +341,18 @@ class LivePage(Page):
             self.status_message.emit("Nothing to record yet: start the live view first")
             return
         height, width = latest.annotated.shape[:2]
+        lanes = self._lanes_n  # two models: both lanes side by side, as on screen
         path = Path(self.save_dir) / f"live-{self._stamp()}.mp4"
         try:
-            pipeline.start_recording(api.AtomicVideoWriter(path, self._source_fps, (width, height)), lane=0)
+            writer = api.AtomicVideoWriter(path, self._source_fps, (width * lanes, height))
+            pipeline.start_recording(writer, lane=None if lanes > 1 else 0)
         except api.StudioError as exc:
             self._show_error(str(exc))
             return
         self._record_path = path
         self.controls.set_recording(True)
-        self.status_message.emit(f"Recording lane A to {path} (R stops)")
+        what = "both lanes side by side" if lanes > 1 else "the live view"
+        self.status_message.emit(f"Recording {what} to {path} (R stops)")
 
     def _stop_recording(self) -> None:
         pipeline = self.pipeline

@@ -81,7 +81,8 @@ class LiveControls(QFrame):
         self.snapshot_button = QPushButton("Snapshot")
         self.snapshot_button.setToolTip("Save the newest annotated frame(s) as a PNG (S)")
         self.record_button = QPushButton("Record")
-        self.record_button.setToolTip("Record lane A's annotated frames to an MP4 (R starts and stops)")
+        self.record_button.setToolTip("Record the annotated frames (both lanes side by side) to an MP4 "
+                                      "(R starts and stops)")
         self.folder_button = QPushButton("Folder…")
         self.folder_button.setToolTip("Where snapshots and recordings are saved")
         self.threshold_label = _caption("Score ≥ 0.50")

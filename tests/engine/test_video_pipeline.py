@@ -256,6 +256,26 @@ def test_recording_gets_annotated_frames_and_closes_on_stop(tiny):
     assert np.all(writer.frames[0][5:25, 5:90].min(axis=(0, 1)) == 0)
 
 
+def test_recording_both_lanes_side_by_side(tiny):
+    """lane=None: each written frame is lane A's drawing beside lane B's, each in its own
+    display colour (TinyClassifier writes its label in the `colour` it is given)."""
+    pipe = LivePipeline([tiny, TinyClassifier()])
+    pipe.set_display(0, colour=(0, 0, 255))
+    pipe.set_display(1, colour=(255, 0, 0))
+    writer = ListWriter()
+    pipe.start_recording(writer, lane=None)
+    pipe.start(DemoSource((96, 72)), pace="max")
+    pipe.wait(inferred=6, seconds=5)
+    pipe.stop()
+    assert writer.closed and len(writer.frames) >= 5
+    last = writer.frames[-1]
+    assert last.shape == (72, 192, 3)
+    left, right = last[5:25, :96], last[5:25, 96:]
+    red, blue = (left[..., 2] > 200) & (left[..., 0] < 50), (right[..., 0] > 200) & (right[..., 2] < 50)
+    assert red.sum() > 20 and blue.sum() > 20  # each half carries its own lane's label
+    assert not ((left[..., 0] > 200) & (left[..., 2] < 50)).any()
+
+
 def test_bare_model_ms_is_the_models_own_time(tiny):
     slow = TinyClassifier(delay_s=0.03)
     ms = bare_model_ms(slow, np.zeros((72, 96, 3), np.uint8), repeats=3)

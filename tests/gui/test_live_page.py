@@ -111,10 +111,14 @@ def test_start_stop_start_switch_model_snapshot_and_record(page, qtbot, tmp_path
     qtbot.waitUntil(lambda: inferred(page) >= mark + 2, timeout=TIMEOUT_MS)
     page.toggle_recording()
     video = cv2.VideoCapture(str(page.last_saved))
-    frames = 0
-    while video.read()[0]:
-        frames += 1
+    frames, size = 0, None
+    while True:
+        ok, image = video.read()
+        if not ok:
+            break
+        frames, size = frames + 1, image.shape[:2]
     assert page.last_saved.suffix == ".mp4" and frames >= 2
+    assert size == (SMALL[1], 2 * SMALL[0])  # both lanes side by side, as on screen
 
     # switch lane A's model while running: the same pipeline now runs the COCO detector in both lanes
     running = page.pipeline

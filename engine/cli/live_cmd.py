@@ -82,7 +82,7 @@ SUMMARY_WINDOW = 600  # frames behind the reported medians and FPS (the GUI's HU
 
 
 def run_pipeline(source: FrameSource, runners: list, *, frames: int | None, seconds: float | None,
-                 pace: str) -> dict:
+                 pace: str, model_repeats: int = 15) -> dict:
     """Run the pipeline on an opened source until `frames` / `seconds`, then time the bare models
     on the last frame with the pipeline stopped (so nothing competes with them)."""
     pipeline = LivePipeline(runners, window=SUMMARY_WINDOW)
@@ -97,7 +97,7 @@ def run_pipeline(source: FrameSource, runners: list, *, frames: int | None, seco
     status = pipeline.status()
     latest = pipeline.latest(0)
     frame = latest.frame.image if latest is not None else np.zeros((480, 640, 3), np.uint8)
-    model_ms = [bare_model_ms(runner, frame) for runner in runners]
+    model_ms = [bare_model_ms(runner, frame, repeats=model_repeats) for runner in runners]
     return summary(status, model_ms, elapsed, pace)
 
 

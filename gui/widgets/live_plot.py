@@ -1,8 +1,13 @@
 """A small rolling plot of each lane's inference milliseconds (pyqtgraph), bounded in memory:
-the newest `span_s` seconds of points per lane, nothing older."""
+the newest `span_s` seconds of points per lane, nothing older.
+
+It repaints several times a second next to live video, so it is kept cheap for the UI thread:
+1-pixel pens without antialiasing (2-pixel antialiased curves took 5-15 ms a repaint), no grid
+(the axis would repaint with every new point), and a y range that only changes in steps."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -27,11 +32,14 @@ class LatencyPlot(pg.PlotWidget):
         self.setMouseEnabled(False, False)
         self.hideButtons()
         item = self.getPlotItem()
-        item.showGrid(x=False, y=True, alpha=0.25)
         item.setLabel("left", "inference ms")
         item.setLabel("bottom", "seconds ago")
-        self._curves = [item.plot([], [], pen=pg.mkPen(c, width=2)) for c in colours]
+        self._curves = [item.plot([], [], pen=pg.mkPen(c, width=1), antialias=False, skipFiniteCheck=True)
+                        for c in colours]
+        item.enableAutoRange(x=False, y=False)
         self.setXRange(-span_s, 0, padding=0)
+        self._top = 0.0
+        self._set_top(10.0)
 
     def set_names(self, names: Sequence[str]) -> None:
         """Curve names (tooltips); the lanes' coloured dots are the legend."""
@@ -55,4 +63,19 @@ class LatencyPlot(pg.PlotWidget):
             while points and now - points[0][0] > self.span_s:
                 points.popleft()
             curve.setData([t - now for t, _ in points], [ms for _, ms in points])
-        self.setXRange(-self.span_s, 0, padding=0)
+        highest = max((ms for points in self._points for _, ms in points), default=None)
+        if highest is not None:  # an empty plot keeps its range
+            self._set_top(highest * 1.1)
+
+    def _set_top(self, needed: float) -> None:
+        """Y from 0 to the next 1-2-5 step above `needed`: the axis changes only when the
+        latency moves to another step, not with every point."""
+        step = 10.0 ** math.floor(math.log10(max(needed, 1.0)))
+        top = next(m * step for m in (1, 2, 5, 10) if m * step >= needed)
+        if top != self._top:
+            self._top = top
+            self.setYRange(0, top, padding=0)
+
+    @property
+    def y_top(self) -> float:
+        return self._top

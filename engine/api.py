@@ -50,7 +50,7 @@ from engine.tradeoffs.sweep import SWEEP_REPEATS, SweepConfig, SweepSummary, run
 from engine.tasks.segment import LEGEND_MIN  # noqa: E402
 from engine.video.files import AtomicVideoWriter, open_video  # noqa: E402
 from engine.video.pipeline import (  # noqa: E402
-    LivePipeline, LiveResult, bare_model_ms, save_png, threads_beside_display,
+    LivePipeline, LiveResult, bare_model_ms, save_png,
 )
 from engine.video.sources import (  # noqa: E402
     DemoSource, FrameSource, ImageFolderSource, SourceError, VideoFileSource, WebcamSource, open_source,
@@ -67,7 +67,7 @@ __all__ = [
     "convolve", "run_symconv",
     "StageTimes", "TaskResult", "TaskRunner", "DEFAULT_MODELS", "ClassifyResult", "DetectResult", "Detection",
     "SegmentResult", "make_runner", "models_for", "AtomicVideoWriter", "open_video", "class_color", "LEGEND_MIN",
-    "LivePipeline", "LiveResult", "bare_model_ms", "save_png", "threads_beside_display", "DemoSource",
+    "LivePipeline", "LiveResult", "bare_model_ms", "save_png", "DemoSource",
     "FrameSource", "ImageFolderSource",
     "SourceError", "VideoFileSource", "WebcamSource", "open_source", "STAGES", "LaneStatus", "LiveStatus",
     "fingerprint", "ResultsDB", "default_path", "export_csv", "export_json", "import_json", "machine_id", "RunRecord",

@@ -389,14 +389,6 @@ class LivePipeline:
             raise InvalidInput(f"lane {lane} does not exist; valid: 0 to {len(self._runners) - 1}")
 
 
-def threads_beside_display(cores: int | None = None) -> int:
-    """Inference threads for a live view: every core but one, which the capture thread and the
-    display need. On this project's 2-core machine, 2 inference threads kept the Live page's UI
-    thread waiting for a core 30-60 ms at a time (bench/live_gui.py); with 1 the longest wait
-    was ~20 ms at the same 30 frames/s for the person detector."""
-    return max(1, (cores or os.cpu_count() or 1) - 1)
-
-
 def bare_model_ms(runner: TaskRunner, frame: np.ndarray, repeats: int = 15) -> float:
     """The model's own latency, measured alone (pipeline stopped): a runner may offer
     `time_forward(frame, repeats) -> ms` (the network's forward on one preprocessed frame);

@@ -71,10 +71,8 @@ class RunnerCache:
         key = (lane, task, model, weights)
         runner = self._loaded.get(key)
         if runner is None:
-            # the fastest exact (fp32) path: onnxruntime where installed; the HUD shows runner.path.
-            # One core stays free for capture and display, so the UI never waits long for a core.
-            runner = api.make_runner(task, model, weights=weights, path=api.fastest_exact_path(),
-                                     threads=api.threads_beside_display())
+            # the fastest exact (fp32) path: onnxruntime where installed; the HUD shows runner.path
+            runner = api.make_runner(task, model, weights=weights, path=api.fastest_exact_path())
             self._loaded[key] = runner
             while len(self._loaded) > self.KEEP:  # dicts keep insertion order: drop the oldest
                 self._loaded.pop(next(iter(self._loaded)))

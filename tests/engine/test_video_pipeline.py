@@ -3,7 +3,6 @@ MobileNetV3-Small on 64×64 inputs, random weights): counters, memory, faults, t
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import tracemalloc
@@ -281,9 +280,3 @@ def test_bare_model_ms_is_the_models_own_time(tiny):
     ms = bare_model_ms(slow, np.zeros((72, 96, 3), np.uint8), repeats=3)
     assert 30 <= ms < 300
 
-
-def test_live_views_leave_one_core_for_capture_and_display():
-    from engine.video.pipeline import threads_beside_display
-
-    assert [threads_beside_display(n) for n in (1, 2, 4, 16)] == [1, 1, 3, 15]
-    assert 1 <= threads_beside_display() <= max(1, os.cpu_count() or 1)

@@ -32,7 +32,8 @@ __all__ = ["LivePage"]
 
 DISPLAY_MS = 33  # ~30 Hz: at most screen rate, and only lanes whose result changed repaint
 HUD_EVERY = 3  # ticks between HUD and plot refreshes (~10 Hz)
-SCREENSHOT_FRAMES = 4
+SCREENSHOT_FRAMES = 60  # two seconds of the clip: the HUD and plot show settled figures
+WARMUP_RESULTS = 2  # a model's first runs (allocations, thread start-up) stay off the plot
 SCREENSHOT_MODELS = ("ssdlite_mobilenet_v2_person", "ssdlite320_mobilenet_v3_large")
 
 
@@ -273,7 +274,8 @@ class LivePage(Page):
             if result is not None and result.seq != self._seq[lane]:
                 self._seq[lane] = result.seq
                 self.lanes[lane].set_frame(result.annotated)
-                self.plot.add(lane, result.stage_ms["inference"])
+                if result.seq > WARMUP_RESULTS:  # one 400 ms first run would set the scale for 20 s
+                    self.plot.add(lane, result.stage_ms["inference"])
         self._ticks += 1
         if self._ticks % HUD_EVERY == 0:
             self._update_hud()
@@ -418,9 +420,14 @@ class LivePage(Page):
             act.setEnabled(True)
 
     def hideEvent(self, event: QHideEvent) -> None:
+        """Leaving the page stops the live view: models running unseen would take the cores
+        that the Profiler's and Kernels' timings measure."""
         super().hideEvent(event)
         for act in (self.start_action, self.snapshot_action, self.record_action):
             act.setEnabled(False)
+        if self._want_running and not event.spontaneous():  # a page switch, not a minimised window
+            self.stop()
+            self.status_message.emit("Live view stopped on leaving its page (Space restarts it)")
 
     def shutdown(self) -> None:
         """Stop every pipeline thread within a second (window close)."""

@@ -224,3 +224,14 @@ def test_closing_the_window_while_running_stops_every_thread_within_a_second(ope
     elapsed = time.monotonic() - started
     left = [t for t in set(threading.enumerate()) - before if t.is_alive()]
     assert left == [] and elapsed < 1.5
+
+
+def test_leaving_the_page_stops_the_live_view(page, qtbot):
+    """Models running unseen would skew the Profiler's and Kernels' timings."""
+    page = page(task="classify", model=CLASSIFIER)
+    page.start_run()
+    qtbot.waitUntil(lambda: inferred(page) >= 1, timeout=TIMEOUT_MS)
+    running = page.pipeline
+    page.hide()
+    assert not running.running and page.controls.start_button.text() == "Start"
+    assert running.stop(timeout=1.0)

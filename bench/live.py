@@ -17,7 +17,7 @@ import os
 import sys
 import time
 
-from engine.cli.live_cmd import run_pipeline
+from engine.cli.live_cmd import SUMMARY_WINDOW, run_pipeline
 from engine.kernels.timing import torch_threads
 from engine.video.pipeline import LivePipeline
 from engine.video.sources import DemoSource
@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"demo clip 640x480, {task}, pace {args.pace}, {args.threads} threads, path {args.path}, {doc['seconds']:.1f} s")
     for lane in doc["lanes"]:
         ratio = lane["overhead_ratio"]
-        print(f"  {lane['model']}{' [untrained]' if lane['untrained'] else ''}: {lane['mean_fps']:.1f} FPS, "
+        print(f"  {lane['model']}{' [untrained]' if lane['untrained'] else ''}: {lane['fps']:.1f} FPS over the "
+              f"last {min(lane['inferred'], SUMMARY_WINDOW)} frames ({lane['mean_fps']:.1f} since start), "
               f"pipeline {lane['pipeline_ms_per_frame']:.1f} ms/frame, model alone {lane['model_ms']:.1f} ms, "
               f"ratio {ratio:.2f} (overhead {100 * (ratio - 1):.0f}%, aim < 15%)" if ratio else "  no ratio")
         inside = lane["stages_ms"]["inference"]

@@ -62,17 +62,20 @@ def _make_runner():
 def summary(status: LiveStatus, model_ms: list[float], seconds: float, pace: str) -> dict:
     """The JSON document: the first model's figures at the top level, every model under `lanes`.
     `overhead_ratio` (pipeline time per frame / bare model latency) only at pace max: at pace
-    live the source's frame rate, not the pipeline, sets the time per frame."""
+    live the source's frame rate, not the pipeline, sets the time per frame. Time per frame is
+    the steady state: over the last SUMMARY_WINDOW frames (`fps`), which leave out the first
+    frames' one-off warm-up (sessions, compiled kernels) that `mean_fps` since start includes."""
     lanes = []
     for lane, bare in zip(status.lanes, model_ms):
-        frame_time = 1000 / lane.mean_fps if lane.mean_fps else 0.0
+        steady = lane.fps or lane.mean_fps
+        frame_time = 1000 / steady if steady else 0.0
         ratio = frame_time / bare if pace == "max" and bare and frame_time else None
         lanes.append({**lane.to_json(), "model_ms": bare, "pipeline_ms_per_frame": frame_time,
                       "overhead_ratio": ratio})
     first = lanes[0]
     return {"source": status.source, "pace": pace, "state": status.state, "message": status.message, "seconds": seconds,
             "task": status.lanes[0].task, "model": first["model"], "untrained": first["untrained"],
-            "fps": first["mean_fps"], "stages_ms": first["stages_ms"],
+            "fps": first["fps"] or first["mean_fps"], "mean_fps": first["mean_fps"], "stages_ms": first["stages_ms"],
             "captured": first["captured"], "inferred": first["inferred"], "dropped": first["dropped"],
             "model_ms": first["model_ms"], "pipeline_ms_per_frame": first["pipeline_ms_per_frame"],
             "overhead_ratio": first["overhead_ratio"], "lanes": lanes}
@@ -138,7 +141,8 @@ def _print(doc: dict) -> None:
         stages = ", ".join(f"{s} {lane['stages_ms'][s]:.1f}" for s in STAGES)
         ratio = f", pipeline/model {lane['overhead_ratio']:.2f}x" if lane["overhead_ratio"] else ""
         print(f"{lane['model']}{' (untrained — latency only)' if lane['untrained'] else ''}: "
-              f"{lane['mean_fps']:.1f} FPS; median ms: {stages}; model alone {lane['model_ms']:.1f} ms{ratio}")
+              f"{lane['fps'] or lane['mean_fps']:.1f} FPS; median ms: {stages}; model alone {lane['model_ms']:.1f} ms"
+              f"{ratio}")
         print(f"  captured {lane['captured']}, inferred {lane['inferred']}, dropped {lane['dropped']}"
               f"{', failed ' + str(lane['failed']) if lane['failed'] else ''}"
               f"{'; ' + lane['message'] if lane['message'] else ''}")

@@ -10,7 +10,7 @@ import torch
 
 from engine.models.detection.anchors import DefaultBoxGenerator, ImageList
 from engine.models.detection.box_coding import BoxCoder
-from engine.models.detection.nms import batched_nms, box_iou, nms
+from engine.models.detection.nms import SMALL, _matrix_sweep, _vector_sweep, batched_nms, box_iou, nms
 
 
 def _iou(a, b) -> float:
@@ -77,6 +77,30 @@ def test_batched_nms_caps_each_class():
     want = _reference_nms(boxes.tolist(), scores.tolist(), classes.tolist(), 0.6, max_per_class=7)
     assert batched_nms(boxes, scores, classes, 0.6, max_per_group=7).tolist() == want
     assert len(want) == 21
+
+
+@pytest.mark.parametrize("n,cap", [(40, None), (90, None), (90, 3), (7, 1)])
+def test_small_candidate_sets_match_the_reference_loop(n, cap):
+    """Up to SMALL candidates take the overlap-matrix sweep: same answer as the textbook loop."""
+    assert n <= SMALL
+    boxes, scores = _random_boxes(n, n)
+    classes = torch.randint(0, 3, (n,), generator=torch.Generator().manual_seed(n))
+    want = _reference_nms(boxes.tolist(), scores.tolist(), classes.tolist(), 0.4, max_per_class=cap)
+    assert batched_nms(boxes, scores, classes, 0.4, max_per_group=cap).tolist() == want
+
+
+def test_both_sweeps_decide_alike_on_ties_and_degenerate_boxes():
+    boxes, scores = _random_boxes(80, 9)
+    boxes[10:20] = boxes[0]  # identical boxes
+    boxes[20:25, 2:] = boxes[20:25, :2]  # zero-area boxes
+    scores[30:40] = 0.5  # tied scores
+    classes = torch.randint(0, 4, (80,), generator=torch.Generator().manual_seed(9))
+    order = torch.argsort(scores, descending=True, stable=True)
+    order = order[torch.argsort(classes[order], stable=True)]
+    for cap in (None, 2):
+        matrix = _matrix_sweep(boxes[order], classes[order], 0.5, cap)
+        vector = _vector_sweep(boxes[order], classes[order], 0.5, cap)
+        assert matrix.tolist() == vector.tolist() and len(matrix) > 4
 
 
 def test_nms_of_nothing():

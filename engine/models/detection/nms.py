@@ -3,13 +3,19 @@
 Greedy NMS as in torchvision and TF: visit boxes by decreasing score, keep a box unless it
 overlaps an already kept box of the same class by IoU > threshold. `batched_nms` runs every
 class at once: boxes are regrouped into a padded (classes, K) layout, and each step of the
-greedy sweep is one vectorised update over all classes.
+greedy sweep is one vectorised update over all classes. A few dozen candidates (a live frame
+with the display floor applied) instead get one overlap matrix and a short Python loop, which
+costs a fraction of the sweep's per-step tensor calls; both make the same decisions from the
+same float32 arithmetic.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor
+
+SMALL = 96  # candidates up to which batched_nms uses the overlap matrix
 
 
 def box_area(boxes: Tensor) -> Tensor:
@@ -39,7 +45,46 @@ def batched_nms(
         return torch.zeros(0, dtype=torch.long, device=boxes.device)
     by_score = torch.argsort(scores, descending=True, stable=True)
     order = by_score[torch.argsort(groups[by_score], stable=True)]  # group-major, score-descending
-    sorted_groups = groups[order]
+    sweep = _matrix_sweep if n <= SMALL else _vector_sweep
+    keep = sweep(boxes[order], groups[order], iou_threshold, max_per_group)
+    keep = order[keep]
+    return keep[torch.argsort(scores[keep], descending=True, stable=True)]
+
+
+def _overlaps(x1: Tensor, y1: Tensor, x2: Tensor, y2: Tensor, area: Tensor, i, iou_threshold: float,
+              ) -> Tensor:
+    """IoU of box(es) `i` against all boxes > threshold; the one formula both sweeps use."""
+    inter = (torch.minimum(x2[i], x2) - torch.maximum(x1[i], x1)).clamp_(min=0)
+    inter *= (torch.minimum(y2[i], y2) - torch.maximum(y1[i], y1)).clamp_(min=0)
+    union = area[i] + area - inter
+    return inter / union.clamp(min=torch.finfo(union.dtype).tiny) > iou_threshold
+
+
+def _matrix_sweep(boxes: Tensor, groups: Tensor, iou_threshold: float, max_per_group: int | None) -> Tensor:
+    """Kept positions of group-major, score-descending boxes: every pair's overlap at once,
+    then the greedy visit in plain Python."""
+    x1, y1, x2, y2 = (c.contiguous() for c in boxes.unbind(-1))
+    area = (x2 - x1).clamp(min=0) * (y2 - y1).clamp(min=0)
+    column = (slice(None), None)
+    over = _overlaps(x1, y1, x2, y2, area, column, iou_threshold)
+    over &= groups[:, None] == groups[None, :]
+    over, group = over.cpu().numpy(), groups.tolist()
+    suppressed = np.zeros(len(group), bool)
+    kept: list[int] = []
+    count: dict[int, int] = {}
+    for i, g in enumerate(group):
+        if suppressed[i] or (max_per_group is not None and count.get(g, 0) >= max_per_group):
+            continue
+        kept.append(i)
+        count[g] = count.get(g, 0) + 1
+        suppressed |= over[i]
+    return torch.tensor(kept, dtype=torch.long, device=boxes.device)
+
+
+def _vector_sweep(boxes: Tensor, sorted_groups: Tensor, iou_threshold: float,
+                  max_per_group: int | None) -> Tensor:
+    """Kept positions of group-major, score-descending boxes, every class in one step."""
+    n = boxes.shape[0]
     _, counts = torch.unique_consecutive(sorted_groups, return_counts=True)
     num_groups, k = counts.numel(), int(counts.max())
     starts = torch.cumsum(counts, 0) - counts
@@ -47,7 +92,7 @@ def batched_nms(
     slot = torch.arange(n, device=boxes.device) - starts[group_of]
 
     padded = boxes.new_zeros(num_groups, k, 4)
-    padded[group_of, slot] = boxes[order]
+    padded[group_of, slot] = boxes
     valid = torch.zeros(num_groups, k, dtype=torch.bool, device=boxes.device)
     valid[group_of, slot] = True
     x1, y1, x2, y2 = (c.contiguous() for c in padded.unbind(-1))
@@ -64,14 +109,9 @@ def batched_nms(
             break
         i = active.to(torch.uint8).argmax(dim=1)  # first (best) unsuppressed slot per class
         kept[rows, i] |= has
-        inter = (torch.minimum(x2[rows, i, None], x2) - torch.maximum(x1[rows, i, None], x1)).clamp_(min=0)
-        inter *= (torch.minimum(y2[rows, i, None], y2) - torch.maximum(y1[rows, i, None], y1)).clamp_(min=0)
-        union = area[rows, i, None] + area - inter
-        overlaps = inter / union.clamp(min=torch.finfo(union.dtype).tiny) > iou_threshold
-        suppressed |= has[:, None] & overlaps
+        suppressed |= has[:, None] & _overlaps(x1, y1, x2, y2, area, (rows, i, None), iou_threshold)
         suppressed[rows, i] = True
-    keep = order[kept[group_of, slot]]
-    return keep[torch.argsort(scores[keep], descending=True, stable=True)]
+    return torch.nonzero(kept[group_of, slot]).flatten()
 
 
 def nms(boxes: Tensor, scores: Tensor, iou_threshold: float, max_output: int | None = None) -> Tensor:

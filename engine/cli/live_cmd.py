@@ -15,7 +15,7 @@ from engine.errors import InvalidInput, StudioError, check_range
 from engine.kernels.timing import torch_threads
 from engine.tasks.base import TASKS
 from engine.video.pipeline import PACES, STAGES, LivePipeline, LiveStatus, bare_model_ms
-from engine.video.sources import VALID_SPECS, FrameSource, open_source
+from engine.video.sources import BACKENDS, VALID_SPECS, FrameSource, open_source
 
 DEFAULT_SECONDS = 10.0
 
@@ -33,6 +33,9 @@ def register(sub) -> None:
                    help="live: the source's own frame rate, dropping frames the model cannot keep up "
                         "with; max: the next frame as soon as the model took the last (throughput)")
     p.add_argument("--loop", action="store_true", help="loop a video file or image folder")
+    p.add_argument("--size", metavar="WxH", help="capture size asked of a webcam (it may pick the nearest "
+                                                 "it supports), or the demo clip's frame size (default 640x480)")
+    p.add_argument("--camera-backend", choices=tuple(BACKENDS), help="OpenCV camera backend (default any)")
     p.add_argument("--random-weights", action="store_true", help="untrained weights: latency only")
     p.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's)")
     p.add_argument("--path", help="inference path of the networks: reference, fast, bf16, int8, onnxruntime "
@@ -48,6 +51,18 @@ def _check(args: argparse.Namespace) -> None:
         check_range("seconds", args.seconds, 0.1, 86_400, " s")
     if args.threads is not None:
         check_range("threads", args.threads, 1, 256)
+    args.size = parse_size(args.size) if args.size else None
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'640x480' -> (640, 480); one line naming the valid form otherwise."""
+    width, sep, height = text.lower().replace("×", "x").partition("x")
+    if not sep or not width.strip().isdigit() or not height.strip().isdigit():
+        raise InvalidInput(f"bad size {text!r}; valid: WIDTHxHEIGHT, e.g. 640x480")
+    size = (int(width), int(height))
+    for name, value in zip(("width", "height"), size):
+        check_range(f"{name} in --size", value, 16, 8192)
+    return size
 
 
 def _make_runner():
@@ -106,7 +121,8 @@ def run_pipeline(source: FrameSource, runners: list, *, frames: int | None, seco
 
 def run_live(args: argparse.Namespace) -> int:
     _check(args)
-    source = open_source(args.source, loop=args.loop)  # a bad source fails before any model loads
+    source = open_source(args.source, loop=args.loop, size=args.size,  # fails before any model loads
+                         backend=args.camera_backend)
     try:
         make_runner = _make_runner()
         weights = None if args.random_weights else "default"

@@ -19,6 +19,7 @@ __all__ = ["LiveControls"]
 
 SOURCES = (("demo", "Demo clip"), ("webcam", "Webcam"), ("file", "Video file"), ("folder", "Image folder"))
 TASKS = (("detect", "Detect"), ("segment", "Segment"), ("classify", "Classify"))
+CAPTURE_SIZES = (None, (640, 480), (1280, 720), (1920, 1080))  # None: whatever the camera opens with
 NONE = "— none —"
 VIDEO_FILTER = "Videos (*.mp4 *.avi *.mov *.mkv *.webm *.m4v *.mpg *.mpeg *.wmv *.gif);;All files (*)"
 RECORD_STYLE = "QPushButton { color: white; background: #c62828; border-radius: 4px; padding: 4px 10px; }"
@@ -51,6 +52,14 @@ class LiveControls(QFrame):
         self.camera_spin.setRange(0, 63)
         self.camera_spin.setPrefix("index ")
         self.camera_spin.setToolTip("Camera index: 0 is usually the built-in camera")
+        self.backend_combo = QComboBox()
+        for name in api.CAMERA_BACKENDS:
+            self.backend_combo.addItem("any backend" if name == "any" else name, name)
+        self.backend_combo.setToolTip("OpenCV camera backend; 'any' lets OpenCV choose")
+        self.capture_combo = QComboBox()
+        for size in CAPTURE_SIZES:
+            self.capture_combo.addItem("camera's size" if size is None else f"{size[0]}×{size[1]}", size)
+        self.capture_combo.setToolTip("Capture size asked of the camera (it may pick the nearest it supports)")
         self.path_button = QPushButton("Choose…")
         self.path_label = QLabel("")
         self.path_label.setObjectName("cardNote")
@@ -58,7 +67,8 @@ class LiveControls(QFrame):
         self.loop_check = QCheckBox("Loop")
         self._path = ""
         source_row = QHBoxLayout()
-        for widget in (self.source_combo, self.camera_spin, self.path_button, self.path_label, self.loop_check):
+        for widget in (self.source_combo, self.camera_spin, self.backend_combo, self.capture_combo, self.path_button,
+                       self.path_label, self.loop_check):
             source_row.addWidget(widget)
         source_row.addStretch(1)
 
@@ -126,6 +136,8 @@ class LiveControls(QFrame):
         self._sync_sliders()
         self.source_combo.currentIndexChanged.connect(self._on_source_kind)
         self.camera_spin.valueChanged.connect(lambda _v: self.source_changed.emit())
+        self.backend_combo.currentIndexChanged.connect(lambda _i: self.source_changed.emit())
+        self.capture_combo.currentIndexChanged.connect(lambda _i: self.source_changed.emit())
         self.loop_check.toggled.connect(lambda _v: self.source_changed.emit())
         self.path_button.clicked.connect(self.ask_path)
         self.task_combo.currentIndexChanged.connect(self._on_task)
@@ -147,7 +159,7 @@ class LiveControls(QFrame):
 
     def source_spec(self, demo_size: tuple[int, int] = (640, 480)) -> SourceSpec:
         return SourceSpec(self.source_kind(), self.camera_spin.value(), self._path, self.loop_check.isChecked(),
-                          demo_size)
+                          demo_size, self.backend_combo.currentData(), self.capture_combo.currentData())
 
     def display_options(self) -> dict:
         task = self.task()
@@ -221,7 +233,8 @@ class LiveControls(QFrame):
 
     def _sync_source_widgets(self) -> None:
         kind = self.source_kind()
-        self.camera_spin.setVisible(kind == "webcam")
+        for widget in (self.camera_spin, self.backend_combo, self.capture_combo):
+            widget.setVisible(kind == "webcam")
         for widget in (self.path_button, self.path_label, self.loop_check):
             widget.setVisible(kind in ("file", "folder"))
 
@@ -251,6 +264,9 @@ class LiveControls(QFrame):
     def save_settings(self, settings: QSettings) -> None:
         settings.setValue("source", self.source_kind())
         settings.setValue("camera", self.camera_spin.value())
+        settings.setValue("camera_backend", self.backend_combo.currentData())
+        capture = self.capture_combo.currentData()
+        settings.setValue("capture_size", f"{capture[0]}x{capture[1]}" if capture else "")
         settings.setValue("path", self._path)
         settings.setValue("loop", self.loop_check.isChecked())
         settings.setValue("task", self.task())
@@ -264,6 +280,10 @@ class LiveControls(QFrame):
         task = settings.value("task", "detect")
         task = task if task in dict(TASKS) else "detect"
         self.camera_spin.setValue(int(settings.value("camera", 0) or 0))
+        self.backend_combo.setCurrentIndex(max(0, self.backend_combo.findData(settings.value("camera_backend", "any"))))
+        capture = str(settings.value("capture_size", "") or "")
+        sizes = [f"{s[0]}x{s[1]}" if s else "" for s in CAPTURE_SIZES]
+        self.capture_combo.setCurrentIndex(sizes.index(capture) if capture in sizes else 0)
         if settings.value("path"):
             self.set_path(str(settings.value("path")))
         self.loop_check.setChecked(str(settings.value("loop", "false")).lower() == "true")

@@ -27,12 +27,14 @@ class SourceSpec:
     path: str = ""
     loop: bool = False
     demo_size: tuple[int, int] = (640, 480)
+    backend: str = "any"  # OpenCV camera backend (api.CAMERA_BACKENDS)
+    capture_size: tuple[int, int] | None = None  # asked of the camera; None = its default
 
     def open(self) -> FrameSource:
         if self.kind == "demo":
             return DemoSource(self.demo_size)
         if self.kind == "webcam":
-            return WebcamSource(self.camera)
+            return WebcamSource(self.camera, backend=self.backend, size=self.capture_size)
         if not self.path:
             what = "video file" if self.kind == "file" else "image folder"
             raise SourceError(f"no {what} chosen; pick one with the “…” button, or use the demo clip")
@@ -46,7 +48,9 @@ class SourceSpec:
         if self.kind == "demo":
             return "the demo clip"
         if self.kind == "webcam":
-            return f"webcam {self.camera}"
+            size = f" at {self.capture_size[0]}×{self.capture_size[1]}" if self.capture_size else ""
+            backend = f" ({self.backend})" if self.backend != "any" else ""
+            return f"webcam {self.camera}{backend}{size}"
         return Path(self.path).name or self.path
 
 

@@ -16,6 +16,9 @@ from tests.engine.test_video_pipeline import TinyClassifier
     (["--source", "/no/such/clip.mp4"], "no such file or folder"),
     (["--frames", "0"], "frames 0 is out of range"),
     (["--task", "juggle"], "invalid choice: 'juggle'"),
+    (["--size", "640"], "bad size '640'; valid: WIDTHxHEIGHT"),
+    (["--size", "8x8"], "width in --size 8 is out of range; valid: 16 to 8192"),
+    (["--camera-backend", "tape"], "invalid choice: 'tape'"),
 ])
 def test_bad_arguments_fail_in_one_line_with_exit_2(argv, message, capsys):
     base = ["live", "--task", "detect", "--model", "ssdlite_mobilenet_v2_person"]
@@ -23,6 +26,23 @@ def test_bad_arguments_fail_in_one_line_with_exit_2(argv, message, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_size_sets_the_demo_clips_frames(monkeypatch):
+    """--size reaches the source: the demo clip renders at that size (a webcam is asked for it)."""
+    import engine.cli.live_cmd as live_cmd
+    from engine.video.sources import open_source
+
+    opened = []
+
+    def spy(spec, **kw):  # the real open_source; the test only keeps what it returned
+        opened.append(open_source(spec, **kw))
+        return opened[-1]
+
+    monkeypatch.setattr(live_cmd, "open_source", spy)
+    assert main(["live", "--task", "classify", "--model", "mobilenet_v3_small", "--random-weights",
+                 "--size", "200x150", "--frames", "2", "--json"]) == 0
+    assert opened[0].size == (200, 150) and opened[0].frame_number >= 2  # it rendered frames at that size
 
 
 def test_corrupt_video_is_reported_before_any_model_loads(tmp_path, capsys):

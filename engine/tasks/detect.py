@@ -79,6 +79,7 @@ class DetectRunner:
         self.score_floor = score_floor
         self.path = "reference"
         self._anchor_cache = None
+        getattr(self.network.transform, "warm_up", lambda: None)()  # compiled steps load with the model
         self._prepared = None  # engine.runtime's network (backbone + head) when not on the reference path
 
     def use_path(self, path: str) -> None:

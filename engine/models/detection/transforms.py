@@ -145,6 +145,11 @@ class TfResizeScale(_Transform):
             return super().prepare_frame(frame_bgr)
         return tf_legacy_resize_frame(frame_bgr, self.size)
 
+    def warm_up(self) -> None:
+        """Load the compiled resize now (~1 s the first time in a process: numba's import and
+        its on-disk cache), so it is not charged to the first frame's preprocessing."""
+        tf_legacy_resize_frame(np.zeros((2, 2, 3), np.uint8), (1, 1))
+
     @staticmethod
     def scale(pixels: Tensor) -> Tensor:
         """[0, 255] -> [-1, 1] with the TF graph's constant 2/255 rounded to float32."""

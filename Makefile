@@ -9,11 +9,13 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 
 WEIGHTS := $(VENV)/.weights
+COMPILED := $(VENV)/.compiled
 
-.PHONY: run test bench venv weights clean screenshots
+.PHONY: run test bench venv weights compiled clean screenshots
 
 venv: $(STAMP)
 weights: $(WEIGHTS)
+compiled: $(COMPILED)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,10 +32,16 @@ $(WEIGHTS): $(STAMP) assets/weights/manifest.json $(wildcard engine/weights/conv
 	if $(PY) -m engine.cli weights fetch --shipped; then touch $(WEIGHTS); else \
 	  echo "warning: shipped weights not fetched; run 'mobilenet-studio weights fetch --shipped' when online" >&2; fi
 
-run: $(WEIGHTS)
+# numba's loops compiled once into its disk cache: a first compile holds the GIL for seconds,
+# which would freeze the window (or tests running beside it) the first time they are used.
+$(COMPILED): $(STAMP) engine/models/detection/tf_resize.py engine/kernels/symconv/loops.py
+	$(PY) -m engine.kernels.precompile
+	touch $(COMPILED)
+
+run: $(WEIGHTS) $(COMPILED)
 	$(VENV)/bin/mobilenet-studio
 
-test: $(WEIGHTS)
+test: $(WEIGHTS) $(COMPILED)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 bench: $(STAMP)

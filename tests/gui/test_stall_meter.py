@@ -13,10 +13,9 @@ from gui.widgets.stall_meter import StallMeter
 def test_a_blocked_event_loop_is_measured(qtbot):
     meter = StallMeter(interval_ms=10)
     meter.start()
-    qtbot.wait(100)  # free-running: ticks arrive
-    assert meter.ticks >= 3
+    qtbot.waitUntil(lambda: meter.ticks >= 3, timeout=5000)  # free-running: ticks arrive
     QTimer.singleShot(0, lambda: time.sleep(0.08))  # the UI thread busy for 80 ms
-    qtbot.wait(150)
+    qtbot.waitUntil(lambda: meter.stall_ms >= 60, timeout=5000)
     meter.stop()
     assert 60 <= meter.stall_ms < 1000
     assert any(gap >= 70 for _, gap in meter.long_gaps)

@@ -117,9 +117,10 @@ def test_computation_runs_off_the_ui_thread(open_window, preset, qtbot):
     qtbot.waitUntil(page.ready, timeout=READY_TIMEOUT_MS)
     busy_ms = 1000 * (time.perf_counter() - started)
     timer.stop()
-    # the event loop kept running while the engine worked: at least one 5 ms tick per 25 ms of
-    # work (the work's length varies with the machine's load; a fixed count was flaky)
-    assert len(ticks_while_busy) >= max(1, int(busy_ms / 25)), (len(ticks_while_busy), busy_ms)
+    # the event loop kept running while the engine worked: at least one tick per 100 ms of work.
+    # Not more: the worker's Python-heavy FLOP counting shares the GIL with the UI thread, and on
+    # a loaded 2-core machine ticks came every ~40 ms (a fixed count of 5 was flaky too)
+    assert len(ticks_while_busy) >= max(2, int(busy_ms / 100)), (len(ticks_while_busy), busy_ms)
     assert not window.busy_bar.isVisible()
     assert page.stats.model == "mobilenet_v2"
 

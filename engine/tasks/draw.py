@@ -149,12 +149,10 @@ def colorize(mask: np.ndarray, colours: np.ndarray) -> np.ndarray:
     return cv2.LUT(cv2.merge([mask, mask, mask]), lut)
 
 
-def blend_mask(frame: np.ndarray, mask: np.ndarray, colours: np.ndarray, opacity: float,
-               alpha: np.ndarray | None = None) -> np.ndarray:
-    """The frame with each non-background pixel tinted by its class colour. `alpha` (H×W, float
-    in [0, 1] or uint8 in [0, 255], optional) scales the tint per pixel, e.g. a foreground
-    probability for soft edges. Works in strips of rows so a 10000×10000 frame does not need
-    gigabytes of float copies."""
+def blend_mask(frame: np.ndarray, mask: np.ndarray, colours: np.ndarray, opacity: float) -> np.ndarray:
+    """The frame with each non-background pixel tinted by its class colour (soft-edged,
+    per-pixel weights: `tint`). Works in strips of rows so a 10000×10000 frame does not need
+    gigabytes of copies."""
     if not 0.0 <= opacity <= 1.0:
         raise InvalidInput(f"opacity {opacity:g} is out of range; valid: 0 to 1")
     image = ensure_bgr(frame)
@@ -165,15 +163,8 @@ def blend_mask(frame: np.ndarray, mask: np.ndarray, colours: np.ndarray, opacity
         rows = slice(top, top + STRIP)
         part = mask[rows]
         tint = cv2.LUT(cv2.merge([part, part, part]), lut)
-        if alpha is None:  # one weight: blend the strip, keep it where the mask is set
-            mixed = cv2.addWeighted(image[rows], 1.0 - opacity, tint, opacity, 0.0)
-            cv2.copyTo(mixed, part, out[rows])
-            continue
-        if alpha.dtype == np.uint8:
-            weight = alpha[rows].astype(np.float32) * np.float32(opacity / 255.0)
-        else:
-            weight = np.clip(alpha[rows], 0.0, 1.0).astype(np.float32) * np.float32(opacity)
-        out[rows] = cv2.blendLinear(image[rows], tint, 1.0 - weight, weight)
+        mixed = cv2.addWeighted(image[rows], 1.0 - opacity, tint, opacity, 0.0)
+        cv2.copyTo(mixed, part, out[rows])  # blended only where the mask is set
     return out
 
 
@@ -188,9 +179,8 @@ def _solid(rows: int, cols: int, colour: tuple[int, ...]) -> np.ndarray:
 
 def tint(frame: np.ndarray, colour: Sequence[int], alpha: np.ndarray, opacity: float) -> np.ndarray:
     """The frame blended towards one colour with the per-pixel weight alpha × opacity (alpha:
-    H×W uint8, 0-255). What `blend_mask` gives for a one-class mask that is set exactly where
-    alpha > 0 (the selfie model's soft-edged person), without building a class-colour image
-    per frame, and blending only inside the box where alpha > 0 (outside it the weight is 0)."""
+    H×W uint8, 0-255): the selfie model's soft-edged person. Blends only inside the box where
+    alpha > 0 (outside it the weight is 0), against a cached one-colour image."""
     if not 0.0 <= opacity <= 1.0:
         raise InvalidInput(f"opacity {opacity:g} is out of range; valid: 0 to 1")
     image = ensure_bgr(frame)

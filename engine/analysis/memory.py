@@ -29,10 +29,13 @@ TABLE3_BYTES = 2  # the paper assumes 16-bit activations
 class _LiveTensors(TorchDispatchMode):
     """Counts bytes of op outputs that are still referenced; keeps the running maximum."""
 
-    def __init__(self, baseline: int):
+    def __init__(self, baseline: int, not_activations: set[int]):
         super().__init__()
         self.refs: dict[int, list[int]] = {}  # storage pointer -> [live tensors, bytes]
         self.live = self.peak = baseline
+        # storages that are no op's activation: the input (in the baseline already) and the
+        # parameters and buffers, whose views (`t()` of a classifier weight) ops also return
+        self.skip = not_activations
 
     def _release(self, key: int) -> None:
         entry = self.refs.get(key)
@@ -50,6 +53,8 @@ class _LiveTensors(TorchDispatchMode):
                 continue
             storage = tensor.untyped_storage()
             key = storage.data_ptr()
+            if key in self.skip:
+                continue
             if key not in self.refs:
                 self.refs[key] = [0, storage.nbytes()]
                 self.live += storage.nbytes()
@@ -61,7 +66,11 @@ class _LiveTensors(TorchDispatchMode):
 
 @torch.no_grad()
 def eager_peak_bytes(model: nn.Module, example: torch.Tensor) -> int:
-    tracker = _LiveTensors(baseline=example.untyped_storage().nbytes())
+    """Activations only: the input plus every op output alive at once; parameters, buffers
+    and views of them are never counted."""
+    skip = {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
+    skip.add(example.untyped_storage().data_ptr())
+    tracker = _LiveTensors(baseline=example.untyped_storage().nbytes(), not_activations=skip)
     with tracker:
         out = model(example)
     del out

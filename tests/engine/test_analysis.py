@@ -108,6 +108,33 @@ def test_eager_peak_is_bounded_by_what_must_coexist():
     assert peak == eager_peak_bytes(model, x)  # deterministic
 
 
+def test_eager_peak_counts_activations_never_weights():
+    """Hand count on conv -> flatten -> linear: the input, the conv output (flatten is a view of
+    it) and the logits are alive at once; the linear's weight (and the transposed view of it that
+    addmm gets) is not an activation, even though it is far larger than all of them."""
+    from torch import nn
+
+    conv = nn.Conv2d(3, 8, 3, padding=1, bias=False)
+    linear = nn.Linear(8 * 16 * 16, 1000)
+    model = nn.Sequential(conv, nn.Flatten(), linear).eval()
+    x = torch.zeros(1, 3, 16, 16)
+    fp32 = 4
+    hand = (x.numel() + 8 * 16 * 16 + linear.out_features) * fp32
+    assert eager_peak_bytes(model, x) == hand
+    assert linear.weight.numel() * fp32 > 10 * hand  # the weight would dominate had it counted
+
+
+def test_eager_peak_follows_width_and_resolution():
+    """V2 0.35 at 96 px: its largest activation is a few hundred KB, its classifier weight 5 MB."""
+    small = api.model_stats("mobilenet_v2", width=0.35, resolution=96)
+    classifier_bytes = 1000 * 1280 * 4
+    largest = max(r.activation_bytes for r in small.layers)
+    assert small.peak_activation_bytes < classifier_bytes
+    assert largest < small.peak_activation_bytes < 4 * largest + 3 * 96 * 96 * 4
+    bigger = api.model_stats("mobilenet_v2", width=0.35, resolution=192)
+    assert bigger.peak_activation_bytes > 3 * small.peak_activation_bytes
+
+
 def test_layer_madds_unaffected_by_a_forward_pass_in_another_thread():
     """GUI pages run models in worker threads while the Models page counts; torch's module
     tracking is global, so this once moved FLOPs between layers (V2 read 289.9 M, not 300.8 M)."""

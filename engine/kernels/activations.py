@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.kernels.timing import Progress, ShouldStop, check_stop, median_seconds, report, torch_threads
+from engine.kernels.timing import Progress, ShouldStop, check_stop, interleaved_medians, report, torch_threads
 
 Fn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -140,8 +140,9 @@ def run_activations(model: str, *, width: float = 1.0, resolution: int = 224, th
             check_stop(should_stop)
             report(progress, done, len(shapes))
             x = torch.randn(shape) * 4
-            per_shape[shape] = {f"{n}/{kind}": median_seconds(lambda f=table[n]: f(x), repeats)
-                                for n in names for kind, table in (("naive", NAIVE), ("fused", FUSED))}
+            fns = {f"{n}/{kind}": (lambda f=table[n]: f(x))
+                   for n in names for kind, table in (("naive", NAIVE), ("fused", FUSED))}
+            per_shape[shape] = interleaved_medians(fns, repeats, warmup=2)
     report(progress, len(shapes), len(shapes))
     return ActivationResult(model=model, width=float(width), resolution=resolution, threads=used,
                             repeats=repeats, sites=tuple(SiteTiming(s, per_shape[s.shape]) for s in sites),

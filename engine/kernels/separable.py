@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.errors import InvalidInput
-from engine.kernels.timing import Progress, ShouldStop, check_stop, median_seconds, report, torch_threads
+from engine.kernels.timing import Progress, ShouldStop, check_stop, interleaved_medians, report, torch_threads
 
 
 @dataclass(frozen=True)
@@ -135,10 +135,12 @@ def time_layer(layer: SeparableLayer, repeats: int) -> tuple[float, float, float
     mid = torch.randn(1, m, layer.out_size, layer.out_size)
     w_std, w_dw, w_pw = torch.randn(n, m, k, k), torch.randn(m, 1, k, k), torch.randn(n, m, 1, 1)
     with torch.inference_mode():
-        std = median_seconds(lambda: F.conv2d(x, w_std, stride=layer.stride, padding=pad), repeats)
-        dw = median_seconds(lambda: F.conv2d(x, w_dw, stride=layer.stride, padding=pad, groups=m), repeats)
-        pw = median_seconds(lambda: F.conv2d(mid, w_pw), repeats)
-    return std, dw, pw
+        t = interleaved_medians({
+            "standard": lambda: F.conv2d(x, w_std, stride=layer.stride, padding=pad),
+            "depthwise": lambda: F.conv2d(x, w_dw, stride=layer.stride, padding=pad, groups=m),
+            "pointwise": lambda: F.conv2d(mid, w_pw),
+        }, repeats)
+    return t["standard"], t["depthwise"], t["pointwise"]
 
 
 def run_separable(layers: list[SeparableLayer], *, model: str | None = None, width: float | None = None,

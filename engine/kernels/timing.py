@@ -48,6 +48,36 @@ def median_seconds(fn: Callable[[], object], repeats: int, warmup: int = 1) -> f
     return statistics.median(times)
 
 
+def interleaved_seconds(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 1,
+                        between: Callable[[], None] | None = None) -> dict[str, list[float]]:
+    """Wall times of `repeats` rounds in which every function runs once, the order rotating each
+    round, after `warmup` untimed rounds of all of them. Timing one function's repeats back to back
+    charges the first one with the allocator's and caches' warm-up and lets drifts in load fall on
+    whichever ran at the wrong moment; interleaved rounds share both. `between` runs before
+    each timed call (progress and cancel checks), outside the timed span."""
+    check_repeats(repeats)
+    names = list(fns)
+    for _ in range(warmup):
+        for name in names:
+            fns[name]()
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(repeats):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            if between is not None:
+                between()
+            start = time.perf_counter()
+            fns[name]()
+            samples[name].append(time.perf_counter() - start)
+    return samples
+
+
+def interleaved_medians(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 1,
+                        between: Callable[[], None] | None = None) -> dict[str, float]:
+    """Median of `interleaved_seconds` per function."""
+    return {name: statistics.median(times)
+            for name, times in interleaved_seconds(fns, repeats, warmup, between).items()}
+
+
 def check_stop(should_stop: ShouldStop | None) -> None:
     if should_stop is not None and should_stop():
         raise Cancelled("stopped at the user's request")

@@ -13,7 +13,7 @@ from engine.kernels.symconv.counts import flop_counts
 from engine.kernels.symconv.design import check_operator_length
 from engine.kernels.symconv.reference import expand_quarter
 from engine.kernels.symconv.velocity import operators_for, velocity_model
-from engine.kernels.timing import Progress, ShouldStop, check_repeats, check_stop, median_seconds, report
+from engine.kernels.timing import Progress, ShouldStop, check_repeats, check_stop, interleaved_medians, report
 
 
 RTOL = 1e-5  # max |method - reference| / max |reference|: float32 loops vs the float64 reference
@@ -111,22 +111,27 @@ def run_symconv(ny: int = 512, nx: int = 512, op_size: int = 19, velocity: str =
     counts = flop_counts(op_size, op_size, ny)
     simple_flops = counts["simple"].flops
     runs: list[MethodRun] = []
-    simple_time = None
     total = len(methods) * (repeats + 1)
     calls = 0
 
-    def call(method: str) -> tuple[np.ndarray, int]:
+    def tick() -> None:
         nonlocal calls
         check_stop(should_stop)
         report(progress, calls, total)
         calls += 1
-        return convolve_counted(data, quarters, op_index, method)
 
+    first: dict[str, tuple[np.ndarray, int]] = {}
+    for method in methods:  # untimed: compiles, and gives the output and reload count checked below
+        tick()
+        first[method] = convolve_counted(data, quarters, op_index, method)
+    medians = interleaved_medians(
+        {method: (lambda m=method: convolve_counted(data, quarters, op_index, m)) for method in methods},
+        repeats, warmup=0, between=tick)
+    simple_time = medians.get("simple")
     for method in methods:
-        out, reloads = call(method)  # also compiles
-        seconds = median_seconds(lambda: call(method), repeats, warmup=0)
+        out, reloads = first[method]
+        seconds = medians[method]
         count = counts.get(method, counts["simple"])
-        simple_time = seconds if method == "simple" else simple_time
         runs.append(MethodRun(
             method=method, seconds=seconds, reloads=reloads,
             mults_per_point=count.mults, adds_per_point=count.adds,

@@ -39,3 +39,15 @@ def test_v3_large_sites_use_relu_early_and_hswish_late():
 def test_cancel():
     with pytest.raises(Cancelled):
         run_activations("mobilenet_v3_small", resolution=64, repeats=1, should_stop=lambda: True)
+
+
+def test_interleaved_timing_warms_every_function_up_then_rotates_the_order():
+    """Warm-up rounds run first and are not timed; each timed round starts one function later,
+    so no function is always the one timed right after another's allocations."""
+    from engine.kernels.timing import interleaved_seconds
+
+    order: list[str] = []
+    fns = {name: (lambda n=name: order.append(n)) for name in "abc"}
+    samples = interleaved_seconds(fns, repeats=3, warmup=1)
+    assert order == list("abc" "abc" "bca" "cab")
+    assert {name: len(times) for name, times in samples.items()} == {"a": 3, "b": 3, "c": 3}

@@ -6,18 +6,15 @@ Everything here is Qt-free and may be slow: callers on a UI thread must run it i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
-from torch import nn
 
 from engine.analysis.layers import BlockRow, LayerRow, analyze_layers, roll_up
 from engine.analysis.memory import Table3Memory, eager_peak_bytes, table3_peak
 from engine.models import catalog
-from engine.models.catalog import ModelInfo
+from engine.models.catalog import ModelInfo, build_model, list_models, model_info
 from engine.tradeoffs.published import PublishedRow, published_for
 from engine.profiling.latency import ProfileResult, export_trace, profile_model
-from engine.weights import load_weights
 
 # Re-exported so the GUI needs only `engine.api` (the engine's public surface in one place).
 from engine.classify import (  # noqa: E402
@@ -116,29 +113,6 @@ class ModelStats:
             "blocks": [row.to_json() for row in self.blocks],
             "published": [row.to_json() for row in self.published],
         }
-
-
-TASK_ORDER = ("classification", "detection", "segmentation")
-
-
-def list_models() -> list[ModelInfo]:
-    """Classifiers, then detectors, then segmenters; within a task, in registration order
-    (which package registers first depends on import order, so the task decides)."""
-    infos = [catalog.MODELS.get(name) for name in catalog.MODELS.names()]
-    return sorted(infos, key=lambda info: TASK_ORDER.index(info.task) if info.task in TASK_ORDER else len(TASK_ORDER))
-
-
-def model_info(name: str) -> ModelInfo:
-    return catalog.model_info(name)
-
-
-def build_model(name: str, *, width: float = 1.0, weights: str | Path | None = None, **options) -> nn.Module:
-    """A model in eval mode. weights=None: random init; 'default': the registered weights;
-    a path: a checkpoint (torchvision's files load as they are)."""
-    model = catalog.build(name, width, **options)
-    if weights is not None:
-        load_weights(model, name, weights)
-    return model
 
 
 def model_stats(name: str, *, width: float = 1.0, resolution: int = 224, **options) -> ModelStats:

@@ -15,7 +15,7 @@ from engine import paths
 from engine.errors import InvalidInput
 from engine.images import read_image
 from engine.models import catalog
-from engine.weights import load_weights
+from engine.weights.load import load_weights
 
 UNTRAINED = "untrained — for latency only"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".jpe"}

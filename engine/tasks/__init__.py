@@ -52,7 +52,7 @@ def _make_runner(task: str, model: str, weights: str | Path | None, *, threads: 
                  progress) -> TaskRunner:
     from engine.classify import load_classifier
     from engine.models import catalog
-    from engine.weights import load_weights
+    from engine.weights.load import load_weights
 
     valid = models_for(task)
     if model not in valid:

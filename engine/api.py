@@ -20,9 +20,10 @@ from engine.profiling.latency import ProfileResult, export_trace, profile_model
 from engine.weights import load_weights
 
 # Re-exported so the GUI needs only `engine.api` (the engine's public surface in one place).
-from engine.classify import (  # noqa: E402
-    UNTRAINED, Classifier, EvalResult, Prediction, classification_models, evaluate_folder, load_classifier,
+from engine.tasks.classify import (  # noqa: E402
+    ClassifyRunner, Prediction, classification_models, load_classifier,
 )
+from engine.tasks.evaluate import EvalResult, evaluate_folder  # noqa: E402
 from engine.errors import Cancelled, InvalidInput, StudioError  # noqa: E402
 from engine.images import read_image  # noqa: E402
 from engine.paths import ASSETS  # noqa: E402
@@ -35,8 +36,8 @@ from engine.runtime import (  # noqa: E402
     EXACT_PATHS, PATHS, Prepared, available_paths, fastest_exact_path, prepare, profile_nodes,
 )
 from engine.tasks import (  # noqa: E402
-    DEFAULT_MODELS, ClassifyResult, DetectResult, SegmentResult, StageTimes, TaskResult, TaskRunner, make_runner,
-    models_for,
+    DEFAULT_MODELS, UNTRAINED, ClassifyResult, DetectResult, SegmentResult, StageTimes, TaskResult, TaskRunner,
+    make_runner, models_for,
 )
 from engine.tasks.detect import Detection  # noqa: E402
 from engine.profiling.machine import fingerprint  # noqa: E402
@@ -62,7 +63,7 @@ from engine.weights.fetch import FetchResult, fetch, fetch_shipped, import_file,
 __all__ = [
     "ModelInfo", "ModelStats", "LayerRow", "BlockRow", "PublishedRow",
     "list_models", "model_info", "build_model", "model_stats",
-    "UNTRAINED", "Classifier", "EvalResult", "Prediction", "classification_models", "evaluate_folder",
+    "UNTRAINED", "ClassifyRunner", "EvalResult", "Prediction", "classification_models", "evaluate_folder",
     "load_classifier", "read_image", "ASSETS", "Cancelled", "InvalidInput", "StudioError",
     "run_activations", "run_separable", "separable_layers", "SYMCONV_METHODS", "VELOCITY_MODELS", "SymconvResult",
     "convolve", "run_symconv",

@@ -18,10 +18,9 @@ import torch
 import torch.nn.functional as F
 
 from engine import paths
-from engine.classify import UNTRAINED
 from engine.errors import check_range
 from engine.tasks import draw as overlay
-from engine.tasks.base import StageTimes
+from engine.tasks.base import UNTRAINED, StageTimes
 
 KINDS = ("classes", "foreground")
 LONG_SIDE_CAP = 4  # class segmenters: the longer side is at most 4x the shorter (working) side

@@ -19,10 +19,10 @@ import cv2
 import numpy as np
 
 from engine.errors import InvalidInput
+from engine.images import IMAGE_SUFFIXES
 from engine.video.demo import clip_length, demo_frame
 
 VALID_SPECS = "demo, webcam:N (camera index, e.g. webcam:0), a video file, or a folder of images"
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".jpe"}
 BACKENDS = {"any": cv2.CAP_ANY, "v4l2": cv2.CAP_V4L2, "dshow": cv2.CAP_DSHOW, "msmf": cv2.CAP_MSMF,
             "avfoundation": cv2.CAP_AVFOUNDATION, "gstreamer": cv2.CAP_GSTREAMER, "ffmpeg": cv2.CAP_FFMPEG}
 

@@ -54,8 +54,8 @@ from engine.video.pipeline import (  # noqa: E402
     LivePipeline, LiveResult, bare_model_ms, save_png,
 )
 from engine.video.sources import (  # noqa: E402
-    DemoSource, FrameSource, ImageFolderSource, SourceError, VideoFileSource, WebcamSource, open_source,
-    BACKENDS as CAMERA_BACKENDS,
+    DemoSource, FrameSource, ImageFolderSource, SourceError, SourceKind, SourceSpec, VideoFileSource, WebcamSource,
+    open_source, BACKENDS as CAMERA_BACKENDS,
 )
 from engine.video.stats import STAGES, LaneStatus, LiveStatus  # noqa: E402
 from engine.weights.fetch import FetchResult, fetch, fetch_shipped, import_file, list_weights  # noqa: E402
@@ -71,7 +71,7 @@ __all__ = [
     "SegmentResult", "make_runner", "models_for", "AtomicVideoWriter", "open_video", "class_color", "LEGEND_MIN",
     "LivePipeline", "LiveResult", "bare_model_ms", "save_png", "DemoSource",
     "FrameSource", "ImageFolderSource",
-    "SourceError", "VideoFileSource", "WebcamSource", "open_source", "CAMERA_BACKENDS",
+    "SourceError", "SourceKind", "SourceSpec", "VideoFileSource", "WebcamSource", "open_source", "CAMERA_BACKENDS",
     "STAGES", "LaneStatus", "LiveStatus",
     "fingerprint", "ResultsDB", "default_path", "export_csv", "export_json", "import_json", "machine_id", "RunRecord",
     "options_key", "latency_front", "madds_front", "TradeoffPoint", "published_top1", "tradeoff_points",

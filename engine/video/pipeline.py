@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import cv2
 import numpy as np
@@ -30,20 +30,11 @@ import numpy as np
 from engine.errors import InvalidInput
 from engine.tasks.base import TaskResult, TaskRunner
 from engine.video.mailbox import Mailbox
+from engine.video.recording import FrameWriter, Recorder
 from engine.video.sources import FrameSource
 from engine.video.stats import STAGES, LaneStatus, LiveStatus, Rolling
 
 PACES = ("live", "max")  # live: the source's own rate, drops when slow; max: next frame when every lane took the last
-
-
-class FrameWriter(Protocol):
-    """What recording needs (the atomic MP4 writer of engine.video.files fits)."""
-
-    def write(self, frame: np.ndarray) -> None: ...
-
-    def close(self) -> None: ...
-
-    def abort(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -111,9 +102,7 @@ class LivePipeline:
         self.stall_s, self.window = stall_s, window
         self._lock = threading.Lock()
         self._run: _Run | None = None
-        self._recorder: tuple[FrameWriter, int] | None = None
-        self._record_lock = threading.Lock()
-        self.record_error = ""
+        self._recorder = Recorder()
 
     # -- control ---------------------------------------------------------------------------
     def start(self, source: FrameSource, pace: str = "live") -> None:
@@ -249,54 +238,32 @@ class LivePipeline:
                 return status
             time.sleep(poll_s)
 
-    # -- recording -------------------------------------------------------------------------
+    # -- recording (engine.video.recording) ------------------------------------------------
     def start_recording(self, writer: FrameWriter, lane: int | None = 0) -> None:
         """Feed the lane's annotated frames to `writer` until stop_recording (or stop). With
         lane=None every lane goes in, side by side: lane A's frames set the pace and each other
         lane adds its newest frame (black until it has one), as the display shows them."""
         if lane is not None:
             self._check_lane(lane)
-        with self._record_lock:
-            if self._recorder is not None:
-                raise InvalidInput("already recording; stop the current recording first")
-            self._recorder, self.record_error = (writer, lane), ""
+        self._recorder.start(writer, lane)
 
     def stop_recording(self, commit: bool = True) -> None:
-        with self._record_lock:
-            recorder, self._recorder = self._recorder, None
-            if recorder is not None:
-                empty = getattr(recorder[0], "frames", None) == 0  # nothing recorded: no file, no error
-                (recorder[0].close if commit and not empty else recorder[0].abort)()
+        self._recorder.stop(commit)
 
     @property
     def recording(self) -> bool:
-        return self._recorder is not None
+        return self._recorder.active
 
-    def _record(self, lane: int, annotated: np.ndarray) -> None:
-        with self._record_lock:
-            if self._recorder is None:
-                return
-            writer, wanted = self._recorder
-            if lane != (0 if wanted is None else wanted):  # side by side: lane A's frames set the pace
-                return
-            try:
-                writer.write(annotated if wanted is not None else self._side_by_side(annotated))
-            except Exception as exc:  # a full disk must not kill the worker: report and give up recording
-                self.record_error = f"recording stopped: {exc}"
-                self._recorder = None
-                try:
-                    writer.abort()
-                except Exception:
-                    pass
+    @property
+    def record_error(self) -> str:
+        """Why the last recording stopped by itself (a full disk), '' if it did not."""
+        return self._recorder.error
 
-    def _side_by_side(self, first: np.ndarray) -> np.ndarray:
+    def _newest_annotated(self) -> list[np.ndarray | None]:
+        """Lanes B, C...'s newest annotated frames, for side-by-side recording."""
         run = self._run
-        images = [first]
-        for lane in range(1, len(run.lanes) if run is not None else 1):
-            result = self.latest(lane)
-            same = result is not None and result.annotated.shape == first.shape
-            images.append(result.annotated if same else np.zeros_like(first))
-        return images[0] if len(images) == 1 else np.hstack(images)
+        results = [self.latest(lane) for lane in range(1, len(run.lanes) if run is not None else 1)]
+        return [None if result is None else result.annotated for result in results]
 
     # -- threads ---------------------------------------------------------------------------
     def _capture(self, run: _Run) -> None:
@@ -372,7 +339,7 @@ class LivePipeline:
         seq = lane.results.peek()[0] + 1  # only this worker puts into its results box
         lane.results.put(LiveResult(lane.index, seq, frame, result, annotated, runner.model, runner.untrained,
                                     stage_ms))
-        self._record(lane.index, annotated)
+        self._recorder.feed(lane.index, annotated, self._newest_annotated)
         with lane.lock:
             lane.error = ""
             if lane.generation == generation:
@@ -390,11 +357,8 @@ class LivePipeline:
 
 
 def bare_model_ms(runner: TaskRunner, frame: np.ndarray, repeats: int = 15) -> float:
-    """The model's own latency, measured alone (pipeline stopped): a runner may offer
-    `time_forward(frame, repeats) -> ms` (the network's forward on one preprocessed frame);
-    otherwise the median inference stage of `repeats` runs after one warm-up."""
-    if hasattr(runner, "time_forward"):
-        return float(runner.time_forward(frame, repeats))
+    """The model's own latency, measured alone (pipeline stopped): the median inference stage
+    of `repeats` runs after one warm-up."""
     runner.run(frame)
     return statistics.median(runner.run(frame).timings.inference_ms for _ in range(repeats))
 

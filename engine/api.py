@@ -57,7 +57,7 @@ from engine.video.sources import (  # noqa: E402
     DemoSource, FrameSource, ImageFolderSource, SourceError, SourceKind, SourceSpec, VideoFileSource, WebcamSource,
     open_source, BACKENDS as CAMERA_BACKENDS,
 )
-from engine.video.stats import STAGES, LaneStatus, LiveStatus  # noqa: E402
+from engine.video.stats import STAGES, LaneState, LaneStatus, LiveState, LiveStatus  # noqa: E402
 from engine.weights.fetch import FetchResult, fetch, fetch_shipped, import_file, list_weights  # noqa: E402
 
 __all__ = [
@@ -72,7 +72,7 @@ __all__ = [
     "LivePipeline", "LiveResult", "bare_model_ms", "save_png", "DemoSource",
     "FrameSource", "ImageFolderSource",
     "SourceError", "SourceKind", "SourceSpec", "VideoFileSource", "WebcamSource", "open_source", "CAMERA_BACKENDS",
-    "STAGES", "LaneStatus", "LiveStatus",
+    "STAGES", "LaneState", "LaneStatus", "LiveState", "LiveStatus",
     "fingerprint", "ResultsDB", "default_path", "export_csv", "export_json", "import_json", "machine_id", "RunRecord",
     "options_key", "latency_front", "madds_front", "TradeoffPoint", "published_top1", "tradeoff_points",
     "Recommendation", "recommend", "SWEEP_REPEATS", "SweepConfig", "SweepSummary", "run_sweep", "sweep_grid",

@@ -53,10 +53,12 @@ def postprocess_options(graph: Graph) -> dict:
         raise InvalidInput(f"expected one TFLite_Detection_PostProcess op, found {len(ops)}")
     try:
         options = flexbuffers.Loads(bytes(ops[0].custom_options))
-    except Exception as exc:  # flexbuffers raises whatever the bytes lead it to
-        raise InvalidInput(f"TFLite_Detection_PostProcess custom options are not a flexbuffer map "
-                           f"({type(exc).__name__})") from None
-    missing = [k for k in POSTPROCESS_KEYS if not isinstance(options, dict) or k not in options]
+    except Exception:  # flexbuffers raises whatever the bytes lead it to
+        options = None
+    if not isinstance(options, dict):
+        raise InvalidInput("TFLite_Detection_PostProcess custom options are not a flexbuffer map "
+                           f"with the keys {', '.join(POSTPROCESS_KEYS)}")
+    missing = [k for k in POSTPROCESS_KEYS if k not in options]
     if missing:
         raise InvalidInput(f"TFLite_Detection_PostProcess custom options lack {', '.join(missing)}; "
                            f"expected the keys {', '.join(POSTPROCESS_KEYS)}")

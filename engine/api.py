@@ -48,11 +48,19 @@ from engine.video.pipeline import (  # noqa: E402
     LivePipeline, LiveResult, bare_model_ms, save_png,
 )
 from engine.video.sources import (  # noqa: E402
-    DemoSource, FrameSource, ImageFolderSource, SourceError, SourceKind, SourceSpec, VideoFileSource, WebcamSource,
-    open_source, BACKENDS as CAMERA_BACKENDS,
+    DemoSource, DemoVideoSource, FrameSource, ImageFolderSource, SourceError, SourceKind, SourceSpec, VideoFileSource,
+    WebcamSource, open_demo, open_source, BACKENDS as CAMERA_BACKENDS,
 )
 from engine.video.stats import STAGES, LaneState, LaneStatus, LiveState, LiveStatus  # noqa: E402
 from engine.weights.fetch import FetchResult, fetch, fetch_shipped, import_file, list_weights  # noqa: E402
+from engine.samples import (  # noqa: E402
+    SampleAccuracy, cached_sample_path, evaluate_samples, read_samples, sample_path, sample_sets, wilson_interval,
+)
+from engine.models.detection.agreement import FrameAgreement, frame_agreement  # noqa: E402
+from engine.video.agreement import (  # noqa: E402
+    LIVE_DEFAULT_PAIR, AgreementTracker, LaneAgreement, person_agreement,
+)
+from engine.video.demo import VIDEO_CREDIT as DEMO_VIDEO_CREDIT, demo_video  # noqa: E402
 
 __all__ = [
     "ModelInfo", "ModelStats", "LayerRow", "BlockRow", "PublishedRow",
@@ -71,6 +79,9 @@ __all__ = [
     "options_key", "latency_front", "madds_front", "TradeoffPoint", "published_top1", "tradeoff_points",
     "Recommendation", "recommend", "SWEEP_REPEATS", "SweepConfig", "SweepSummary", "run_sweep", "sweep_grid",
     "FetchResult", "fetch", "fetch_shipped", "import_file", "list_weights",
+    "SampleAccuracy", "cached_sample_path", "evaluate_samples", "read_samples", "sample_path", "sample_sets",
+    "wilson_interval", "FrameAgreement", "frame_agreement", "LIVE_DEFAULT_PAIR", "AgreementTracker", "LaneAgreement",
+    "person_agreement", "DEMO_VIDEO_CREDIT", "demo_video", "DemoVideoSource", "open_demo",
     "ProfileResult", "export_trace", "profile_model",
     "EXACT_PATHS", "PATHS", "Prepared", "available_paths", "fastest_exact_path", "prepare", "profile_nodes",
 ]

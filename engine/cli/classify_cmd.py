@@ -1,4 +1,5 @@
-"""`classify IMAGE...` (top-K ImageNet labels) and `evaluate FOLDER` (top-1/top-5)."""
+"""`classify IMAGE...` (top-K ImageNet labels) and `evaluate FOLDER | --sample NAME` (top-1/top-5;
+a sample set adds the top-1's 95 % Wilson interval)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from engine import samples
 from engine.cli import print_json
 from engine.cli.weights_cmd import StderrProgress
 from engine.errors import InvalidInput, WeightsUnavailable, check_range
@@ -30,8 +32,11 @@ def register(sub) -> None:
     _model_args(p)
     p.set_defaults(run=run_classify)
 
-    p = sub.add_parser("evaluate", help="top-1/top-5 accuracy over FOLDER/<class>/<images>")
-    p.add_argument("folder")
+    p = sub.add_parser("evaluate", help="top-1/top-5 accuracy over FOLDER/<class>/<images> or a sample set")
+    p.add_argument("folder", nargs="?", help="FOLDER/<class>/<images> (or use --sample)")
+    p.add_argument("--sample", metavar="NAME", help="a labelled sample set, e.g. imagenet-sample-20 (fetched if missing)")
+    p.add_argument("--path", default="reference",
+                   help="inference path of the network: reference (default), fast, bf16, int8, onnxruntime")
     p.add_argument("--limit", type=int, help="at most N images (taken across all classes)")
     p.add_argument("--no-save", action="store_true", help="do not store the accuracy in the results database")
     _model_args(p)
@@ -86,7 +91,14 @@ def _save_accuracy(clf: ClassifyRunner, result, folder: str) -> None:
 def run_evaluate(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise InvalidInput(f"--limit must be at least 1, got {args.limit}")
+    if bool(args.folder) == bool(args.sample):
+        raise InvalidInput("evaluate needs a FOLDER or --sample NAME (not both); sample sets: "
+                           + ", ".join(samples.sample_sets()))
+    if args.sample:
+        return _evaluate_sample(args)
     clf = _classifier(args)
+    if args.path != "reference":
+        clf.use_path(args.path)
     tty = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
@@ -103,4 +115,23 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return 0
     print(f"{result.model} ({result.weights or UNTRAINED}) on {result.images} images, {result.classes} classes: "
           f"top-1 {result.top1:.2%}, top-5 {result.top5:.2%}")
+    return 0
+
+
+def _evaluate_sample(args: argparse.Namespace) -> int:
+    if args.sample not in samples.sample_sets():
+        raise InvalidInput(f"unknown sample set {args.sample!r}; valid: {', '.join(samples.sample_sets())}")
+    path = samples.sample_path(args.sample, StderrProgress())  # fetched before the model loads
+    clf = _classifier(args)
+    if args.path != "reference":
+        clf.use_path(args.path)
+    result = samples.evaluate_samples(clf, args.sample, path=path,
+                                      warn=lambda line: print(f"warning: {line}", file=sys.stderr))
+    if args.json:
+        print_json({**result.to_json(), "untrained": clf.untrained, "note": clf.note})
+        return 0
+    low, high = result.top1_interval
+    print(f"{result.model} ({result.weights or UNTRAINED}, path {result.path}) on {args.sample}, "
+          f"{result.images} images: top-1 {result.top1:.0%} (95 % interval {low:.0%}-{high:.0%}; "
+          f"{result.images} images are few), top-5 {result.top5:.0%}")
     return 0

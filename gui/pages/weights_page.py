@@ -40,9 +40,9 @@ def _source_text(row: dict) -> tuple[str, str]:
     """(short text, tooltip listing every source in the order they are tried)."""
     sources = row["sources"]
     first = sources[0]
-    short = (f"registry: {first['requirement']}" if first["kind"] == "registry-package"
+    short = (f"registry: {first['requirement']}" if first["kind"] != "url"  # pip, npm or an sdist
              else f"URL: {first['url'].split('/')[2]}")
-    tip = "\n".join(f"{s['requirement']} ({s['member']})" if s["kind"] == "registry-package" else s["url"]
+    tip = "\n".join(f"{s['requirement']} ({s['member'] or 'the wheel'})" if s["kind"] != "url" else s["url"]
                     for s in sources)
     return short, f"Tried in this order:\n{tip}"
 

@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.classify import UNTRAINED, Classifier, evaluate_folder, load_classifier
+from engine.api import (
+    UNTRAINED, Classifier, InvalidInput, WeightsUnavailable, check_range, evaluate_folder, load_classifier, read_image,
+)
 from engine.cli import print_json
 from engine.cli.weights_cmd import StderrProgress
-from engine.errors import InvalidInput, WeightsUnavailable, check_range
-from engine.images import read_image
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
@@ -71,8 +71,7 @@ def _save_accuracy(clf: Classifier, result, folder: str) -> None:
     """Store top-1/top-5 so the trade-offs join it with this model's measured latency."""
     import torch
 
-    from engine.profiling.machine import fingerprint
-    from engine.results import ResultsDB
+    from engine.api import ResultsDB, fingerprint
 
     with ResultsDB() as db:
         db.save_accuracy(model=result.model, width=1.0, resolution=clf.preprocess.crop,

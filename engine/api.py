@@ -11,12 +11,8 @@ from __future__ import annotations
 from engine.analysis.layers import BlockRow, LayerRow
 from engine.analysis.published import PublishedRow
 from engine.analysis.stats import ModelStats, model_stats
-from engine.classify import (
-    IMAGE_SUFFIXES, UNTRAINED, Classifier, EvalResult, Prediction, classification_models, evaluate_folder,
-    load_classifier,
-)
 from engine.errors import Cancelled, InvalidInput, StudioError, UnknownName, WeightsUnavailable, check_range
-from engine.images import read_image
+from engine.images import IMAGE_SUFFIXES, read_image
 from engine.kernels.activations import NAMES as ACTIVATION_NAMES, run_activations
 from engine.kernels.separable import SeparableLayer, costs as separable_costs, run_separable, separable_layers
 from engine.kernels.symconv import METHODS as SYMCONV_METHODS, convolve
@@ -35,11 +31,13 @@ from engine.runtime import (
     profile_nodes,
 )
 from engine.tasks import (
-    DEFAULT_MODELS, TASKS, ClassifyResult, DetectResult, SegmentResult, StageTimes, TaskResult, TaskRunner,
+    DEFAULT_MODELS, TASKS, UNTRAINED, ClassifyResult, DetectResult, SegmentResult, StageTimes, TaskResult, TaskRunner,
     make_runner, models_for,
 )
+from engine.tasks.classify import ClassifyRunner, Prediction, classification_models, load_classifier
 from engine.tasks.detect import Detection
 from engine.tasks.draw import MASK_MODES, class_color
+from engine.tasks.evaluate import EvalResult, evaluate_folder
 from engine.tasks.segment import LEGEND_MIN
 from engine.tradeoffs.pareto import latency_front, madds_front
 from engine.tradeoffs.points import TradeoffPoint, published_top1, tradeoff_points
@@ -53,9 +51,9 @@ from engine.video.files import (
 from engine.video.pipeline import PACES, LivePipeline, LiveResult, bare_model_ms, save_png
 from engine.video.sources import (
     BACKENDS as CAMERA_BACKENDS, VALID_SPECS as SOURCE_SPECS, DemoSource, FrameSource, ImageFolderSource,
-    SourceError, VideoFileSource, WebcamSource, open_source,
+    SourceError, SourceKind, SourceSpec, VideoFileSource, WebcamSource, open_source,
 )
-from engine.video.stats import STAGES, LaneStatus, LiveStatus
+from engine.video.stats import STAGES, LaneState, LaneStatus, LiveState, LiveStatus
 from engine.weights.cache import root as weights_cache_root
 from engine.weights.fetch import FetchResult, fetch, fetch_shipped, import_file, list_weights
 from engine.weights.manifest import entries as weight_entries
@@ -68,7 +66,7 @@ __all__ = [
     "Cancelled", "InvalidInput", "StudioError", "UnknownName", "WeightsUnavailable", "check_range",
     "ASSETS", "read_image", "torch_threads",
     # classification (the Classify page)
-    "IMAGE_SUFFIXES", "UNTRAINED", "Classifier", "EvalResult", "Prediction", "classification_models",
+    "IMAGE_SUFFIXES", "UNTRAINED", "ClassifyRunner", "EvalResult", "Prediction", "classification_models",
     "evaluate_folder", "load_classifier",
     # kernels
     "ACTIVATION_NAMES", "run_activations", "SeparableLayer", "separable_costs", "run_separable", "separable_layers",
@@ -79,8 +77,8 @@ __all__ = [
     # video: files, sources, the live pipeline
     "IMAGE_OUT_SUFFIXES", "VIDEO_OUT_SUFFIXES", "AtomicVideoWriter", "check_file", "check_out", "open_video",
     "write_image", "PACES", "LivePipeline", "LiveResult", "bare_model_ms", "save_png", "CAMERA_BACKENDS",
-    "SOURCE_SPECS", "DemoSource", "FrameSource", "ImageFolderSource", "SourceError", "VideoFileSource",
-    "WebcamSource", "open_source", "STAGES", "LaneStatus", "LiveStatus",
+    "SOURCE_SPECS", "DemoSource", "FrameSource", "ImageFolderSource", "SourceError", "SourceKind", "SourceSpec",
+    "VideoFileSource", "WebcamSource", "open_source", "STAGES", "LaneState", "LaneStatus", "LiveState", "LiveStatus",
     # profiling, results, trade-offs
     "path_names", "ProfileResult", "export_trace", "profile_model", "fingerprint",
     "ResultsDB", "default_path", "export_csv", "export_json", "import_json", "machine_id", "RunRecord",

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.api import build_model
-from engine.classify import Preprocess
+from engine.tasks.classify import Preprocess
 from engine.cli import main
 from engine.errors import CheckpointMismatch, InvalidInput, WeightsUnavailable
 from engine.models import catalog

@@ -18,7 +18,6 @@ from engine.kernels.separable import SeparableLayer, costs as separable_costs, r
 from engine.kernels.symconv import METHODS as SYMCONV_METHODS, convolve
 from engine.kernels.symconv.experiment import SymconvResult, run_symconv
 from engine.kernels.symconv.velocity import VELOCITY_MODELS
-from engine.kernels.timing import torch_threads
 from engine.models.catalog import ModelInfo, build_model, check_resolution, list_models, model_info
 from engine.paths import ASSETS
 from engine.profiling.inference_paths import path_names
@@ -30,6 +29,7 @@ from engine.runtime import (
     EXACT_PATHS, PATHS, Prepared, available_paths, export_onnx, fastest_exact_path, network_of, op_counts, prepare,
     profile_nodes,
 )
+from engine.threads import torch_threads
 from engine.tasks import (
     DEFAULT_MODELS, TASKS, UNTRAINED, ClassifyResult, DetectResult, SegmentResult, StageTimes, TaskResult, TaskRunner,
     make_runner, models_for,

@@ -13,7 +13,7 @@ from engine.errors import InvalidInput, UnknownName, WeightsUnavailable, check_r
 from engine.tasks.base import TASKS, UNTRAINED, StageTimes, TaskResult, TaskRunner
 from engine.tasks.classify import ClassifyResult, ClassifyRunner, load_classifier
 from engine.tasks.detect import Detection, DetectResult, DetectRunner
-from engine.tasks.segment import SegmentResult, SegmentRunner
+from engine.tasks.segment import SegmentKind, SegmentResult, SegmentRunner
 
 __all__ = ["TASKS", "UNTRAINED", "StageTimes", "TaskResult", "TaskRunner", "ClassifyResult", "ClassifyRunner",
            "Detection", "DetectResult", "DetectRunner", "SegmentResult", "SegmentRunner", "DEFAULT_MODELS",
@@ -75,7 +75,7 @@ def _make_runner(task: str, model: str, weights: str | Path | None, *, threads: 
     if task == "detect":
         return DetectRunner(model, network, paths.labels(info.labels), used, threads=threads)
     if info.labels == "person":  # the selfie segmenter: one foreground probability
-        return SegmentRunner(model, network, ("background", "person"), used, kind="foreground",
+        return SegmentRunner(model, network, ("background", "person"), used, kind=SegmentKind.FOREGROUND,
                              size=info.input.size, threads=threads)
-    return SegmentRunner(model, network, paths.labels(info.labels), used, kind="classes", size=info.input.size,
-                         mean=info.input.mean, std=info.input.std, threads=threads)
+    return SegmentRunner(model, network, paths.labels(info.labels), used, kind=SegmentKind.CLASSES,
+                         size=info.input.size, mean=info.input.mean, std=info.input.std, threads=threads)

@@ -51,7 +51,7 @@ def make_runner(task: str, model: str, weights: str | Path | None = "default", *
 def _make_runner(task: str, model: str, weights: str | Path | None, *, threads: int | None,
                  progress) -> TaskRunner:
     from engine.models import catalog
-    from engine.weights import load_weights
+    from engine.weights.load import load_weights
 
     valid = models_for(task)
     if model not in valid:

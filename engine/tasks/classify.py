@@ -20,7 +20,7 @@ from engine.errors import InvalidInput, check_range
 from engine.models import catalog
 from engine.tasks import draw as overlay
 from engine.tasks.base import UNTRAINED, StageTimes
-from engine.weights import load_weights
+from engine.weights.load import load_weights
 
 __all__ = ["Preprocess", "Prediction", "ClassifyResult", "ClassifyRunner", "classification_models",
            "load_classifier", "draw_classification"]

@@ -10,10 +10,12 @@ from pathlib import Path
 
 from engine import paths
 from engine.errors import InvalidInput, UnknownName, WeightsUnavailable, check_range
+from engine.models import catalog
 from engine.tasks.base import TASKS, UNTRAINED, StageTimes, TaskResult, TaskRunner
 from engine.tasks.classify import ClassifyResult, ClassifyRunner, load_classifier
 from engine.tasks.detect import Detection, DetectResult, DetectRunner
 from engine.tasks.segment import SegmentKind, SegmentResult, SegmentRunner
+from engine.weights.load import load_weights
 
 __all__ = ["TASKS", "UNTRAINED", "StageTimes", "TaskResult", "TaskRunner", "ClassifyResult", "ClassifyRunner",
            "Detection", "DetectResult", "DetectRunner", "SegmentResult", "SegmentRunner", "DEFAULT_MODELS",
@@ -27,8 +29,6 @@ RANDOM_HINT = "for latency only, use random weights (weights=None; --random-weig
 
 def models_for(task: str) -> list[str]:
     """Catalog models that a runner for `task` accepts."""
-    from engine.models import catalog
-
     if task not in TASKS:
         raise UnknownName("task", task, TASKS)
     return [n for n in catalog.MODELS.names() if catalog.model_info(n).task == CATALOG_TASK[task]]
@@ -50,9 +50,6 @@ def make_runner(task: str, model: str, weights: str | Path | None = "default", *
 
 def _make_runner(task: str, model: str, weights: str | Path | None, *, threads: int | None,
                  progress) -> TaskRunner:
-    from engine.models import catalog
-    from engine.weights.load import load_weights
-
     valid = models_for(task)
     if model not in valid:
         if model not in catalog.MODELS.names():

@@ -22,6 +22,7 @@ from engine import paths
 from engine.errors import check_range
 from engine.tasks import draw as overlay
 from engine.tasks.base import UNTRAINED, StageTimes
+from engine.tasks.inference import network_on_path
 
 LONG_SIDE_CAP = 4  # class segmenters: the longer side is at most 4x the shorter (working) side
 BILINEAR_LIMIT = 1 << 26  # classes × pixels up to which logits are resized before the argmax
@@ -109,8 +110,6 @@ class SegmentRunner:
 
     def use_path(self, path: str) -> None:
         """Run the network on an engine.runtime inference path (see engine/tasks/inference.py)."""
-        from engine.tasks.inference import network_on_path
-
         self._forward, self.path = network_on_path(self.model, self.network, path, self.threads, self.size,
                                                    square_input=self.kind == SegmentKind.FOREGROUND)
 

@@ -1,7 +1,8 @@
-"""What the Detect and Segment pages share: a model picker over `api.models_for(task)`, open or
-drop an image, one LatestJobRunner that loads runners (kept per model and weights) and runs
-them off the UI thread, the untrained badge with a way to the Weights page, an inline error
-line, and the per-stage timing. Subclasses build the view and show a finished `Outcome`."""
+"""What the Classify, Detect and Segment pages share: a model picker over
+`api.models_for(task)`, open or drop an image, one LatestJobRunner that loads runners (kept per
+model and weights) and runs them off the UI thread, the untrained badge with a way to the
+Weights page, an inline error line, and the per-stage timing. Subclasses build the view and
+show a finished `Outcome`."""
 
 from __future__ import annotations
 
@@ -52,6 +53,11 @@ class Outcome:
     result: Any  # DetectResult | SegmentResult
     load_ms: float  # building the model and loading its weights (0 when reused)
 
+    @property
+    def weights(self) -> str | None:
+        """The weights that produced the result (None: random)."""
+        return self.result.weights
+
 
 class Runners:
     """Loaded runners by (task, model, weights); touched only by the job runner's one thread."""
@@ -77,18 +83,20 @@ class Runners:
 
 
 class TaskPage(Page):
-    """Subclasses set TASK, TITLE, DEFAULT_MODEL, build `body()` and implement `show_outcome`."""
+    """Subclasses set TASK, TITLE, DEFAULT_MODEL (and DEFAULT_IMAGE), build `body()` and implement
+    `show_outcome`."""
 
     TASK = ""
     TITLE = ""
     DEFAULT_MODEL = ""
+    DEFAULT_IMAGE = DEMO_IMAGE  # shown on the first visit
     UNTRAINED_TIP = ""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("page")
         self.runners = Runners(self.TASK)
-        self._path = str(DEMO_IMAGE)
+        self._path = str(self.DEFAULT_IMAGE)
         self._folder = str(Path.home())
         self._started = False
         self.outcome: Outcome | None = None

@@ -31,7 +31,7 @@ from engine.runtime import (  # noqa: E402
 )
 from engine.tasks import (  # noqa: E402
     DEFAULT_MODELS, UNTRAINED, ClassifyResult, DetectResult, SegmentResult, StageTimes, TaskResult, TaskRunner,
-    make_runner, models_for,
+    cached_weights, make_runner, models_for,
 )
 from engine.tasks.detect import Detection  # noqa: E402
 from engine.profiling.machine import fingerprint  # noqa: E402
@@ -62,7 +62,8 @@ __all__ = [
     "run_activations", "run_separable", "separable_layers", "SYMCONV_METHODS", "VELOCITY_MODELS", "SymconvResult",
     "convolve", "run_symconv",
     "StageTimes", "TaskResult", "TaskRunner", "DEFAULT_MODELS", "ClassifyResult", "DetectResult", "Detection",
-    "SegmentResult", "make_runner", "models_for", "AtomicVideoWriter", "open_video", "class_color", "LEGEND_MIN",
+    "SegmentResult", "cached_weights", "make_runner", "models_for", "AtomicVideoWriter", "open_video", "class_color",
+    "LEGEND_MIN",
     "LivePipeline", "LiveResult", "bare_model_ms", "save_png", "DemoSource",
     "FrameSource", "ImageFolderSource",
     "SourceError", "SourceKind", "SourceSpec", "VideoFileSource", "WebcamSource", "open_source", "CAMERA_BACKENDS",

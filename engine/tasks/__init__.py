@@ -15,11 +15,12 @@ from engine.tasks.base import TASKS, UNTRAINED, StageTimes, TaskResult, TaskRunn
 from engine.tasks.classify import ClassifyResult, ClassifyRunner, load_classifier
 from engine.tasks.detect import Detection, DetectResult, DetectRunner
 from engine.tasks.segment import SegmentKind, SegmentResult, SegmentRunner
+from engine.weights import fetch, manifest
 from engine.weights.load import load_weights
 
 __all__ = ["TASKS", "UNTRAINED", "StageTimes", "TaskResult", "TaskRunner", "ClassifyResult", "ClassifyRunner",
            "Detection", "DetectResult", "DetectRunner", "SegmentResult", "SegmentRunner", "DEFAULT_MODELS",
-           "make_runner", "models_for"]
+           "cached_weights", "make_runner", "models_for"]
 
 CATALOG_TASK = {"classify": "classification", "detect": "detection", "segment": "segmentation"}
 DEFAULT_MODELS = {"classify": "mobilenet_v2", "detect": "ssdlite_mobilenet_v2_person",
@@ -32,6 +33,13 @@ def models_for(task: str) -> list[str]:
     if task not in TASKS:
         raise UnknownName("task", task, TASKS)
     return [n for n in catalog.MODELS.names() if catalog.model_info(n).task == CATALOG_TASK[task]]
+
+
+def cached_weights(model: str) -> str | None:
+    """The `weights` for a runner that must not download: 'default' when verified weights for
+    `model` are in the cache, else None (random weights, labelled untrained). Re-hashes the
+    model's cached files (slow: call it off a UI thread)."""
+    return "default" if any(fetch.cached_state(entry).ok for entry in manifest.for_model(model)) else None
 
 
 def make_runner(task: str, model: str, weights: str | Path | None = "default", *, threads: int | None = None,

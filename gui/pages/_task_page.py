@@ -26,19 +26,13 @@ from gui.widgets.stage_times import StageTimesView
 from gui.workers.jobs import LatestJobRunner
 from gui.widgets.panel import inline_error
 
-__all__ = ["Outcome", "TaskPage", "cached_weights", "DEMO_IMAGE"]
+__all__ = ["Outcome", "TaskPage", "DEMO_IMAGE"]
 
 DEMO_IMAGE = api.ASSETS / "demo" / "astronaut.jpg"  # NASA, public domain; see assets/demo/SOURCES.md
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff *.ppm *.pgm);;All files (*)"
 BADGE_STYLE = (f"QLabel {{ color: white; background: {theme.ERROR}; border-radius: 4px; "
                "padding: 3px 10px; font-weight: 600; }")
 TRAINED_STYLE = "QLabel { color: #1b5e20; background: #e8f5e9; border-radius: 4px; padding: 3px 10px; }"
-
-
-def cached_weights(model: str) -> str | None:
-    """'default' when verified weights for `model` are in the cache, else None (random weights).
-    Never fetches: downloads belong to the Weights page, where they show progress."""
-    return "default" if any(r["model"] == model and r["cached"] for r in api.list_weights()) else None
 
 
 @dataclass(frozen=True)
@@ -69,7 +63,7 @@ class Runners:
 
     def run(self, model: str, path: str) -> Outcome:
         image = api.read_image(path)
-        key = (model, cached_weights(model))
+        key = (model, api.cached_weights(model))  # never fetches: downloads belong to the Weights page
         started = time.perf_counter()
         runner = self._loaded.get(key)
         if runner is None:

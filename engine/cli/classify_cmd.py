@@ -7,14 +7,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine import samples
+from engine.api import (
+    UNTRAINED, ClassifyRunner, InvalidInput, WeightsUnavailable, check_range, evaluate_folder, evaluate_samples,
+    load_classifier, read_image, sample_path, sample_sets,
+)
 from engine.cli import print_json
 from engine.cli.weights_cmd import StderrProgress
-from engine.errors import InvalidInput, WeightsUnavailable, check_range
-from engine.images import read_image
-from engine.tasks.base import UNTRAINED
-from engine.tasks.classify import ClassifyRunner, load_classifier
-from engine.tasks.evaluate import evaluate_folder
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
@@ -78,8 +76,7 @@ def _save_accuracy(clf: ClassifyRunner, result, folder: str) -> None:
     """Store top-1/top-5 so the trade-offs join it with this model's measured latency."""
     import torch
 
-    from engine.profiling.machine import fingerprint
-    from engine.results import ResultsDB
+    from engine.api import ResultsDB, fingerprint
 
     with ResultsDB() as db:
         db.save_accuracy(model=result.model, width=1.0, resolution=clf.preprocess.crop,
@@ -93,7 +90,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise InvalidInput(f"--limit must be at least 1, got {args.limit}")
     if bool(args.folder) == bool(args.sample):
         raise InvalidInput("evaluate needs a FOLDER or --sample NAME (not both); sample sets: "
-                           + ", ".join(samples.sample_sets()))
+                           + ", ".join(sample_sets()))
     if args.sample:
         return _evaluate_sample(args)
     clf = _classifier(args)
@@ -119,13 +116,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def _evaluate_sample(args: argparse.Namespace) -> int:
-    if args.sample not in samples.sample_sets():
-        raise InvalidInput(f"unknown sample set {args.sample!r}; valid: {', '.join(samples.sample_sets())}")
-    path = samples.sample_path(args.sample, StderrProgress())  # fetched before the model loads
+    if args.sample not in sample_sets():
+        raise InvalidInput(f"unknown sample set {args.sample!r}; valid: {', '.join(sample_sets())}")
+    path = sample_path(args.sample, StderrProgress())  # fetched before the model loads
     clf = _classifier(args)
     if args.path != "reference":
         clf.use_path(args.path)
-    result = samples.evaluate_samples(clf, args.sample, path=path,
+    result = evaluate_samples(clf, args.sample, path=path,
                                       warn=lambda line: print(f"warning: {line}", file=sys.stderr))
     if args.json:
         print_json({**result.to_json(), "untrained": clf.untrained, "note": clf.note})

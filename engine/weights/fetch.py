@@ -14,6 +14,7 @@ import urllib.request
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from engine.errors import InvalidInput, UnknownName, WeightsUnavailable
@@ -35,15 +36,22 @@ class ConversionPending(WeightsUnavailable):
     """The source is verified and cached, but this version has no converter for it yet."""
 
 
-@dataclass(frozen=True)
+class FetchStatus(StrEnum):
+    CACHED = "cached"  # nothing to do
+    FETCHED = "fetched"
+    IMPORTED = "imported"
+    SOURCE_ONLY = "source-only"  # the source file is verified and cached, its converter failed
+
+
+@dataclass(frozen=True, kw_only=True)
 class FetchResult:
     entry: WeightEntry
-    status: str  # cached (nothing to do) | fetched | imported | source-only
+    status: FetchStatus
     path: Path
     message: str = ""
 
     def to_json(self) -> dict:
-        return {"name": self.entry.name, "model": self.entry.model, "status": self.status,
+        return {"name": self.entry.name, "model": self.entry.model, "status": self.status.value,
                 "path": str(self.path), "message": self.message}
 
 
@@ -171,7 +179,7 @@ def _source(entry: WeightEntry, progress: Progress) -> Path:
     state = cache.check(target)
     if state.ok and entry.matches(state.record["sha256"]):
         return target
-    if state.status != "missing":
+    if state.status != cache.CacheStatus.MISSING:
         progress(f"cached source {target} is {state.detail or 'stale'}; fetching it again")
         cache.remove(target)
     failures = []
@@ -209,7 +217,8 @@ def cached_state(entry: WeightEntry) -> cache.CacheState:
     """The converted file's state, re-hashed; stale when it came from other source bytes."""
     state = cache.check(cache.converted_path(entry.name, entry.suffix))
     if state.ok and not entry.matches(str(state.record.get("source_sha256", ""))):
-        return cache.CacheState(state.path, "corrupt", "made from a different source file")
+        return cache.CacheState(path=state.path, status=cache.CacheStatus.CORRUPT,
+                                detail="made from a different source file")
     return state
 
 
@@ -219,8 +228,8 @@ def list_weights() -> list[dict]:
     rows = []
     for entry in manifest.entries():
         state = cached_state(entry)
-        status = {"ok": "cached", "corrupt": "corrupt"}.get(state.status, "not cached")
-        if state.status == "missing" and cache.check(cache.source_path(entry.name, entry.file)).ok:
+        status = {cache.CacheStatus.OK: "cached", cache.CacheStatus.CORRUPT: "corrupt"}.get(state.status, "not cached")
+        if state.status == cache.CacheStatus.MISSING and cache.check(cache.source_path(entry.name, entry.file)).ok:
             status = "source only"  # verified, waiting for its converter
         rows.append({**entry.to_json(), "status": status, "cached": state.ok, "path": str(state.path),
                      "size": state.record["size"] if state.ok else None})
@@ -234,7 +243,7 @@ def ensure(entry: WeightEntry, progress: Progress = _quiet) -> tuple[Path, bool]
     if state.ok:
         return state.path, False
     cache.clean_partials(cache.root())
-    if state.status == "corrupt":
+    if state.status == cache.CacheStatus.CORRUPT:
         progress(f"cached {state.path.name} is corrupt ({state.detail}); removing it and fetching again")
         cache.remove(state.path)
     return _convert(entry, _source(entry, progress), progress), True
@@ -246,8 +255,9 @@ def fetch(name: str, progress: Progress = _quiet) -> FetchResult:
     try:
         path, did = ensure(entry, progress)
     except ConversionPending as exc:
-        return FetchResult(entry, "source-only", cache.source_path(entry.name, entry.file), str(exc))
-    return FetchResult(entry, "fetched" if did else "cached", path)
+        return FetchResult(entry=entry, status=FetchStatus.SOURCE_ONLY, path=cache.source_path(entry.name, entry.file),
+                           message=str(exc))
+    return FetchResult(entry=entry, status=FetchStatus.FETCHED if did else FetchStatus.CACHED, path=path)
 
 
 def fetch_shipped(progress: Progress = _quiet) -> list[FetchResult]:
@@ -284,13 +294,14 @@ def import_file(name: str, path: str | Path, progress: Progress = _quiet) -> Fet
     progress(f"hashing {path}")
     entry = _resolve_import(name, cache.sha256_file(path), path)
     if cached_state(entry).ok:
-        return FetchResult(entry, "cached", cache.converted_path(entry.name, entry.suffix), "already imported")
+        return FetchResult(entry=entry, status=FetchStatus.CACHED, path=cache.converted_path(entry.name, entry.suffix),
+                           message="already imported")
     target = cache.source_path(entry.name, entry.file)
     with open(path, "rb") as reader, cache.atomic_target(target) as part:
         digest = _stream_into(reader, part, entry, path.stat().st_size, f"copying {path.name}", progress)
     cache.record(target, entry=entry.name, verified_sha256=digest, source={"kind": "import", "path": str(path)})
     try:
-        return FetchResult(entry, "imported", _convert(entry, target, progress))
+        return FetchResult(entry=entry, status=FetchStatus.IMPORTED, path=_convert(entry, target, progress))
     except ConversionPending as exc:
-        return FetchResult(entry, "source-only", target, str(exc))
+        return FetchResult(entry=entry, status=FetchStatus.SOURCE_ONLY, path=target, message=str(exc))
 

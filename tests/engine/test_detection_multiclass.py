@@ -24,9 +24,10 @@ import numpy as np
 import pytest
 import torch
 
-from engine import paths, samples
+from engine import paths
 from engine.errors import InvalidInput
 from engine.models import catalog
+from engine.tasks import samples
 from engine.models.detection.agreement import match
 from engine.models.detection.tflite_ports import (
     OIDV4_GRAPH, POSTPROCESS_KEYS, TfliteFastNms, mediapipe_ssd_anchors,

@@ -1,4 +1,4 @@
-"""Labelled sample sets (engine.samples) and `evaluate --sample`: reading with unreadable photos
+"""Labelled sample sets (engine.tasks.samples) and `evaluate --sample`: reading with unreadable photos
 named and skipped, top-1 / top-5 counted against labels made for the test, and the Wilson
 interval checked against its defining equation."""
 
@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from engine import samples
+from engine.tasks import samples
 from engine.cli import main
 from engine.errors import InvalidInput
 from engine.tasks import make_runner

@@ -72,15 +72,16 @@ def run_classify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save_accuracy(clf: ClassifyRunner, result, folder: str) -> None:
-    """Store top-1/top-5 so the trade-offs join it with this model's measured latency."""
+def _save_accuracy(clf: ClassifyRunner, result, dataset: str) -> None:
+    """Store top-1/top-5 (with n, from which the Trade-offs page draws the Wilson interval) so
+    the trade-offs join it with this model's measured latency."""
     import torch
 
     from engine.api import ResultsDB, fingerprint
 
     with ResultsDB() as db:
         db.save_accuracy(model=result.model, width=1.0, resolution=clf.preprocess.crop,
-                         weights=str(result.weights), dataset=Path(folder).resolve().name, top1=result.top1,
+                         weights=str(result.weights), dataset=dataset, top1=result.top1,
                          top5=result.top5, n=result.images,
                          fingerprint=fingerprint(threads=torch.get_num_threads(), device="cpu", backend="torch eager"))
 
@@ -106,7 +107,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     result = evaluate_folder(clf, args.folder, args.limit, progress=progress)
     if not args.no_save and not clf.untrained:  # random weights' accuracy is no trade-off point
-        _save_accuracy(clf, result, args.folder)
+        _save_accuracy(clf, result, Path(args.folder).resolve().name)
     if args.json:
         print_json({**result.to_json(), "untrained": clf.untrained, "note": clf.note})
         return 0
@@ -124,6 +125,8 @@ def _evaluate_sample(args: argparse.Namespace) -> int:
         clf.use_path(args.path)
     result = evaluate_samples(clf, args.sample, path=path,
                                       warn=lambda line: print(f"warning: {line}", file=sys.stderr))
+    if not args.no_save and not clf.untrained:
+        _save_accuracy(clf, result, args.sample)
     if args.json:
         print_json({**result.to_json(), "untrained": clf.untrained, "note": clf.note})
         return 0

@@ -126,3 +126,8 @@ def test_evaluate_sample_names_a_broken_photo_and_scores_the_rest(real_weights, 
     assert "warning: 03_" in err
     low, high = doc["top1_interval95"]
     assert low <= doc["top1"] <= high and doc["model"] == "mobilenet_v2" and doc["path"] == "reference"
+    from engine.results import ResultsDB
+
+    with ResultsDB() as db:  # stored with its n, so the Trade-offs page can draw the interval
+        stored = [a for a in db.accuracies(model="mobilenet_v2") if a.dataset == "imagenet-sample-20"]
+    assert len(stored) == 1 and stored[0].n == 19 and stored[0].top1 == pytest.approx(doc["top1"])

@@ -4,10 +4,8 @@ interval checked against its defining equation."""
 
 from __future__ import annotations
 
-import io
 import json
 import math
-import shutil
 import zipfile
 
 import cv2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from engine.api import (
@@ -11,7 +10,7 @@ from engine.api import (
     read_image,
 )
 from engine.cli import print_json
-from engine.cli.weights_cmd import StderrProgress
+from engine.cli.progress import StderrProgress
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
@@ -85,15 +84,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise InvalidInput(f"--limit must be at least 1, got {args.limit}")
     clf = _classifier(args)
-    tty = sys.stderr.isatty()
-
-    def progress(done: int, total: int) -> None:
-        if tty or done == total:
-            bar = "#" * int(30 * done / total)
-            print(f"\revaluating {done}/{total} [{bar:<30}]", end="\n" if done == total else "",
-                  file=sys.stderr, flush=True)
-
-    result = evaluate_folder(clf, args.folder, args.limit, progress=progress)
+    result = evaluate_folder(clf, args.folder, args.limit, progress=StderrProgress("images").counter("evaluating"))
     if not args.no_save and not clf.untrained:  # random weights' accuracy is no trade-off point
         _save_accuracy(clf, result, args.folder)
     if args.json:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import sys
 from pathlib import Path
 
 from engine.api import ProfileResult, ResultsDB, fastest_exact_path, path_names, profile_model
 from engine.cli import print_json
+from engine.cli.progress import StderrProgress
 
 
 def register(sub) -> None:
@@ -33,15 +33,6 @@ def register(sub) -> None:
                         "exact one on this machine, onnxruntime where installed)")
     p.add_argument("--no-save", action="store_true", help="do not store the run in the results database")
     p.set_defaults(run=run_profile)
-
-
-def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        width = 30
-        filled = width * done // total
-        sys.stderr.write(f"\rprofiling [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done == total:
-            sys.stderr.write("\n")
 
 
 def write_csv(result: ProfileResult, path: Path) -> None:
@@ -72,7 +63,8 @@ def run_profile(args: argparse.Namespace) -> int:
     result = profile_model(
         args.model, width=args.width, resolution=args.resolution, batch=args.batch, threads=args.threads,
         repeats=args.repeats, device=args.device, channels_last=args.channels_last, weights=args.weights,
-        trace=args.trace, progress=_progress, path=args.inference_path or fastest_exact_path(), **options,
+        trace=args.trace, progress=StderrProgress("runs").counter("profiling"),
+        path=args.inference_path or fastest_exact_path(), **options,
     )
     if not args.no_save:
         with ResultsDB() as db:

@@ -9,7 +9,7 @@ No module inside the engine imports this one (the CLI, a client like the GUI, ex
 from __future__ import annotations
 
 from engine.analysis.layers import BlockRow, LayerRow
-from engine.analysis.published import PublishedRow
+from engine.analysis.published import PublishedRow, published_for
 from engine.analysis.stats import ModelStats, model_stats
 from engine.errors import Cancelled, InvalidInput, StudioError, UnknownName, WeightsUnavailable, check_range
 from engine.images import IMAGE_SUFFIXES, read_image
@@ -32,7 +32,7 @@ from engine.runtime import (
 from engine.threads import torch_threads
 from engine.tasks import (
     DEFAULT_MODELS, TASKS, UNTRAINED, ClassifyResult, DetectResult, SegmentResult, StageTimes, TaskResult, TaskRunner,
-    make_runner, models_for,
+    cached_weights, make_runner, models_for,
 )
 from engine.tasks.classify import ClassifyRunner, Prediction, classification_models, load_classifier
 from engine.tasks.detect import Detection
@@ -60,7 +60,7 @@ from engine.weights.manifest import entries as weight_entries
 
 __all__ = [
     # models and their numbers
-    "ModelInfo", "ModelStats", "LayerRow", "BlockRow", "PublishedRow",
+    "ModelInfo", "ModelStats", "LayerRow", "BlockRow", "PublishedRow", "published_for",
     "list_models", "model_info", "build_model", "model_stats", "check_resolution",
     # errors and shared helpers
     "Cancelled", "InvalidInput", "StudioError", "UnknownName", "WeightsUnavailable", "check_range",
@@ -73,7 +73,7 @@ __all__ = [
     "SYMCONV_METHODS", "VELOCITY_MODELS", "SymconvResult", "convolve", "run_symconv",
     # task runners and overlays
     "TASKS", "StageTimes", "TaskResult", "TaskRunner", "DEFAULT_MODELS", "ClassifyResult", "DetectResult",
-    "Detection", "SegmentResult", "make_runner", "models_for", "class_color", "LEGEND_MIN", "MASK_MODES",
+    "Detection", "SegmentResult", "cached_weights", "make_runner", "models_for", "class_color", "LEGEND_MIN", "MASK_MODES",
     # video: files, sources, the live pipeline
     "IMAGE_OUT_SUFFIXES", "VIDEO_OUT_SUFFIXES", "AtomicVideoWriter", "check_file", "check_out", "open_video",
     "write_image", "PACES", "LivePipeline", "LiveResult", "bare_model_ms", "save_png", "CAMERA_BACKENDS",

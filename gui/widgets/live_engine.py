@@ -9,14 +9,7 @@ from engine.api import (  # noqa: F401  (re-exported for the Live page's modules
 )
 
 __all__ = ["SourceSpec", "RunnerCache", "LivePipeline", "LiveResult", "LiveStatus", "LaneStatus", "STAGES",
-           "SourceError", "save_png", "weights_choice"]
-
-
-def weights_choice(model: str) -> str | None:
-    """'default' when verified weights for `model` are cached, else None (random, labelled
-    untrained). Never fetches: downloads belong to the Weights page. Slow (re-hashes files)."""
-    rows = [r for r in api.list_weights() if r["model"] == model and r["cached"]]
-    return "default" if rows else None
+           "SourceError", "save_png"]
 
 
 class RunnerCache:
@@ -29,7 +22,7 @@ class RunnerCache:
         self._loaded: dict[tuple[int, str, str, str | None], api.TaskRunner] = {}
 
     def get(self, lane: int, task: str, model: str) -> api.TaskRunner:
-        weights = weights_choice(model)
+        weights = api.cached_weights(model)  # never fetches: downloads belong to the Weights page
         key = (lane, task, model, weights)
         runner = self._loaded.get(key)
         if runner is None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import torch
+
 from engine.api import (
-    UNTRAINED, ClassifyRunner, InvalidInput, WeightsUnavailable, check_range, evaluate_folder, load_classifier,
-    read_image,
+    UNTRAINED, ClassifyRunner, InvalidInput, ResultsDB, WeightsUnavailable, check_range, evaluate_folder, fingerprint,
+    load_classifier, read_image,
 )
 from engine.cli import print_json
 from engine.cli.progress import StderrProgress
@@ -69,10 +71,6 @@ def run_classify(args: argparse.Namespace) -> int:
 
 def _save_accuracy(clf: ClassifyRunner, result, folder: str) -> None:
     """Store top-1/top-5 so the trade-offs join it with this model's measured latency."""
-    import torch
-
-    from engine.api import ResultsDB, fingerprint
-
     with ResultsDB() as db:
         db.save_accuracy(model=result.model, width=1.0, resolution=clf.preprocess.crop,
                          weights=str(result.weights), dataset=Path(folder).resolve().name, top1=result.top1,

@@ -53,8 +53,8 @@ class TaskResult(Protocol):
 @runtime_checkable
 class TaskRunner(Protocol):
     """A loaded model ready for frames. `run` may be called from a worker thread; `draw` is
-    pure (returns an annotated copy, OpenCV only) so the CLI's --out files, snapshots,
-    recordings and the live view all share it."""
+    pure (returns an annotated copy, OpenCV only) and is the one overlay renderer: the CLI's
+    --out files, snapshots, recordings, the live view and the GUI's pages all show its image."""
 
     task: str
     model: str

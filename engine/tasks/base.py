@@ -11,7 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["TASKS", "UNTRAINED", "StageTimes", "TaskResult", "TaskRunner"]
+__all__ = ["TASKS", "UNTRAINED", "StageTimes", "FrameResult", "TaskResult", "TaskRunner"]
 
 TASKS = ("classify", "detect", "segment")
 UNTRAINED = "untrained — for latency only"  # every display of a random-weights result says this
@@ -33,6 +33,26 @@ class StageTimes:
     def to_json(self) -> dict:
         return {"preprocess": self.preprocess_ms, "inference": self.inference_ms,
                 "postprocess": self.postprocess_ms}
+
+
+@dataclass(frozen=True, eq=False)
+class FrameResult:
+    """What every task's result starts with (positional, in this order), and the head of its
+    JSON document. Subclasses add their outputs and a `task` field (last, with its default)."""
+
+    model: str
+    weights: str | None  # manifest entry or checkpoint path; None = random weights
+    frame_size: tuple[int, int]  # (height, width)
+    timings: StageTimes
+
+    @property
+    def untrained(self) -> bool:
+        return self.weights is None
+
+    def json_head(self) -> dict[str, Any]:
+        return {"task": self.task, "model": self.model, "weights": self.weights,
+                "untrained": self.untrained, "note": UNTRAINED if self.untrained else "",
+                "frame_size": list(self.frame_size), "timings_ms": self.timings.to_json()}
 
 
 @runtime_checkable

@@ -19,7 +19,7 @@ from engine import paths
 from engine.errors import InvalidInput, check_range
 from engine.models import catalog
 from engine.tasks import draw as overlay
-from engine.tasks.base import UNTRAINED, StageTimes
+from engine.tasks.base import UNTRAINED, FrameResult, StageTimes
 from engine.tasks.inference import network_on_path
 from engine.weights.load import load_weights
 
@@ -72,22 +72,12 @@ class Prediction:
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
-class ClassifyResult:
-    model: str
-    weights: str | None  # manifest entry or checkpoint path; None = random weights
-    frame_size: tuple[int, int]  # (height, width)
-    timings: StageTimes
+class ClassifyResult(FrameResult):
     top: tuple[Prediction, ...]  # best first
     task: str = "classify"
 
-    @property
-    def untrained(self) -> bool:
-        return self.weights is None
-
     def to_json(self) -> dict:
-        return {"task": self.task, "model": self.model, "weights": self.weights, "untrained": self.untrained,
-                "note": UNTRAINED if self.untrained else "", "frame_size": list(self.frame_size),
-                "timings_ms": self.timings.to_json(), "top": [p.to_json() for p in self.top]}
+        return {**self.json_head(), "top": [p.to_json() for p in self.top]}
 
 
 class ClassifyRunner:

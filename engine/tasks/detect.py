@@ -14,7 +14,7 @@ import torch
 
 from engine.errors import check_range
 from engine.tasks import draw as overlay
-from engine.tasks.base import UNTRAINED, StageTimes
+from engine.tasks.base import UNTRAINED, FrameResult, StageTimes
 from engine.tasks.inference import network_on_path
 
 SCORE_FLOOR = 0.05  # results keep boxes down to this score; displays choose their own threshold
@@ -34,27 +34,17 @@ class Detection:
 
 
 @dataclass(frozen=True, eq=False)
-class DetectResult:
-    model: str
-    weights: str | None  # manifest entry or checkpoint path; None = random weights
-    frame_size: tuple[int, int]  # (height, width)
-    timings: StageTimes
+class DetectResult(FrameResult):
     detections: tuple[Detection, ...]  # best score first
     score_floor: float = SCORE_FLOOR
     task: str = "detect"
-
-    @property
-    def untrained(self) -> bool:
-        return self.weights is None
 
     def above(self, score: float) -> DetectResult:
         """The same result keeping only detections scoring >= score."""
         return replace(self, detections=tuple(d for d in self.detections if d.score >= score))
 
     def to_json(self) -> dict:
-        return {"task": self.task, "model": self.model, "weights": self.weights, "untrained": self.untrained,
-                "note": UNTRAINED if self.untrained else "", "frame_size": list(self.frame_size),
-                "timings_ms": self.timings.to_json(), "score_floor": self.score_floor,
+        return {**self.json_head(), "score_floor": self.score_floor,
                 "detections": [d.to_json() for d in self.detections]}
 
 

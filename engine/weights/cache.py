@@ -32,8 +32,10 @@ def root() -> Path:
     return paths.cache_dir() / "weights"
 
 
-def converted_path(name: str) -> Path:
-    return root() / f"{name}.pth"
+def converted_path(name: str, suffix: str = ".pth") -> Path:
+    """The cached file of a manifest entry (a state dict; a demo video or sample set keeps its
+    own suffix, see WeightEntry.suffix)."""
+    return root() / f"{name}{suffix}"
 
 
 def source_path(name: str, file: str) -> Path:

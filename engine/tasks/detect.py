@@ -16,6 +16,7 @@ from engine.errors import check_range
 from engine.tasks import draw as overlay
 from engine.tasks.base import UNTRAINED, FrameResult, StageTimes
 from engine.tasks.inference import network_on_path
+from engine.threads import torch_threads
 
 SCORE_FLOOR = 0.05  # results keep boxes down to this score; displays choose their own threshold
 MAX_SIDE = 2048  # larger frames are downscaled (area interpolation) before the model sees them
@@ -83,9 +84,10 @@ class DetectRunner:
         return self.weights is None
 
     def run(self, frame_bgr: np.ndarray) -> DetectResult:
-        if self.threads:
-            torch.set_num_threads(self.threads)  # per calling thread with OpenMP builds
-        frame = overlay.ensure_bgr(frame_bgr)
+        with torch_threads(self.threads):  # the runner's thread count for this frame (None: as set)
+            return self._run(overlay.ensure_bgr(frame_bgr))
+
+    def _run(self, frame: np.ndarray) -> DetectResult:
         height, width = frame.shape[:2]
         net = self.network
 

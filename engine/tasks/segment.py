@@ -23,6 +23,7 @@ from engine.errors import check_range
 from engine.tasks import draw as overlay
 from engine.tasks.base import UNTRAINED, FrameResult, StageTimes
 from engine.tasks.inference import network_on_path
+from engine.threads import torch_threads
 
 LONG_SIDE_CAP = 4  # class segmenters: the longer side is at most 4x the shorter (working) side
 BILINEAR_LIMIT = 1 << 26  # classes × pixels up to which logits are resized before the argmax
@@ -121,9 +122,10 @@ class SegmentRunner:
         return torch.from_numpy(blob)
 
     def run(self, frame_bgr: np.ndarray) -> SegmentResult:
-        if self.threads:
-            torch.set_num_threads(self.threads)  # per calling thread with OpenMP builds
-        frame = overlay.ensure_bgr(frame_bgr)
+        with torch_threads(self.threads):  # the runner's thread count for this frame (None: as set)
+            return self._run(overlay.ensure_bgr(frame_bgr))
+
+    def _run(self, frame: np.ndarray) -> SegmentResult:
         height, width = frame.shape[:2]
         start = time.perf_counter()
         batch = self.preprocess(frame)

@@ -25,7 +25,7 @@ from engine.classify import (  # noqa: E402
 )
 from engine.errors import Cancelled, InvalidInput, StudioError  # noqa: E402
 from engine.images import read_image  # noqa: E402
-from engine.paths import ASSETS  # noqa: E402
+from engine.paths import ASSETS, user_folders  # noqa: E402
 from engine.kernels.activations import run_activations  # noqa: E402
 from engine.kernels.separable import run_separable, separable_layers  # noqa: E402
 from engine.kernels.symconv import METHODS as SYMCONV_METHODS, convolve  # noqa: E402
@@ -63,7 +63,7 @@ __all__ = [
     "ModelInfo", "ModelStats", "LayerRow", "BlockRow", "PublishedRow",
     "list_models", "model_info", "build_model", "model_stats",
     "UNTRAINED", "Classifier", "EvalResult", "Prediction", "classification_models", "evaluate_folder",
-    "load_classifier", "read_image", "ASSETS", "Cancelled", "InvalidInput", "StudioError",
+    "load_classifier", "read_image", "ASSETS", "user_folders", "Cancelled", "InvalidInput", "StudioError",
     "run_activations", "run_separable", "separable_layers", "SYMCONV_METHODS", "VELOCITY_MODELS", "SymconvResult",
     "convolve", "run_symconv",
     "StageTimes", "TaskResult", "TaskRunner", "DEFAULT_MODELS", "ClassifyResult", "DetectResult", "Detection",

@@ -49,14 +49,47 @@ def run_gui(argv: list[str]) -> int:
     mode, folder = parsed
     if mode == "screenshots":
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from gui.screenshots import take_screenshots
+    problem = _startup_problem()
+    if problem:
+        print(f"mobilenet-studio: {problem}", file=sys.stderr)
+        return 1
+    from engine.api import StudioError
 
-        make_app()
-        return take_screenshots(folder)
+    try:
+        if mode == "screenshots":
+            from gui.screenshots import take_screenshots
 
-    from gui.main_window import MainWindow
+            make_app()
+            return take_screenshots(folder)
+        from gui.main_window import MainWindow
+        from gui.settings import settings_problem
 
-    app = make_app()
-    window = MainWindow()
+        warning = settings_problem()
+        if warning:
+            print(f"mobilenet-studio: {warning}", file=sys.stderr)
+        app = make_app()
+        window = MainWindow()
+    except StudioError as exc:  # e.g. a broken installation: one line, as in the CLI
+        if "--debug" in argv:
+            raise
+        print(f"mobilenet-studio: {exc}", file=sys.stderr)
+        return 1
     window.show()
     return app.exec()
+
+
+def _startup_problem() -> str | None:
+    """Why the app cannot start at all, in one line: no usable display, or no usable home folder.
+    Checked before Qt, whose own failures abort the process with a screenful of text."""
+    from gui.platform_check import platform_problem
+
+    problem = platform_problem()
+    if problem:
+        return problem
+    from engine.api import StudioError, user_folders
+
+    try:
+        user_folders()
+    except StudioError as exc:
+        return str(exc)
+    return None

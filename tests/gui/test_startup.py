@@ -166,3 +166,16 @@ def test_unwritable_settings_warn_in_one_line_and_the_window_opens(tmp_path):
         rest = proc.communicate(timeout=60)[1]
     assert str(settings) in line and "cannot be written" in line
     assert "Traceback" not in line + rest
+
+
+@LINUX
+def test_readme_lists_every_x_library_package_the_plugin_needs():
+    plugin = xcb_plugin(os.environ)
+    if plugin is None or shutil.which("ldd") is None:
+        pytest.skip("needs Qt's xcb plugin and ldd")
+    ldd = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, check=True).stdout
+    x_libs = {line.split()[0] for line in ldd.splitlines() if "=>" in line}
+    x_libs = {s for s in x_libs if s.lower().startswith(("libxcb", "libx11", "libxkb", "libgl.", "libegl."))}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    apt_line = readme.split("sudo apt install ", 1)[1].split("```", 1)[0].replace("\\", " ").split()
+    assert x_libs and {debian_package(s) for s in x_libs} <= set(apt_line)

@@ -111,12 +111,12 @@ def test_package_names_match_dpkg():
     sonames = [line.split()[0] for line in ldd.splitlines() if "=> /" in line]
     x_libs = [s for s in sonames if s.lower().startswith(("libxcb", "libx11", "libxkb"))]
     assert len(x_libs) >= 10, ldd
-    for soname in x_libs:
-        owner = subprocess.run(["dpkg", "-S", f"*/{soname}"], capture_output=True, text=True)
-        if owner.returncode != 0:
-            continue  # not installed from a package here (e.g. a private copy)
-        package = owner.stdout.split(":", 1)[0]
-        assert debian_package(soname) == package, soname
+    owners = subprocess.run(["dpkg", "-S", *(f"*/{s}" for s in x_libs)], capture_output=True, text=True).stdout
+    by_file = {line.rsplit("/", 1)[1]: line.split(":", 1)[0] for line in owners.splitlines() if "/" in line}
+    checked = [s for s in x_libs if s in by_file]  # a library not from a package here is left out
+    assert checked, owners
+    for soname in checked:
+        assert debian_package(soname) == by_file[soname], soname
 
 
 def test_home_that_is_a_file_is_one_line(tmp_path):
@@ -142,9 +142,6 @@ def test_home_that_cannot_be_created_is_one_line(tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert cli.returncode == 2
     assert str(home) in _one_line(cli) and "cannot be created" in cli.stderr
-    gui = _launch([], env)
-    assert gui.returncode == 1
-    assert str(home) in _one_line(gui) and "cannot be created" in gui.stderr
 
 
 def test_unwritable_settings_warn_in_one_line_and_the_window_opens(tmp_path):

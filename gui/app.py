@@ -49,13 +49,17 @@ def run_gui(argv: list[str]) -> int:
     mode, folder = parsed
     if mode == "screenshots":
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    problem = _startup_problem()
+    # Checked before Qt starts: Qt's own failure to open a window aborts with a screenful of text.
+    from gui.platform_check import platform_problem
+
+    problem = platform_problem()
     if problem:
         print(f"mobilenet-studio: {problem}", file=sys.stderr)
         return 1
-    from engine.api import StudioError
+    from engine.api import InvalidInput, StudioError, user_folders
 
     try:
+        user_folders()  # a MOBILENET_STUDIO_HOME that is a file or cannot be created: one line
         if mode == "screenshots":
             from gui.screenshots import take_screenshots
 
@@ -69,27 +73,10 @@ def run_gui(argv: list[str]) -> int:
             print(f"mobilenet-studio: {warning}", file=sys.stderr)
         app = make_app()
         window = MainWindow()
-    except StudioError as exc:  # e.g. a broken installation: one line, as in the CLI
+    except StudioError as exc:  # also a broken installation's missing data file: one line, as in the CLI
         if "--debug" in argv:
             raise
         print(f"mobilenet-studio: {exc}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, InvalidInput) else 1
     window.show()
     return app.exec()
-
-
-def _startup_problem() -> str | None:
-    """Why the app cannot start at all, in one line: no usable display, or no usable home folder.
-    Checked before Qt, whose own failures abort the process with a screenful of text."""
-    from gui.platform_check import platform_problem
-
-    problem = platform_problem()
-    if problem:
-        return problem
-    from engine.api import StudioError, user_folders
-
-    try:
-        user_folders()
-    except StudioError as exc:
-        return str(exc)
-    return None

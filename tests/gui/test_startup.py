@@ -128,7 +128,7 @@ def test_home_that_is_a_file_is_one_line(tmp_path):
     assert cli.returncode == 2
     assert str(home) in _one_line(cli) and "is a file" in cli.stderr
     gui = _launch(["screenshots", str(tmp_path / "shots")], env)
-    assert gui.returncode == 1
+    assert gui.returncode == 2  # bad input, as in the CLI
     assert str(home) in _one_line(gui) and "is a file" in gui.stderr
     assert not (tmp_path / "shots").exists()  # stopped before any work
 

@@ -19,7 +19,7 @@ from engine.kernels.symconv import METHODS as SYMCONV_METHODS, convolve
 from engine.kernels.symconv.experiment import SymconvResult, run_symconv
 from engine.kernels.symconv.velocity import VELOCITY_MODELS
 from engine.models.catalog import ModelInfo, build_model, check_resolution, list_models, model_info
-from engine.paths import ASSETS
+from engine.paths import ASSETS, user_folders
 from engine.profiling.inference_paths import path_names
 from engine.profiling.latency import ProfileResult, export_trace, profile_model
 from engine.profiling.machine import fingerprint
@@ -64,7 +64,7 @@ __all__ = [
     "list_models", "model_info", "build_model", "model_stats", "check_resolution",
     # errors and shared helpers
     "Cancelled", "InvalidInput", "StudioError", "UnknownName", "WeightsUnavailable", "check_range",
-    "ASSETS", "read_image", "torch_threads",
+    "ASSETS", "user_folders", "read_image", "torch_threads",
     # classification (the Classify page)
     "IMAGE_SUFFIXES", "UNTRAINED", "ClassifyRunner", "EvalResult", "Prediction", "classification_models",
     "evaluate_folder", "load_classifier",

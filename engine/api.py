@@ -40,7 +40,10 @@ from engine.tasks import (  # noqa: E402
 )
 from engine.tasks.detect import Detection  # noqa: E402
 from engine.profiling.machine import fingerprint  # noqa: E402
-from engine.results import ResultsDB, default_path, export_csv, export_json, import_json, machine_id  # noqa: E402
+from engine.results import (  # noqa: E402
+    ResultsBusy, ResultsDB, ResultsUnavailable, default_path, export_csv, export_json, import_json, machine_id,
+)
+from engine.results.transfer import keep_unsaved, save_or_keep  # noqa: E402
 from engine.results.store import RunRecord, options_key  # noqa: E402
 from engine.tasks.draw import class_color  # noqa: E402
 from engine.tradeoffs.pareto import latency_front, madds_front  # noqa: E402
@@ -73,6 +76,7 @@ __all__ = [
     "SourceError", "VideoFileSource", "WebcamSource", "open_source", "CAMERA_BACKENDS",
     "STAGES", "LaneStatus", "LiveStatus",
     "fingerprint", "ResultsDB", "default_path", "export_csv", "export_json", "import_json", "machine_id", "RunRecord",
+    "ResultsBusy", "ResultsUnavailable", "keep_unsaved", "save_or_keep",
     "options_key", "latency_front", "madds_front", "TradeoffPoint", "published_top1", "tradeoff_points",
     "Recommendation", "recommend", "SWEEP_REPEATS", "SweepConfig", "SweepSummary", "run_sweep", "sweep_grid",
     "FetchResult", "fetch", "fetch_shipped", "import_file", "list_weights",

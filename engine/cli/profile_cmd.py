@@ -12,7 +12,7 @@ from engine.cli import print_json
 from engine.profiling.inference_paths import path_names
 from engine.runtime import fastest_exact_path
 from engine.profiling.latency import ProfileResult, profile_model
-from engine.results import ResultsDB
+from engine.api import save_or_keep
 
 
 def register(sub) -> None:
@@ -77,12 +77,18 @@ def run_profile(args: argparse.Namespace) -> int:
         repeats=args.repeats, device=args.device, channels_last=args.channels_last, weights=args.weights,
         trace=args.trace, progress=_progress, path=args.inference_path or fastest_exact_path(), **options,
     )
-    if not args.no_save:
-        with ResultsDB() as db:
-            db.save_run(result)
     if args.json:
         print_json(profile_document(result))
-        return 0
+    else:
+        _print_table(result, args)
+    if not args.no_save:  # after the run is shown: a database that fails cannot lose it
+        _stored, problem = save_or_keep(result)
+        if problem:
+            print(f"warning: {problem}", file=sys.stderr)
+    return 0
+
+
+def _print_table(result: ProfileResult, args: argparse.Namespace) -> None:
     if args.csv:
         write_csv(result, args.csv)
     total = result.total_ms
@@ -92,4 +98,3 @@ def run_profile(args: argparse.Namespace) -> int:
     print(f"\n{result.model} {result.width:g}/{result.resolution} on {result.threads} threads ({result.device}): "
           f"median {total.median:.2f} ms (p10 {total.p10:.2f}, p90 {total.p90:.2f}, {total.runs} runs)")
     print(f"sum of layers {result.layer_sum_ms:.2f} ms, overhead {result.overhead_ms:.2f} ms")
-    return 0

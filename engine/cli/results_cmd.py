@@ -46,7 +46,7 @@ def register(sub) -> None:
     q.add_argument("--json", action="store_true")
     q = action.add_parser("delete", help="remove a stored run, or a machine with all its runs")
     which = q.add_mutually_exclusive_group(required=True)
-    which.add_argument("--run", metavar="UUID", help="the run's uuid ('results list --json' shows them)")
+    which.add_argument("--run", metavar="UUID", dest="run_uuid", help="the run's uuid ('results list --json' shows them)")
     which.add_argument("--machine", metavar="ID", help="a machine id: its runs and accuracies go too")
     q.add_argument("--json", action="store_true")
     p.set_defaults(run=run_results)
@@ -129,7 +129,7 @@ def run_results(args: argparse.Namespace) -> int:
                 print(f"wrote {count} runs to {args.path}")
             return 0
         if args.action == "delete":
-            runs, accuracies = db.delete(run=args.run, machine=args.machine)
+            runs, accuracies = db.delete(run=args.run_uuid, machine=args.machine)
             if args.json:
                 print_json({"runs_deleted": runs, "accuracies_deleted": accuracies})
             else:

@@ -99,17 +99,19 @@ def import_json(db: ResultsDB, path: str | Path) -> ImportSummary:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InvalidInput(f"{path} is not a results export (expected a JSON file written by "
                            f"'mobilenet-studio results export')")
-    version = doc.get("schema_version", 1)
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise InvalidInput(f"{path}: schema_version {version!r} is not valid; valid: a whole number from 1 to "
-                           f"{SCHEMA_VERSION}")
-    if version > SCHEMA_VERSION:
-        raise InvalidInput(f"{path} comes from a newer MobileNet Studio (schema {version}, "
-                           f"this one reads up to {SCHEMA_VERSION})")
     try:
+        _check_version(doc.get("schema_version", 1))
         return db.add_document(doc)
     except InvalidInput as exc:
         raise InvalidInput(f"{path} was not imported (nothing of it was written): {exc}") from None
+
+
+def _check_version(version: object) -> None:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise InvalidInput(f"schema_version {version!r} is not valid; valid: a whole number from 1 to {SCHEMA_VERSION}")
+    if version > SCHEMA_VERSION:
+        raise InvalidInput(f"it comes from a newer MobileNet Studio (schema {version}, this one reads up to "
+                           f"{SCHEMA_VERSION})")
 
 
 def run_document(result: ProfileResult, uuid: str | None = None) -> dict:

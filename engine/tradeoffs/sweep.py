@@ -26,7 +26,7 @@ from engine.profiling.machine import fingerprint
 from engine.results.opening import ResultsUnavailable
 from engine.results.store import ResultsDB, RunRecord, machine_id, options_key
 from engine.results.transfer import keep_unsaved
-from engine.tradeoffs.published import all_rows
+from engine.analysis.published import all_rows
 
 BACKBONES = ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small")
 RESOLUTION_SPAN = (96, 224)

@@ -158,8 +158,9 @@ class LiveControls(QFrame):
         return self.source_combo.currentData()
 
     def source_spec(self, demo_size: tuple[int, int] = (640, 480)) -> SourceSpec:
-        return SourceSpec(self.source_kind(), self.camera_spin.value(), self._path, self.loop_check.isChecked(),
-                          demo_size, self.backend_combo.currentData(), self.capture_combo.currentData())
+        return SourceSpec(self.source_kind(), camera=self.camera_spin.value(), path=self._path,
+                          loop=self.loop_check.isChecked(), demo_size=demo_size,
+                          backend=self.backend_combo.currentData(), capture_size=self.capture_combo.currentData())
 
     def display_options(self) -> dict:
         task = self.task()

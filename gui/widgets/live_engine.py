@@ -1,64 +1,15 @@
 """The Live page's names from the engine's video package (through engine.api), plus the slow
-steps it runs off the UI thread (opening a source, loading runners)."""
+step it runs off the UI thread besides opening the source: loading runners."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 from engine import api
 from engine.api import (  # noqa: F401  (re-exported for the Live page's modules)
-    STAGES, DemoSource, FrameSource, ImageFolderSource, LaneStatus, LivePipeline, LiveResult, LiveStatus, SourceError,
-    VideoFileSource, WebcamSource, save_png,
+    STAGES, LaneStatus, LivePipeline, LiveResult, LiveStatus, SourceError, SourceSpec, save_png,
 )
 
 __all__ = ["SourceSpec", "RunnerCache", "LivePipeline", "LiveResult", "LiveStatus", "LaneStatus", "STAGES",
-           "SourceError", "save_png", "weights_choice"]
-
-SOURCE_KINDS = ("demo", "webcam", "file", "folder")
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    """What the source picker says; `open()` is slow for cameras (run it off the UI thread)."""
-
-    kind: str  # one of SOURCE_KINDS
-    camera: int = 0
-    path: str = ""
-    loop: bool = False
-    demo_size: tuple[int, int] = (640, 480)
-    backend: str = "any"  # OpenCV camera backend (api.CAMERA_BACKENDS)
-    capture_size: tuple[int, int] | None = None  # asked of the camera; None = its default
-
-    def open(self) -> FrameSource:
-        if self.kind == "demo":
-            return DemoSource(self.demo_size)
-        if self.kind == "webcam":
-            return WebcamSource(self.camera, backend=self.backend, size=self.capture_size)
-        if not self.path:
-            what = "video file" if self.kind == "file" else "image folder"
-            raise SourceError(f"no {what} chosen; pick one with the “…” button, or use the demo clip")
-        if self.kind == "file":
-            return VideoFileSource(Path(self.path), loop=self.loop)
-        if self.kind == "folder":
-            return ImageFolderSource(Path(self.path), loop=self.loop)
-        raise SourceError(f"unknown source kind {self.kind!r}; valid: {', '.join(SOURCE_KINDS)}")
-
-    def describe(self) -> str:
-        if self.kind == "demo":
-            return "the demo clip"
-        if self.kind == "webcam":
-            size = f" at {self.capture_size[0]}×{self.capture_size[1]}" if self.capture_size else ""
-            backend = f" ({self.backend})" if self.backend != "any" else ""
-            return f"webcam {self.camera}{backend}{size}"
-        return Path(self.path).name or self.path
-
-
-def weights_choice(model: str) -> str | None:
-    """'default' when verified weights for `model` are cached, else None (random, labelled
-    untrained). Never fetches: downloads belong to the Weights page. Slow (re-hashes files)."""
-    rows = [r for r in api.list_weights() if r["model"] == model and r["cached"]]
-    return "default" if rows else None
+           "SourceError", "save_png"]
 
 
 class RunnerCache:
@@ -71,7 +22,7 @@ class RunnerCache:
         self._loaded: dict[tuple[int, str, str, str | None], api.TaskRunner] = {}
 
     def get(self, lane: int, task: str, model: str) -> api.TaskRunner:
-        weights = weights_choice(model)
+        weights = api.cached_weights(model)  # never fetches: downloads belong to the Weights page
         key = (lane, task, model, weights)
         runner = self._loaded.get(key)
         if runner is None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 from pathlib import Path
 
-from engine.api import ProfileResult, fastest_exact_path, path_names, profile_model, save_or_keep
+from engine.api import (
+    ProfileResult, check_output, fastest_exact_path, path_names, profile_model, save_or_keep, write_with,
+)
 from engine.cli import print_json
 
 
@@ -45,13 +46,13 @@ def _progress(done: int, total: int) -> None:
 
 
 def write_csv(result: ProfileResult, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+    def write(fh) -> None:
         writer = csv.writer(fh)
         writer.writerow(["name", "kind", "block", "ms_median", "madds", "params"])
         for layer in result.layers:
             writer.writerow([layer.name, layer.kind, layer.block, f"{layer.ms_median:.5f}", layer.madds, layer.params])
-    os.replace(tmp, path)
+
+    write_with(path, write, newline="")
 
 
 JSON_FIELDS = ("model", "width", "resolution", "threads", "device", "path", "total_ms", "layer_sum_ms",
@@ -69,6 +70,10 @@ def profile_document(result: ProfileResult) -> dict:
 
 def run_profile(args: argparse.Namespace) -> int:
     options = {name: True for name in args.option}
+    if args.csv:  # before measuring: a bad path must not cost the whole run
+        check_output(args.csv, option="--csv", suffixes=(".csv",), what="a CSV table")
+    if args.trace:
+        check_output(args.trace, option="--trace", suffixes=(".json",), what="a Chrome/Perfetto trace")
     result = profile_model(
         args.model, width=args.width, resolution=args.resolution, batch=args.batch, threads=args.threads,
         repeats=args.repeats, device=args.device, channels_last=args.channels_last, weights=args.weights,

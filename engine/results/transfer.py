@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import tempfile
 import uuid as uuidlib
 from pathlib import Path
 
 from engine.errors import InvalidInput, StudioError
+from engine.files import check_output, write_with
 from engine.paths import user_home
 from engine.profiling.latency import ProfileResult
 from engine.results.ingest import ImportSummary
@@ -29,14 +29,15 @@ CSV_COLUMNS = ("uuid", "machine_id", "machine_label", "model", "width", "resolut
                "p90_ms", "runs", "layer_sum_ms", "overhead_ms", "madds", "params")
 
 
+EXPORT_SUFFIXES = (".json", ".csv")
+
+
 def _atomic_write(path: Path, write) -> None:
-    path = Path(path)
-    if path.parent and not path.parent.is_dir():
-        raise InvalidInput(f"cannot write {path}: folder {path.parent} does not exist")
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        write(fh)
-    os.replace(tmp, path)
+    path = check_output(path, option="export path", suffixes=EXPORT_SUFFIXES, what="results")
+    try:
+        write_with(path, write, newline="")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path} ({exc.strerror or type(exc).__name__})") from None
 
 
 def export_document(db: ResultsDB, *, layers: bool = True) -> dict:

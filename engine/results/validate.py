@@ -25,6 +25,7 @@ MACHINE_ID = re.compile(r"[0-9a-f]{16}")
 PATH_NAME = re.compile(r"[a-z0-9_.-]{1,40}")
 DEVICE = re.compile(r"(cpu|mps|cuda(:\d{1,2})?)")
 MEMORY_FORMATS = ("contiguous", "channels_last")
+MEMORY_FORMAT = re.compile("|".join(MEMORY_FORMATS))
 
 
 def _field(doc: object, key: str, what: str = "entry"):
@@ -127,7 +128,7 @@ def _run(doc: dict, uuid: str) -> dict:
         "model": model, "width": width, "resolution": resolution, "options": options,
         "batch": integer(_field(doc, "batch"), "batch", 1, 256),
         "threads": integer(_field(doc, "threads"), "threads", 1, 256),
-        "memory_format": text(_field(doc, "memory_format"), "memory_format", pattern=re.compile("|".join(MEMORY_FORMATS)),
+        "memory_format": text(_field(doc, "memory_format"), "memory_format", pattern=MEMORY_FORMAT,
                               valid=", ".join(MEMORY_FORMATS)),
         "device": text(_field(doc, "device"), "device", pattern=DEVICE, valid="cpu, cuda, cuda:N, mps"),
         "path": text(_field(doc, "path"), "path", pattern=PATH_NAME, valid="an inference path name"),

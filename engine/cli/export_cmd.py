@@ -12,7 +12,8 @@ from pathlib import Path
 import torch
 
 from engine.api import (
-    InvalidInput, build_model, check_range, check_resolution, export_onnx, model_info, network_of, op_counts,
+    InvalidInput, build_model, check_output, check_range, check_resolution, export_onnx, model_info, network_of,
+    op_counts,
 )
 from engine.cli import print_json
 
@@ -39,8 +40,7 @@ def run_export(args: argparse.Namespace) -> int:
     check_resolution(resolution)
     if args.onnx.suffix.lower() != ".onnx":
         raise InvalidInput(f"--onnx {args.onnx} must end in .onnx")
-    if not args.onnx.parent.is_dir():
-        raise InvalidInput(f"--onnx {args.onnx}: folder {args.onnx.parent} does not exist")
+    check_output(args.onnx, option="--onnx", suffixes=(".onnx",), what="an ONNX model")
     options = {name: True for name in args.option}
     model = build_model(args.model, width=args.width, weights=args.weights, **options)
     network = network_of(args.model, model)

@@ -1,4 +1,4 @@
-"""`sweep`, `recommend` and `results list|export|import`: the results database from the shell."""
+"""`sweep`, `recommend` and `results list|export|import|delete`: the results database from the shell."""
 
 from __future__ import annotations
 
@@ -44,6 +44,11 @@ def register(sub) -> None:
     q.add_argument("--json", action="store_true")
     q = action.add_parser("import", help="add a JSON export from another machine")
     q.add_argument("path", type=Path)
+    q.add_argument("--json", action="store_true")
+    q = action.add_parser("delete", help="remove a stored run, or a machine with all its runs")
+    which = q.add_mutually_exclusive_group(required=True)
+    which.add_argument("--run", metavar="UUID", dest="run_uuid", help="the run's uuid ('results list --json' shows them)")
+    which.add_argument("--machine", metavar="ID", help="a machine id: its runs and accuracies go too")
     q.add_argument("--json", action="store_true")
     p.set_defaults(run=run_results)
 
@@ -97,7 +102,7 @@ def run_results(args: argparse.Namespace) -> int:
             print(f"{db.path}: {len(runs)} runs, {len(db.machines())} machines")
             for r in runs:
                 print(f"{r.timestamp}  {r.model:<20} {r.width:>5g}/{r.resolution:<4} {r.threads}t {r.path:<10} "
-                      f"{r.total_ms.median:8.2f} ms  {r.machine_label}")
+                      f"{r.total_ms.median:8.2f} ms  {r.machine_label}  {r.uuid}")
             return 0
         if args.action == "export":
             suffix = args.path.suffix.lower()
@@ -108,6 +113,13 @@ def run_results(args: argparse.Namespace) -> int:
                 print_json({"path": str(args.path), "runs": count})
             else:
                 print(f"wrote {count} runs to {args.path}")
+            return 0
+        if args.action == "delete":
+            runs, accuracies = db.delete(run=args.run_uuid, machine=args.machine)
+            if args.json:
+                print_json({"runs_deleted": runs, "accuracies_deleted": accuracies})
+            else:
+                print(f"deleted {runs} run(s) and {accuracies} accuracy(ies)")
             return 0
         summary = import_json(db, args.path)
         if args.json:

@@ -23,9 +23,9 @@ from torch import nn
 from engine.analysis.layers import analyze_layers
 from engine.errors import Cancelled, InvalidInput, check_range
 from engine.models import catalog
-from engine.profiling.inference_paths import PATHS, PreparedModule, prepare
+from engine.profiling.inference_paths import PreparedModule, prepare
 from engine.profiling.machine import fingerprint
-from engine.runtime import profile_nodes
+from engine.runtime import check_path, profile_nodes
 from engine.threads import torch_threads
 
 Progress = Callable[[int, int], None]
@@ -172,7 +172,7 @@ def _check(batch: int, threads: int, repeats: int, device: str) -> torch.device:
 
 
 def profile_model(
-    name: str, *, width: float = 1.0, resolution: int = 224, batch: int = 1, threads: int = 2,
+    name: str, *, width: float = 1.0, resolution: int | None = None, batch: int = 1, threads: int = 2,
     repeats: int = 30, warmup: int = 5, device: str = "cpu", channels_last: bool = False,
     weights: str | None = None, trace: Path | None = None, progress: Progress | None = None,
     should_stop: ShouldStop | None = None, path: str = "reference", per_layer: bool = True, **options,
@@ -182,9 +182,10 @@ def profile_model(
     (engine.profiling.inference_paths); per_layer=False times the whole model only (sweeps)."""
     info = catalog.model_info(name)
     catalog.check_config(info, width, options)
+    resolution = resolution or info.input.size
     catalog.check_resolution(resolution)
     dev = _check(batch, threads, repeats, device)
-    PATHS.get(path)  # an unknown path fails before the model is built
+    check_path(path, name)  # an unknown or unavailable path fails before the model is built
     model = catalog.build_model(name, width=width, weights=weights, **options)
     example = torch.rand(batch, 3, resolution, resolution)
     rows = {r.name: r for r in analyze_layers(model, example[:1])}

@@ -145,6 +145,8 @@ class OrtRunner:
     """An InferenceSession behind the same call as the torch paths: NCHW tensor (or numpy) in,
     torch tensors out (zero-copy views of onnxruntime's arrays), dicts rebuilt by output name."""
 
+    takes_numpy = True  # Prepared hands numpy input through unconverted
+
     def __init__(self, onnx_path: Path, keys: tuple[str, ...] | None, threads: int, *, spinning: bool = False):
         self.onnx_path = Path(onnx_path)
         self.keys = keys

@@ -10,36 +10,19 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from engine.errors import InvalidInput, UnknownName, check_range
+from engine.errors import InvalidInput, check_range
 from engine.models import catalog
-from engine.runtime import cpu, int8, onnx_path, torch_paths
+from engine.runtime import int8, onnx_path, torch_paths
+from engine.runtime.available import available_paths, check_path
 from engine.runtime.network import Outputs, as_tensor, network_of, output_keys
 
-PATHS = ("reference", "fast", "bf16", "int8", "onnxruntime")
-EXACT_PATHS = ("reference", "fast", "onnxruntime")  # fp32 throughout: same outputs within 1e-4
-INT8_TASKS = ("classification",)
-
-
-def available_paths(name: str) -> tuple[str, ...]:
-    """The paths `name` can run on this machine."""
-    task = catalog.model_info(name).task
-    return tuple(p for p in PATHS if (p != "int8" or task in INT8_TASKS) and (p != "bf16" or cpu.supports_bf16())
-                 and (p != "onnxruntime" or _has_onnxruntime()))
-
-
-def _has_onnxruntime() -> bool:
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def fastest_exact_path() -> str:
     """The fp32 path the live pipeline and the profiler should default to: onnxruntime when it
     is installed (about 2.5-3.5× torch eager for MobileNetV3 on this class of CPU, see
     bench/suite.py), else the fast torch path."""
-    return "onnxruntime" if _has_onnxruntime() else "fast"
+    return "onnxruntime" if "onnxruntime" in available_paths() else "fast"
 
 
 @dataclass
@@ -60,7 +43,7 @@ class Prepared:
     _shapes: dict = field(default_factory=dict, repr=False)
 
     def __call__(self, x) -> Outputs:
-        return self.run(as_tensor(x) if self.path != "onnxruntime" else x)
+        return self.run(x if getattr(self.run, "takes_numpy", False) else as_tensor(x))
 
     def detect(self, images: Sequence[Tensor] | Tensor) -> list[dict[str, Tensor]]:
         """Detections exactly as the detector's forward returns them, the network part on this
@@ -93,6 +76,17 @@ class Prepared:
         return f"{self.path} ({extra}, {self.threads} threads)"
 
 
+def network_input_size(module: nn.Module, task: str, resolution: int) -> tuple[int, int]:
+    """The (H, W) the network is fed for a `resolution` input: a detector's transform resizes
+    to its own size (the person detector to 300 whatever it is given), so an export traced at
+    `resolution` would be fed another shape (onnxruntime: 'Got: 300 Expected: 224')."""
+    if task != "detection":
+        return resolution, resolution
+    with torch.inference_mode():
+        batch, _ = module.transform([torch.zeros(3, resolution, resolution)])
+    return tuple(batch.tensors.shape[-2:])
+
+
 def prepare(
     model: str, *, width: float = 1.0, resolution: int | None = None, path: str = "fast", threads: int = 2,
     weights: str | Path | None = None, module: nn.Module | None = None, batch: int = 1,
@@ -104,22 +98,18 @@ def prepare(
     threads of the path. int8: `calibration` = network inputs (default: synthetic images).
     bf16=True on "fast" is the same as path "bf16". onnxruntime: the ONNX file is cached per
     weights and input shape; spinning stays off unless asked."""
-    if path not in PATHS:
-        raise UnknownName("inference path", path, PATHS)
+    check_path(path, model)
     info = catalog.model_info(model)
     check_range("threads", threads, 1, 256)
     resolution = resolution or info.input.size
     catalog.check_resolution(resolution)
-    if path not in available_paths(model):
-        raise InvalidInput(f"path {path} is not available for {model} on this machine; valid: "
-                           f"{', '.join(available_paths(model))}")
     if module is None:
         module = catalog.build_model(model, width=width, weights=weights, **options)
     else:
         catalog.check_config(info, width, options)
     module = module.eval()
     network = network_of(model, module)
-    example = torch.zeros(batch, 3, resolution, resolution)
+    example = torch.zeros(batch, 3, *network_input_size(module, info.task, resolution))
     details: dict = {}
     if path == "reference":
         run: Callable = torch_paths.reference(network, threads)

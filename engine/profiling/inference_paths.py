@@ -16,13 +16,13 @@ from torch import nn
 from engine.registry import Registry
 from engine.runtime import PATHS as RUNTIME_PATHS, check_path, prepare as runtime_prepare
 
-Prepare = Callable[[nn.Module, torch.Tensor, str, int], nn.Module]  # (model, example, name, threads)
+Prepare = Callable[..., nn.Module]  # (model, example, name, threads, *, keep_export)
 
 PATHS: Registry[Prepare] = Registry("inference path")
 
 
 @PATHS.register("reference")
-def _reference(model: nn.Module, example: torch.Tensor, name: str, threads: int) -> nn.Module:
+def _reference(model: nn.Module, example: torch.Tensor, name: str, threads: int, *, keep_export: bool = True) -> nn.Module:
     """The eager model exactly as built: what the layer table and MAdds describe."""
     return model
 
@@ -47,8 +47,9 @@ class PreparedModule(nn.Module):
 
 
 def _runtime(path: str) -> Prepare:
-    def prepare_path(model: nn.Module, example: torch.Tensor, name: str, threads: int) -> nn.Module:
-        prepared = runtime_prepare(name, module=model, path=path, threads=threads,
+    def prepare_path(model: nn.Module, example: torch.Tensor, name: str, threads: int, *,
+                     keep_export: bool = True) -> nn.Module:
+        prepared = runtime_prepare(name, module=model, path=path, threads=threads, keep_export=keep_export,
                                    resolution=int(example.shape[-1]), batch=int(example.shape[0]))
         return PreparedModule(prepared)
 
@@ -61,11 +62,12 @@ for _path in RUNTIME_PATHS:  # engine.runtime's one list of paths
         PATHS.add(_path, _runtime(_path))
 
 
-def prepare(path: str, model: nn.Module, example: torch.Tensor, name: str = "", threads: int = 1) -> nn.Module:
+def prepare(path: str, model: nn.Module, example: torch.Tensor, name: str = "", threads: int = 1, *,
+            keep_export: bool = True) -> nn.Module:
     """The module to time for `path` (UnknownName lists every path; a path that cannot run here
     says why and which can)."""
     check_path(path, name or None)
-    return PATHS.get(path)(model, example, name, threads)
+    return PATHS.get(path)(model, example, name, threads, keep_export=keep_export)
 
 
 def path_names() -> list[str]:

@@ -193,7 +193,7 @@ def profile_model(
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     model = model.to(dev, memory_format=fmt)
     example = example.to(dev, memory_format=fmt)
-    model = prepare(path, model, example, name, threads)
+    model = prepare(path, model, example, name, threads, keep_export=weights is not None)  # random: not kept
     onnx_file = model.prepared.details.get("onnx_file") if isinstance(model, PreparedModule) else None
     # torch paths: hooks on leaf layers; the onnxruntime session has none, so its own per-node
     # profiler stands in (nodes mapped back to layer names by engine.runtime)

@@ -3,7 +3,8 @@
 Export uses torch's TorchScript-based exporter (`dynamo=False`): it needs only the `onnx`
 package, folds batch-norm into the convolutions, and writes h-swish / h-sigmoid as ONNX's
 HardSwish / HardSigmoid ops. (The torch.export-based exporter, torch's default since 2.9, also
-needs `onnxscript`.) Files are written atomically and cached per configuration and weights.
+needs `onnxscript`.) Files are written atomically and cached per configuration and weights, each verified by its
+hash before it is loaded (engine.runtime.exports).
 
 The session runs with `intra_op_num_threads` = the threads asked for and spinning OFF
 (`session.intra_op.allow_spinning` = 0): with spinning on, idle pool threads busy-wait between
@@ -12,7 +13,6 @@ ops and steal the CPU from the UI, the capture thread or a second model running 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from engine import paths
+from engine.runtime import exports
 from engine.runtime.network import Flat, Outputs, flatten, output_keys, unflatten
 
 DEFAULT_OPSET = 17
@@ -99,23 +99,15 @@ def export_onnx(network: nn.Module, example: Tensor, path: str | Path, *, opset:
     return path
 
 
-def _fingerprint(network: nn.Module, shape: tuple[int, ...], opset: int) -> str:
-    """Hash of the weights, input shape, opset and torch version: a cached file is reused only
-    for exactly this network."""
-    digest = hashlib.sha256(json.dumps([list(shape), opset, torch.__version__]).encode())
-    for name, tensor in network.state_dict().items():
-        digest.update(name.encode())
-        digest.update(tensor.detach().contiguous().cpu().numpy().tobytes())
-    return digest.hexdigest()[:16]
-
-
-def cached_onnx(name: str, network: nn.Module, example: Tensor, *, opset: int = DEFAULT_OPSET) -> Path:
-    """The exported file for this network and input shape under the user cache, exported once."""
+def cached_onnx(name: str, network: nn.Module, example: Tensor, *, opset: int = DEFAULT_OPSET,
+                keep: bool = True) -> Path:
+    """The exported file for this network and input shape, verified by its hash before use and
+    exported again when it fails (engine.runtime.exports). keep=False (random weights): a
+    file for this process only."""
     tag = "x".join(str(d) for d in example.shape)
-    path = paths.cache_dir() / "onnx" / f"{name}-{tag}-opset{opset}-{_fingerprint(network, tuple(example.shape), opset)}.onnx"
-    if not path.is_file():
-        export_onnx(network, example, path, opset=opset)
-    return path
+    key = exports.fingerprint(network, tuple(example.shape), opset)
+    return exports.cached_export("onnx", f"{name}-{tag}-opset{opset}-{key}.onnx",
+                                 lambda target: export_onnx(network, example, target, opset=opset), keep=keep)
 
 
 def session_options(threads: int, *, spinning: bool = False, profile_prefix: str | None = None):

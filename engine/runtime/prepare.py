@@ -91,14 +91,17 @@ def prepare(
     model: str, *, width: float = 1.0, resolution: int | None = None, path: str = "fast", threads: int = 2,
     weights: str | Path | None = None, module: nn.Module | None = None, batch: int = 1,
     calibration: Tensor | Sequence[Tensor] | None = None, bf16: bool = False, opset: int = onnx_path.DEFAULT_OPSET,
-    spinning: bool = False, **options,
+    spinning: bool = False, keep_export: bool | None = None, **options,
 ) -> Prepared:
     """Build (or take `module`, an already built and loaded model of `model`) and ready it on
     `path`. resolution: the network input size (default: the model's). threads: intra-op
     threads of the path. int8: `calibration` = network inputs (default: synthetic images).
     bf16=True on "fast" is the same as path "bf16". onnxruntime: the ONNX file is cached per
-    weights and input shape; spinning stays off unless asked."""
+    weights and input shape and verified before each load; spinning stays off unless asked.
+    keep_export: keep the export in the user cache (default: unless the weights are random,
+    i.e. no `module` and no `weights`; exports of random weights last one process)."""
     check_path(path, model)
+    keep = keep_export if keep_export is not None else (module is not None or weights is not None)
     info = catalog.model_info(model)
     check_range("threads", threads, 1, 256)
     resolution = resolution or info.input.size
@@ -124,7 +127,7 @@ def prepare(
     else:
         with torch_paths.torch_threads(threads), torch.no_grad():
             keys = output_keys(network(example))
-            file = onnx_path.cached_onnx(model, network, example, opset=opset)
+            file = onnx_path.cached_onnx(model, network, example, opset=opset, keep=keep)
         run = onnx_path.OrtRunner(file, keys, threads, spinning=spinning)
         details["onnx_file"] = str(file)
     return Prepared(model=model, path=path, width=float(width), resolution=resolution, threads=threads,

@@ -93,9 +93,11 @@ def test_detect_runs_postprocess_over_the_path_network():
 
 
 def test_onnx_cache_is_reused_and_keyed_by_weights():
-    first = prepare("mobilenet_v3_small", resolution=64, path="onnxruntime", threads=1)
-    again = prepare("mobilenet_v3_small", resolution=64, path="onnxruntime", threads=1, module=first.network)
-    other = prepare("mobilenet_v3_small", resolution=64, path="onnxruntime", threads=1)  # new random weights
+    first = prepare("mobilenet_v3_small", resolution=64, path="onnxruntime", threads=1, keep_export=True)
+    again = prepare("mobilenet_v3_small", resolution=64, path="onnxruntime", threads=1, module=first.network,
+                    keep_export=True)
+    other = prepare("mobilenet_v3_small", resolution=64, path="onnxruntime", threads=1,
+                    keep_export=True)  # new random weights
     assert first.details["onnx_file"] == again.details["onnx_file"]
     assert other.details["onnx_file"] != first.details["onnx_file"]
 

@@ -39,6 +39,10 @@ SPECS: tuple[PathSpec, ...] = (
              summary="PyTorch FX static int8 quantisation"),
     PathSpec(name="onnxruntime", exact=True, package="onnxruntime", module="onnxruntime",
              summary="ONNX Runtime on the ONNX export, spinning off"),
+    PathSpec(name="openvino", exact=True, package="openvino", module="openvino",
+             summary="OpenVINO on the ONNX export, f32 inference precision"),
+    PathSpec(name="openvino-bf16", exact=False, package="openvino", module="openvino", needs_bf16=True,
+             summary="OpenVINO on the ONNX export, bf16 inference precision"),
 )
 PATHS: tuple[str, ...] = tuple(s.name for s in SPECS)
 EXACT_PATHS: tuple[str, ...] = tuple(s.name for s in SPECS if s.exact)

@@ -154,6 +154,10 @@ class OrtRunner:
         values = self.session.run(self.output_names, {INPUT_NAME: array})
         return unflatten([torch.from_numpy(v) for v in values], self.keys)
 
+    def node_times(self, example: np.ndarray, runs: int, network: nn.Module | None = None) -> list[NodeTime]:
+        """Per-node medians from onnxruntime's profiler on this runner's file and threads."""
+        return profile_nodes(self.onnx_path, example, threads=self.threads, runs=runs, network=network)
+
 
 @dataclass(frozen=True)
 class NodeTime:
@@ -177,6 +181,16 @@ def layer_of(node_name: str) -> str:
         names.append(scope[len(previous) + 1:] if previous and scope.startswith(previous + ".") else scope)
         previous = scope
     return ".".join(names)
+
+
+def module_layer(node_name: str, modules: dict[str, nn.Module]) -> str:
+    """The deepest module a node's scope names, '' when none: runtimes add their own suffixes to
+    the exporter's names (OpenVINO's '/Conv/WithoutBiases'), and the layout reorders they insert
+    belong to no module."""
+    layer = layer_of(node_name)
+    while layer and layer not in modules:
+        layer = layer.rpartition(".")[0]
+    return layer
 
 
 def _conv_owner(network: nn.Module) -> dict[str, str]:

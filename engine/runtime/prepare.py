@@ -15,6 +15,7 @@ from engine.models import catalog
 from engine.runtime import int8, onnx_path, torch_paths
 from engine.runtime.available import available_paths, check_path
 from engine.runtime.network import Outputs, as_tensor, network_of, output_keys
+from engine.threads import torch_threads
 
 
 
@@ -72,7 +73,8 @@ class Prepared:
     def describe(self) -> str:
         """One line for the UI: which path ran and how."""
         extra = {"fast": "BN folded, channels_last", "bf16": "BN folded, channels_last, bf16 autocast",
-                 "int8": f"int8 {int8.BACKEND}", "onnxruntime": "onnxruntime, spinning off"}.get(self.path, "eager")
+                 "int8": f"int8 {int8.BACKEND}", "onnxruntime": "onnxruntime, spinning off",
+                 "openvino": "OpenVINO, f32", "openvino-bf16": "OpenVINO, bf16"}.get(self.path, "eager")
         return f"{self.path} ({extra}, {self.threads} threads)"
 
 
@@ -124,11 +126,16 @@ def prepare(
         quantized, report = int8.quantize(network, calib)
         run = torch_paths.TorchRunner(quantized, threads=threads)
         details["int8"] = report
-    else:
-        with torch_paths.torch_threads(threads), torch.no_grad():
+    else:  # the runtimes that run the ONNX export
+        with torch_threads(threads), torch.no_grad():
             keys = output_keys(network(example))
             file = onnx_path.cached_onnx(model, network, example, opset=opset, keep=keep)
-        run = onnx_path.OrtRunner(file, keys, threads, spinning=spinning)
+        if path == "onnxruntime":
+            run = onnx_path.OrtRunner(file, keys, threads, spinning=spinning)
+        else:
+            from engine.runtime.openvino_path import OvRunner  # late: OpenVINO loads in ~0.5 s
+
+            run = OvRunner(file, keys, threads, bf16=path == "openvino-bf16")
         details["onnx_file"] = str(file)
     return Prepared(model=model, path=path, width=float(width), resolution=resolution, threads=threads,
                     task=info.task, network=network, run=run,

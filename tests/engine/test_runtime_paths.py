@@ -69,3 +69,33 @@ def test_detector_export_follows_the_size_its_transform_feeds():
     assert_outputs_close(on_ort(batch.tensors), reference(batch.tensors))
     got, want = on_ort.detect(image)[0], reference.detect(image)[0]
     assert len(got["boxes"]) == len(want["boxes"])
+
+
+@pytest.mark.skipif(not installed("openvino"), reason="openvino is not installed")
+@pytest.mark.parametrize("name,size", [("mobilenet_v3_small", 96), ("ssdlite_mobilenet_v2_person", 300),
+                                       ("selfie_segmentation", 256)])
+def test_openvino_equals_torch_in_f32(name, size):
+    model = randomize_batchnorm(build_model(name))
+    reference = prepare(name, resolution=size, path="reference", threads=1, module=model)
+    on_ov = prepare(name, resolution=size, path="openvino", threads=1, module=model)
+    x = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(6))
+    assert_outputs_close(on_ov(x), reference(x))
+    compiled = on_ov.run.compiled  # f32 asked for explicitly, threads as asked
+    assert str(compiled.get_property("INFERENCE_PRECISION_HINT")) == "<Type: 'float32'>"
+    assert int(compiled.get_property("INFERENCE_NUM_THREADS")) == 1
+
+
+@pytest.mark.skipif(not installed("openvino"), reason="openvino is not installed")
+def test_openvino_per_layer_profile_names_the_models_layers():
+    """PERF_COUNT nodes map to the layer table's names: every conv of V3-Small gets a time."""
+    from engine.api import model_stats
+    from engine.profiling.latency import profile_model
+
+    result = profile_model("mobilenet_v3_small", resolution=96, threads=1, repeats=3, warmup=1, path="openvino")
+    assert result.path == "openvino"
+    rows = {row.name: row for row in model_stats("mobilenet_v3_small", resolution=96).layers}
+    timed = {layer.name for layer in result.layers}
+    assert timed <= set(rows)
+    convs = {name for name, row in rows.items() if row.kind.lower().startswith("conv")}
+    assert convs and convs <= timed, sorted(convs - timed)[:5]
+    assert 0 < result.layer_sum_ms < 3 * result.total_ms.median

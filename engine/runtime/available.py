@@ -43,6 +43,8 @@ SPECS: tuple[PathSpec, ...] = (
              summary="OpenVINO on the ONNX export, f32 inference precision"),
     PathSpec(name="openvino-bf16", exact=False, package="openvino", module="openvino", needs_bf16=True,
              summary="OpenVINO on the ONNX export, bf16 inference precision"),
+    PathSpec(name="litert", exact=True, package="ai-edge-litert", module="ai_edge_litert",
+             tasks=("classification",), summary="LiteRT's interpreter (XNNPACK) on a .tflite written from the export"),
 )
 PATHS: tuple[str, ...] = tuple(s.name for s in SPECS)
 EXACT_PATHS: tuple[str, ...] = tuple(s.name for s in SPECS if s.exact)

@@ -74,7 +74,8 @@ class Prepared:
         """One line for the UI: which path ran and how."""
         extra = {"fast": "BN folded, channels_last", "bf16": "BN folded, channels_last, bf16 autocast",
                  "int8": f"int8 {int8.BACKEND}", "onnxruntime": "onnxruntime, spinning off",
-                 "openvino": "OpenVINO, f32", "openvino-bf16": "OpenVINO, bf16"}.get(self.path, "eager")
+                 "openvino": "OpenVINO, f32", "openvino-bf16": "OpenVINO, bf16",
+                 "litert": "LiteRT, XNNPACK"}.get(self.path, "eager")
         return f"{self.path} ({extra}, {self.threads} threads)"
 
 
@@ -132,6 +133,12 @@ def prepare(
             file = onnx_path.cached_onnx(model, network, example, opset=opset, keep=keep)
         if path == "onnxruntime":
             run = onnx_path.OrtRunner(file, keys, threads, spinning=spinning)
+        elif path == "litert":
+            from engine.runtime.litert_path import LiteRtRunner, cached_tflite  # late: loads LiteRT
+
+            tflite = cached_tflite(file, keep=keep)
+            run = LiteRtRunner(tflite, keys, threads)
+            details["tflite_file"] = str(tflite)
         else:
             from engine.runtime.openvino_path import OvRunner  # late: OpenVINO loads in ~0.5 s
 

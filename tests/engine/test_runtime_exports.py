@@ -69,3 +69,16 @@ def test_random_weight_exports_are_not_kept():
     assert cached == []  # each profile run used to leave another file in the user cache
     scratch = list(exports.scratch_dir().rglob("*.onnx"))
     assert len(scratch) >= 2  # they lived in this process's scratch folder instead
+
+
+@pytest.mark.skipif(not installed("ai_edge_litert"), reason="ai-edge-litert is not installed")
+def test_a_damaged_cached_tflite_is_rebuilt(model):
+    first = prepare(NAME, resolution=SIZE, path="litert", threads=1, module=model)
+    file = exports.root() / "tflite" / first.details["tflite_file"].rsplit("/", 1)[-1]
+    assert str(file) == first.details["tflite_file"]
+    good = file.read_bytes()
+    _damage(file, "truncate")
+    again = prepare(NAME, resolution=SIZE, path="litert", threads=1, module=model)
+    assert file.read_bytes() == good and exports.verified(file)
+    x = torch.rand(1, 3, SIZE, SIZE)
+    assert_outputs_close(again(x), first(x))

@@ -3,6 +3,8 @@ exports follow the shape the network is really fed."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -99,3 +101,19 @@ def test_openvino_per_layer_profile_names_the_models_layers():
     convs = {name for name, row in rows.items() if row.kind.lower().startswith("conv")}
     assert convs and convs <= timed, sorted(convs - timed)[:5]
     assert 0 < result.layer_sum_ms < 3 * result.total_ms.median
+
+
+@pytest.mark.skipif(not installed("ai_edge_litert"), reason="ai-edge-litert is not installed")
+@pytest.mark.parametrize("name,size", [("mobilenet_v1", 96), ("mobilenet_v2", 96), ("mobilenet_v3_large", 96),
+                                       ("mobilenet_v3_small", 112)])
+def test_litert_runs_our_tflite_and_equals_torch(name, size):
+    """The .tflite written from the export (NHWC, asymmetric stride-2 padding as PAD + VALID,
+    h-sigmoid as ADD+RELU6, MUL) gives the reference's logits in LiteRT's interpreter."""
+    from engine.runtime.exports import verified
+
+    model = randomize_batchnorm(build_model(name))
+    reference = prepare(name, resolution=size, path="reference", threads=1, module=model)
+    on_litert = prepare(name, resolution=size, path="litert", threads=1, module=model)
+    x = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(7))
+    assert_outputs_close(on_litert(x), reference(x))
+    assert verified(Path(on_litert.details["tflite_file"]))

@@ -30,8 +30,8 @@ from engine.results import (
 from engine.results.transfer import keep_unsaved, save_or_keep
 from engine.results.store import RunRecord, options_key
 from engine.runtime import (
-    EXACT_PATHS, PATHS, Prepared, available_paths, export_onnx, fastest_exact_path, network_of, op_counts, prepare,
-    profile_nodes,
+    EXACT_PATHS, PATHS, PathStatus, Prepared, available_paths, export_onnx, fastest_exact_path, network_of, op_counts,
+    path_status, path_statuses, prepare, profile_nodes,
 )
 from engine.threads import torch_threads
 from engine.tasks import (
@@ -93,6 +93,7 @@ __all__ = [
     "SweepSummary", "run_sweep", "sweep_grid",
     # inference paths
     "EXACT_PATHS", "PATHS", "Prepared", "available_paths", "fastest_exact_path", "prepare", "profile_nodes",
+    "PathStatus", "path_status", "path_statuses",
     "export_onnx", "network_of", "op_counts",
     # weights
     "FetchResult", "fetch", "fetch_shipped", "import_file", "list_weights", "weights_cache_root", "weight_entries",

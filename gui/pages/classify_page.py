@@ -2,7 +2,7 @@
 the latency of the run and which weights produced it. Without cached weights the model runs
 with random weights, labelled untrained, and the page points to the Weights page.
 
-Loading the model and inference run off the UI thread (one LatestJobRunner), so opening three
+Loading the model and inference run off the UI thread (one JobRunner), so opening three
 images quickly classifies the last one; loaded classifiers are kept per (model, weights)."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from gui.pages import register_page
 from gui.pages.base import Page
 from gui.widgets.image_view import ImageView
 from gui.widgets.topk_chart import Bar, TopKChart
-from gui.workers.jobs import LatestJobRunner
+from gui.workers.jobs import JobRunner
 from gui.widgets.panel import inline_error
 
 __all__ = ["ClassifyPage", "DEFAULT_IMAGE"]
@@ -91,7 +91,7 @@ class ClassifyPage(Page):
         self._started = False
         self.outcome: Outcome | None = None
 
-        self.runner = LatestJobRunner(self)
+        self.runner = JobRunner(self)
         self.runner.succeeded.connect(self._on_result)
         self.runner.failed.connect(self._on_error)
         self.runner.busy_changed.connect(self.report_busy)
@@ -208,7 +208,7 @@ class ClassifyPage(Page):
         target = str(path) if path is not None else self._path  # kept only once it classifies
         model, classifiers = self.model_combo.currentData(), self._classifiers
         self._started = True
-        self.runner.submit(lambda: classifiers.run(model, target),
+        self.runner.submit(lambda _job: classifiers.run(model, target),
                            f"Classifying {Path(target).name} with {model}…")
 
     def ask_open(self) -> bool:

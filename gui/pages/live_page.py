@@ -2,7 +2,7 @@
 models running on the same frames through the engine's LivePipeline, each lane with its own
 overlay, HUD and latency curve.
 
-Threads: opening the source and loading models run on job threads (LatestJobRunner); the
+Threads: opening the source and loading models run on job threads (JobRunner); the
 pipeline runs its own capture and inference threads. The UI thread only polls: a ~30 Hz timer
 reads each lane's newest result and repaints when its `seq` changed, so no frame ever waits in
 a Qt signal queue. A 10 ms StallMeter records the longest time the UI thread was unresponsive.
@@ -26,7 +26,7 @@ from gui.widgets.live_engine import LivePipeline, RunnerCache, SourceSpec, save_
 from gui.widgets.live_lane import LANE_COLOURS, LaneView
 from gui.widgets.live_plot import LatencyPlot
 from gui.widgets.stall_meter import StallMeter
-from gui.workers.jobs import LatestJobRunner
+from gui.workers.jobs import JobRunner
 
 __all__ = ["LivePage"]
 
@@ -58,11 +58,11 @@ class LivePage(Page):
             or str(Path.home())
         self.last_saved: Path | None = None
 
-        self.starter = LatestJobRunner(self)  # open source + load runners
+        self.starter = JobRunner(self)  # open source + load runners
         self.starter.succeeded.connect(self._on_started)
         self.starter.failed.connect(self._on_start_failed)
         self.starter.busy_changed.connect(self.report_busy)
-        self.swapper = LatestJobRunner(self)  # load a replacement runner while running
+        self.swapper = JobRunner(self)  # load a replacement runner while running
         self.swapper.succeeded.connect(self._on_swapped)
         self.swapper.failed.connect(lambda _s, message: self._show_error(message))
         self.swapper.busy_changed.connect(self.report_busy)
@@ -148,7 +148,7 @@ class LivePage(Page):
         spec, task, models = self.controls.source_spec(self.demo_size), self.controls.task(), self.controls.models()
         cache = self._cache
 
-        def prepare():
+        def prepare(_job):
             source = spec.open()  # a bad source fails before any model loads
             try:
                 return spec, source, [cache.get(i, task, m) for i, m in enumerate(models)]
@@ -227,7 +227,7 @@ class LivePage(Page):
             self.start_run()  # a lane added or removed: the pipeline is rebuilt
             return
         task, model, cache = self.controls.task(), models[lane], self._cache
-        self.swapper.submit(lambda: (lane, task, cache.get(lane, task, model)), f"Loading {model}…")
+        self.swapper.submit(lambda _job: (lane, task, cache.get(lane, task, model)), f"Loading {model}…")
 
     def _on_swapped(self, _serial: int, payload) -> None:
         lane, task, runner = payload

@@ -26,7 +26,7 @@ from gui.widgets.controls import PresetCombo, parse_number
 from gui.widgets.layer_table import CSV_HEADER, LayerTableModel, LayerTableView
 from gui.widgets.totals import PublishedTable, TotalsRow
 from gui.widgets.weights_info import WeightsCard
-from gui.workers.jobs import LatestJobRunner
+from gui.workers.jobs import JobRunner
 from gui.widgets.panel import inline_error, panel as _panel
 
 __all__ = ["ModelsPage"]
@@ -62,7 +62,7 @@ class ModelsPage(Page):
         self._started = False
         self.stats: api.ModelStats | None = None
 
-        self.runner = LatestJobRunner(self)
+        self.runner = JobRunner(self)
         self.runner.succeeded.connect(self._on_stats)
         self.runner.failed.connect(self._on_error)
         self.runner.busy_changed.connect(self.report_busy)
@@ -230,7 +230,7 @@ class ModelsPage(Page):
         options = {name: True for name in req.options}
         self._started_at = time.perf_counter()
 
-        def compute():
+        def compute(_job):
             stats = api.model_stats(req.model, width=width, resolution=resolution, **options)
             return req, stats, api.model_info(req.model).to_json()["weights"]
 

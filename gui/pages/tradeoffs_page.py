@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QToolBar,
@@ -25,7 +25,7 @@ from gui.settings import to_bool, to_list
 from gui.widgets import tradeoffs_data as data
 from gui.widgets.tradeoffs_controls import SweepOptions, TargetControls
 from gui.widgets.tradeoffs_plot import LEGEND_HTML, TradeoffPlot
-from gui.workers.progress_job import ProgressJob
+from gui.workers.jobs import Job, JobRunner
 from gui.widgets.panel import inline_error, panel as _panel
 
 __all__ = ["TradeoffsPage", "SCREENSHOT_CONFIGS"]
@@ -44,12 +44,6 @@ EMPTY_LATENCY = ("Nothing measured on this machine yet.\nPress “Run sweep” a
                  "The MAdds plot already shows the papers' points: MAdds need no measuring.")
 
 
-class _RowRelay(QObject):
-    """Carries each stored run from the sweep's worker thread to the UI thread (queued)."""
-
-    row = Signal(object)
-
-
 @register_page("tradeoffs", "Trade-offs", order=35, tooltip="Accuracy vs latency and MAdds; latency budgets")
 class TradeoffsPage(Page):
     def __init__(self, parent: QWidget | None = None):
@@ -62,14 +56,13 @@ class TradeoffsPage(Page):
         self._sweep_started = 0.0
         self._rows_landed = 0
         self._saved_target = 0.0
-        self.job = ProgressJob(self)
+        self.job = JobRunner(self)
         self.job.progress.connect(self._on_progress)
         self.job.succeeded.connect(self._on_sweep_done)
-        self.job.failed.connect(self._on_error)
+        self.job.failed.connect(lambda _serial, message: self._on_error(message))
         self.job.cancelled.connect(self._on_cancelled)
         self.job.busy_changed.connect(self._on_busy)
-        self.relay = _RowRelay(self)
-        self.relay.row.connect(self._on_row)
+        self.job.partial.connect(self._on_row)
 
         self.import_action = self._action("Import results…", "Add a JSON export from another machine: it "
                                           "appears as its own series", self._ask_import, "Import")
@@ -290,28 +283,28 @@ class TradeoffsPage(Page):
         self.progress.setValue(0)
         self.progress.setFormat("%v / %m configurations")
         self.select_series(f"{data.this_machine_id(threads)}|{threads}")
-        relay = self.relay.row.emit
 
-        def work(progress, should_stop):
-            return data.sweep(configs, threads=threads, repeats=repeats, progress=progress,
-                              should_stop=should_stop, on_row=relay)
+        def work(job: Job) -> data.SweepSummary:
+            return data.sweep(configs, threads=threads, repeats=repeats, progress=job.progress,
+                              should_stop=job.should_stop, on_row=job.emit)
 
         self.sweep_status.setText(f"Sweeping {len(configs)} configurations on {threads} thread(s), "
                                   f"{repeats} timed runs each…")
-        return self.job.start(work, f"Sweeping {len(configs)} configurations…")
+        self.job.submit(work, f"Sweeping {len(configs)} configurations…")
+        return True
 
     def cancel(self) -> None:
         if self.job.is_busy():
             self.job.cancel()
             self.sweep_status.setText("Cancelling after the configuration in flight…")
 
-    def _on_row(self, record: data.RunRecord) -> None:
+    def _on_row(self, _serial: int, record: data.RunRecord) -> None:
         self._rows_landed += 1
         self.reload()
         self.status_message.emit(f"{record.model} {record.width:g}/{record.resolution}: "
                                  f"{record.total_ms.median:.2f} ms")
 
-    def _on_progress(self, done: int, total: int) -> None:
+    def _on_progress(self, done: int, total: int, _message: str) -> None:
         self.progress.setRange(0, total)
         self.progress.setValue(done)
         if self.job.is_cancelling():
@@ -321,7 +314,7 @@ class TradeoffsPage(Page):
         self.sweep_status.setText(f"Sweeping: {done} of {total} configurations done ({self._rows_landed} "
                                   f"measured now){eta}. Cancel keeps everything finished.")
 
-    def _on_sweep_done(self, summary: data.SweepSummary) -> None:
+    def _on_sweep_done(self, _serial: int, summary: data.SweepSummary) -> None:
         self.reload()
         self.status_message.emit(f"Sweep done: {summary.measured} measured, {summary.skipped} already stored, "
                                  f"{summary.seconds:.0f} s on {summary.threads} thread(s)")
@@ -331,7 +324,7 @@ class TradeoffsPage(Page):
         self.error_label.show()
         self.status_message.emit(message)
 
-    def _on_cancelled(self) -> None:
+    def _on_cancelled(self, _serial: int) -> None:
         self.reload()
         self.status_message.emit(f"Sweep cancelled; {self._rows_landed} configuration(s) measured and kept")
 

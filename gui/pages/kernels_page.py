@@ -130,8 +130,9 @@ class KernelsPage(Page):
         top.addWidget(self.experiment)
         top.addStretch(1)
         top.addWidget(self.progress)
-        self.forms = {"separable": ModelForm("separable"), "activations": ModelForm("activations"),
-                      "symconv": SymconvForm()}
+        models = [m.name for m in api.list_models() if m.task == "classification"]
+        self.forms = {"separable": ModelForm("separable", models), "activations": ModelForm("activations", models),
+                      "symconv": SymconvForm(api.VELOCITY_MODELS, api.SYMCONV_METHODS)}
         self.form_stack = QStackedWidget()
         for form in self.forms.values():
             self.form_stack.addWidget(form)

@@ -45,6 +45,16 @@ def write_trace(req: ProfileRequest, path: str) -> None:
         api.export_trace(model, example, path)  # writes a temp file and renames it: atomic
 
 
+def profile_controls() -> ProfileControls:
+    """The configuration panel with this machine's choices: the fastest exact inference path first
+    (the default, as in the live view), CUDA when torch sees a GPU."""
+    import torch  # already loaded by engine.api
+
+    fastest = api.fastest_exact_path()
+    devices = ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
+    return ProfileControls(api.list_models(), (fastest, *(p for p in api.PATHS if p != fastest)), devices)
+
+
 @register_page("profiler", "Profiler", order=30, tooltip="Per-layer latency on this machine")
 class ProfilerPage(Page):
     def __init__(self, parent: QWidget | None = None):
@@ -135,7 +145,7 @@ class ProfilerPage(Page):
 
     def _build_controls(self) -> QFrame:
         frame, outer = _panel()
-        self.controls = ProfileControls()
+        self.controls = profile_controls()
         self.run_button = QPushButton("Run")
         self.run_button.setToolTip(self.run_action.toolTip())
         self.run_button.setDefault(True)

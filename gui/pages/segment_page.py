@@ -18,7 +18,7 @@ from engine import api
 from gui.pages import register_page
 from gui.pages._task_page import Outcome, TaskPage
 from gui.widgets.annotated_view import AnnotatedView, display_size, rgba_qimage
-from gui.widgets.task_colours import LEGEND_MIN, bgr_to_qcolor
+from gui.pages.task_colours import LEGEND_MIN, bgr_to_qcolor
 
 __all__ = ["SegmentPage", "MODES", "DEFAULT_OPACITY", "overlay_layers"]
 

@@ -22,7 +22,7 @@ from engine.api import StudioError
 from gui.pages import register_page
 from gui.pages.base import Page
 from gui.settings import to_bool, to_list
-from gui.widgets import tradeoffs_data as data
+from gui.pages import tradeoffs_data as data
 from gui.widgets.tradeoffs_controls import SweepOptions, TargetControls
 from gui.widgets.tradeoffs_plot import LEGEND_HTML, TradeoffPlot
 from gui.workers.jobs import Job, JobRunner
@@ -80,8 +80,8 @@ class TradeoffsPage(Page):
         self.legend = QLabel(LEGEND_HTML)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
-        self.latency_plot = TradeoffPlot("latency")
-        self.madds_plot = TradeoffPlot("madds")
+        self.latency_plot = TradeoffPlot("latency", data.latency_front)
+        self.madds_plot = TradeoffPlot("madds", data.madds_front)
         row = QHBoxLayout()
         row.addWidget(self.latency_plot, 1)
         row.addWidget(self.madds_plot, 1)
@@ -132,7 +132,7 @@ class TradeoffsPage(Page):
 
     def _build_sweep(self) -> QFrame:
         frame, outer = _panel()
-        self.options = SweepOptions()
+        self.options = SweepOptions(data.SWEEP_REPEATS)
         self.sweep_button = QPushButton("Run sweep")
         self.sweep_button.setDefault(True)
         self.sweep_button.setToolTip("Time every configuration of the chosen backbones that has a published "

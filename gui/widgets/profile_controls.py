@@ -1,44 +1,29 @@
 """The Profiler's configuration panel: model, width, resolution, options, batch, threads, memory
 format, device, inference path and repeats, read back as one `ProfileRequest`.
 
-Values are passed to the engine as typed (numbers parsed, nothing range-checked here), so the GUI
-rejects exactly what `profile` on the CLI rejects, with the same message."""
+Values are passed on as typed (numbers parsed, nothing range-checked here), so the GUI rejects
+exactly what `profile` on the CLI rejects, with the same message. The page hands in the model
+catalog, the inference paths and the devices as plain data."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox, QWidget
 
-from engine import api
+from engine.api import ModelInfo
 from gui.settings import to_list
 from gui.widgets.controls import PresetCombo, parse_number
 
-__all__ = ["ProfileControls", "ProfileRequest", "available_paths", "available_devices"]
+__all__ = ["ProfileControls", "ProfileRequest"]
 
 WIDTH_PRESETS = ("0.35", "0.5", "0.75", "1.0", "1.3", "1.4")
 RESOLUTION_PRESETS = ("96", "128", "160", "192", "224", "256", "320")
 MEMORY_FORMATS = ("contiguous", "channels_last")
 DEFAULT_MODEL = "mobilenet_v3_large"
-
-
-def available_paths() -> tuple[str, ...]:
-    """Inference paths the engine offers (engine.runtime), the fastest exact one first: it is
-    the default, as in the live view."""
-    fastest = api.fastest_exact_path()
-    return (fastest, *(p for p in api.PATHS if p != fastest))
-
-
-def engine_takes_path() -> bool:
-    return True
-
-
-def available_devices() -> tuple[str, ...]:
-    import torch  # already loaded by engine.api; asked here only for what the machine has
-
-    return ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
 
 
 @dataclass(frozen=True)
@@ -63,14 +48,10 @@ class ProfileRequest:
         return parse_number(self.resolution_text)
 
     def kwargs(self) -> dict:
-        """Keyword arguments for engine.api.profile_model."""
-        kwargs = dict(width=self.width, resolution=self.resolution, batch=self.batch, threads=self.threads,
-                      repeats=self.repeats, device=self.device,
-                      channels_last=self.memory_format == "channels_last",
-                      **{name: True for name in self.options})
-        if engine_takes_path():
-            kwargs["path"] = self.path
-        return kwargs
+        """Keyword arguments for api.profile_model."""
+        return dict(width=self.width, resolution=self.resolution, batch=self.batch, threads=self.threads,
+                    repeats=self.repeats, device=self.device, channels_last=self.memory_format == "channels_last",
+                    path=self.path, **{name: True for name in self.options})
 
     def short(self) -> str:
         extra = f" · {', '.join(self.options)}" if self.options else ""
@@ -94,9 +75,12 @@ def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
 class ProfileControls(QWidget):
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, models: Sequence[ModelInfo], paths: Sequence[str], devices: Sequence[str],
+                 parent: QWidget | None = None):
+        """paths: the inference paths, the default (the fastest exact one) first; devices: what
+        this machine has ("cpu", and "cuda" when torch sees a GPU)."""
         super().__init__(parent)
-        infos = sorted(api.list_models(), key=lambda m: m.task != "classification")  # stable: classifiers first
+        infos = sorted(models, key=lambda m: m.task != "classification")  # stable: classifiers first
         self._infos = {m.name: m for m in infos}
         self.model_combo = QComboBox()
         for info in infos:
@@ -113,10 +97,10 @@ class ProfileControls(QWidget):
         self.format_combo.addItems(MEMORY_FORMATS)
         self.format_combo.setToolTip("tensor memory layout of weights and input (channels_last = NHWC)")
         self.device_combo = QComboBox()
-        self.device_combo.addItems(available_devices())
+        self.device_combo.addItems(list(devices))
         self.device_combo.setToolTip("CUDA appears when torch sees a GPU; it is timed with CUDA events")
         self.path_combo = QComboBox()
-        self.path_combo.addItems(available_paths())
+        self.path_combo.addItems(list(paths))
         self.path_combo.setToolTip("inference path: the default is the fastest exact (fp32) one on this machine; "
                                    "reference = the eager model as built; bf16 and int8 trade accuracy for speed")
         self.repeats_spin = _spin(3, 10000, 30, "timed runs for the whole model, and again with per-layer hooks")

@@ -13,7 +13,7 @@ __all__ = ["PresetCombo", "parse_number"]
 def parse_number(text: str) -> int | float | str:
     """The user's text as the number it spells, or the text itself when it spells none.
 
-    No range or type rules here on purpose: the engine validates and words the error, so the
+    No range or type rules here on purpose: the api validates and words the error, so the
     GUI and the CLI reject exactly the same inputs with the same message."""
     stripped = text.strip()
     for convert in (int, float):

@@ -1,5 +1,5 @@
-"""The Live page's names from the engine's video package (through engine.api), plus the slow
-steps it runs off the UI thread (opening a source, loading runners)."""
+"""The Live page's names from the engine's video package (through engine.api), and the source
+picker's choice as a SourceSpec whose `open()` is slow (run it off the UI thread)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from engine.api import (  # noqa: F401  (re-exported for the Live page's modules
     VideoFileSource, WebcamSource, save_png,
 )
 
-__all__ = ["SourceSpec", "RunnerCache", "LivePipeline", "LiveResult", "LiveStatus", "LaneStatus", "STAGES",
-           "SourceError", "save_png", "weights_choice"]
+__all__ = ["SourceSpec", "LivePipeline", "LiveResult", "LiveStatus", "LaneStatus", "STAGES", "SourceError",
+           "save_png"]
 
 SOURCE_KINDS = ("demo", "webcam", "file", "folder")
 
@@ -52,32 +52,3 @@ class SourceSpec:
             backend = f" ({self.backend})" if self.backend != "any" else ""
             return f"webcam {self.camera}{backend}{size}"
         return Path(self.path).name or self.path
-
-
-def weights_choice(model: str) -> str | None:
-    """'default' when verified weights for `model` are cached, else None (random, labelled
-    untrained). Never fetches: downloads belong to the Weights page. Slow (re-hashes files)."""
-    rows = [r for r in api.list_weights() if r["model"] == model and r["cached"]]
-    return "default" if rows else None
-
-
-class RunnerCache:
-    """Loaded runners by (lane, task, model, weights). Each lane gets its own runner object,
-    so two lanes never share one network across threads. Touched only by the job thread."""
-
-    KEEP = 6  # a few models stay loaded, so flipping between two is instant
-
-    def __init__(self) -> None:
-        self._loaded: dict[tuple[int, str, str, str | None], api.TaskRunner] = {}
-
-    def get(self, lane: int, task: str, model: str) -> api.TaskRunner:
-        weights = weights_choice(model)
-        key = (lane, task, model, weights)
-        runner = self._loaded.get(key)
-        if runner is None:
-            # the fastest exact (fp32) path: onnxruntime where installed; the HUD shows runner.path
-            runner = api.make_runner(task, model, weights=weights, path=api.fastest_exact_path())
-            self._loaded[key] = runner
-            while len(self._loaded) > self.KEEP:  # dicts keep insertion order: drop the oldest
-                self._loaded.pop(next(iter(self._loaded)))
-        return runner

@@ -23,7 +23,7 @@ def panel(title: str | None = None) -> tuple[QFrame, QVBoxLayout]:
 
 
 def inline_error() -> QLabel:
-    """Where a page shows the engine's one-line message for bad input; hidden until then, and
+    """Where a page shows the api's one-line message for bad input; hidden until then, and
     selectable so the user can copy it."""
     label = QLabel("")
     label.setObjectName("inlineError")

@@ -10,6 +10,7 @@ import numpy as np
 from engine.errors import InvalidInput
 
 READABLE = "JPEG, PNG, BMP, WebP, TIFF, PPM/PGM"
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".jpe"}  # what counts as an image in a folder
 
 
 def decode_image(data: bytes, what: str = "image") -> np.ndarray:

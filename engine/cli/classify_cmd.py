@@ -6,11 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.classify import UNTRAINED, Classifier, evaluate_folder, load_classifier
 from engine.cli import print_json
 from engine.cli.weights_cmd import StderrProgress
 from engine.errors import InvalidInput, WeightsUnavailable, check_range
 from engine.images import read_image
+from engine.tasks.base import UNTRAINED
+from engine.tasks.classify import ClassifyRunner, load_classifier
+from engine.tasks.evaluate import evaluate_folder
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
@@ -36,7 +38,7 @@ def register(sub) -> None:
     p.set_defaults(run=run_evaluate)
 
 
-def _classifier(args: argparse.Namespace) -> Classifier:
+def _classifier(args: argparse.Namespace) -> ClassifyRunner:
     if args.random_weights and args.weights:
         raise InvalidInput("--random-weights and --weights exclude each other")
     weights = None if args.random_weights else (args.weights or "default")
@@ -56,7 +58,7 @@ def run_classify(args: argparse.Namespace) -> int:
         print_json({**clf.describe(), "results": [
             {"image": path, "top": [p.to_json() for p in preds]} for path, preds in zip(args.images, results)]})
         return 0
-    header = f"{clf.model_name} ({clf.weights or UNTRAINED})"
+    header = f"{clf.model} ({clf.weights or UNTRAINED})"
     print(header)
     for path, preds in zip(args.images, results):
         print(path)
@@ -67,7 +69,7 @@ def run_classify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save_accuracy(clf: Classifier, result, folder: str) -> None:
+def _save_accuracy(clf: ClassifyRunner, result, folder: str) -> None:
     """Store top-1/top-5 so the trade-offs join it with this model's measured latency."""
     import torch
 

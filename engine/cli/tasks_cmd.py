@@ -14,10 +14,9 @@ import cv2
 
 from engine.cli import print_json
 from engine.cli.weights_cmd import StderrProgress
-from engine.classify import IMAGE_SUFFIXES, UNTRAINED
 from engine.errors import InvalidInput, UnknownName, check_range
-from engine.images import read_image
-from engine.tasks import DEFAULT_MODELS, TaskResult, TaskRunner, make_runner, models_for
+from engine.images import IMAGE_SUFFIXES, read_image
+from engine.tasks import DEFAULT_MODELS, UNTRAINED, TaskResult, TaskRunner, make_runner, models_for
 from engine.tasks.draw import MASK_MODES
 from engine.video.files import IMAGE_OUT_SUFFIXES, VIDEO_OUT_SUFFIXES, AtomicVideoWriter, check_file, check_out
 from engine.video.files import open_video, write_image

@@ -14,7 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from engine.analysis.stats import model_stats
 from engine.kernels.timing import Progress, ShouldStop, check_stop, interleaved_medians, report, torch_threads
+from engine.models.catalog import build_model
 
 Fn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -115,10 +117,8 @@ def agreement(numel: int = 1 << 16, seed: int = 0) -> dict[str, float]:
 
 
 def activation_sites(model: str, *, width: float = 1.0, resolution: int = 224) -> list[Site]:
-    from engine import api
-
-    stats = api.model_stats(model, width=width, resolution=resolution)
-    net = api.build_model(model, width=width)
+    stats = model_stats(model, width=width, resolution=resolution)
+    net = build_model(model, width=width)
     block_out = {b.name: b.output_shape[1] if len(b.output_shape) > 1 else 0 for b in stats.blocks}
     sites = []
     for row in stats.layers:

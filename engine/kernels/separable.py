@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from engine.analysis.stats import model_stats
 from engine.errors import InvalidInput
 from engine.kernels.timing import Progress, ShouldStop, check_stop, interleaved_medians, report, torch_threads
 
@@ -109,9 +110,7 @@ def costs(kernel: int, m: int, n: int, out_size: int) -> tuple[int, int, int]:
 
 def separable_layers(model: str, *, width: float = 1.0, resolution: int = 224) -> list[SeparableLayer]:
     """Every depthwise layer of the model followed (after BN/activation/SE) by a pointwise one."""
-    from engine import api
-
-    rows = api.model_stats(model, width=width, resolution=resolution).layers
+    rows = model_stats(model, width=width, resolution=resolution).layers
     layers = []
     for i, row in enumerate(rows):
         if row.kind != "depthwise":

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from engine.registry import Registry
+from engine.runtime import prepare as runtime_prepare
 
 Prepare = Callable[[nn.Module, torch.Tensor, str, int], nn.Module]  # (model, example, name, threads)
 
@@ -48,8 +49,6 @@ class PreparedModule(nn.Module):
 
 def _runtime(path: str) -> Prepare:
     def prepare_path(model: nn.Module, example: torch.Tensor, name: str, threads: int) -> nn.Module:
-        from engine.runtime import prepare as runtime_prepare  # late: runtime imports the api
-
         prepared = runtime_prepare(name, module=model, path=path, threads=threads,
                                    resolution=int(example.shape[-1]), batch=int(example.shape[0]))
         return PreparedModule(prepared)

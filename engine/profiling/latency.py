@@ -25,6 +25,7 @@ from engine.errors import Cancelled, InvalidInput, check_range
 from engine.models import catalog
 from engine.profiling.inference_paths import PATHS, PreparedModule, prepare
 from engine.profiling.machine import fingerprint
+from engine.runtime import profile_nodes
 
 Progress = Callable[[int, int], None]
 ShouldStop = Callable[[], bool]
@@ -193,9 +194,7 @@ def profile_model(
     catalog.check_resolution(resolution)
     dev = _check(batch, threads, repeats, device)
     PATHS.get(path)  # an unknown path fails before the model is built
-    from engine.api import build_model  # late: api imports this module's results
-
-    model = build_model(name, width=width, weights=weights, **options)
+    model = catalog.build_model(name, width=width, weights=weights, **options)
     example = torch.rand(batch, 3, resolution, resolution)
     rows = {r.name: r for r in analyze_layers(model, example[:1])}
     params = sum(p.numel() for p in model.parameters() if p.requires_grad)  # before a path folds layers
@@ -276,8 +275,6 @@ def profile_model(
 def _onnx_layer_ms(model: PreparedModule, onnx_file: str, example: torch.Tensor, threads: int,
                    runs: int) -> dict[str, float]:
     """Median ms per torch layer from onnxruntime's per-node profile of the same file."""
-    from engine.runtime import profile_nodes  # late: the runtime imports the api
-
     prepared = model.prepared
     network_input = example
     if prepared.detector is not None:  # the session takes the detector's transformed batch

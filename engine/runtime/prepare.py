@@ -114,9 +114,7 @@ def prepare(
         raise InvalidInput(f"path {path} is not available for {model} on this machine; valid: "
                            f"{', '.join(available_paths(model))}")
     if module is None:
-        from engine.api import build_model  # late: the api re-exports this module
-
-        module = build_model(model, width=width, weights=weights, **options)
+        module = catalog.build_model(model, width=width, weights=weights, **options)
     else:
         catalog.check_config(info, width, options)
     module = module.eval()

@@ -10,14 +10,14 @@ from pathlib import Path
 
 from engine import paths
 from engine.errors import InvalidInput, UnknownName, WeightsUnavailable, check_range
-from engine.tasks.base import TASKS, StageTimes, TaskResult, TaskRunner
-from engine.tasks.classify import ClassifyResult, ClassifyRunner
+from engine.tasks.base import TASKS, UNTRAINED, StageTimes, TaskResult, TaskRunner
+from engine.tasks.classify import ClassifyResult, ClassifyRunner, load_classifier
 from engine.tasks.detect import Detection, DetectResult, DetectRunner
 from engine.tasks.segment import SegmentResult, SegmentRunner
 
-__all__ = ["TASKS", "StageTimes", "TaskResult", "TaskRunner", "ClassifyResult", "ClassifyRunner", "Detection",
-           "DetectResult", "DetectRunner", "SegmentResult", "SegmentRunner", "DEFAULT_MODELS", "make_runner",
-           "models_for"]
+__all__ = ["TASKS", "UNTRAINED", "StageTimes", "TaskResult", "TaskRunner", "ClassifyResult", "ClassifyRunner",
+           "Detection", "DetectResult", "DetectRunner", "SegmentResult", "SegmentRunner", "DEFAULT_MODELS",
+           "make_runner", "models_for"]
 
 CATALOG_TASK = {"classify": "classification", "detect": "detection", "segment": "segmentation"}
 DEFAULT_MODELS = {"classify": "mobilenet_v2", "detect": "ssdlite_mobilenet_v2_person",
@@ -50,9 +50,8 @@ def make_runner(task: str, model: str, weights: str | Path | None = "default", *
 
 def _make_runner(task: str, model: str, weights: str | Path | None, *, threads: int | None,
                  progress) -> TaskRunner:
-    from engine.classify import load_classifier
     from engine.models import catalog
-    from engine.weights import load_weights
+    from engine.weights.load import load_weights
 
     valid = models_for(task)
     if model not in valid:
@@ -64,7 +63,7 @@ def _make_runner(task: str, model: str, weights: str | Path | None, *, threads: 
         check_range("threads", threads, 1, 256)
     try:
         if task == "classify":
-            return ClassifyRunner(load_classifier(model, weights, progress), threads=threads)
+            return load_classifier(model, weights, progress, threads=threads)
         info = catalog.model_info(model)
         network = catalog.build(model)
         used = None

@@ -11,9 +11,10 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["TASKS", "StageTimes", "TaskResult", "TaskRunner"]
+__all__ = ["TASKS", "UNTRAINED", "StageTimes", "TaskResult", "TaskRunner"]
 
 TASKS = ("classify", "detect", "segment")
+UNTRAINED = "untrained — for latency only"  # every display of a random-weights result says this
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,9 @@ import cv2
 import numpy as np
 import torch
 
-from engine.classify import UNTRAINED
 from engine.errors import check_range
 from engine.tasks import draw as overlay
-from engine.tasks.base import StageTimes
+from engine.tasks.base import UNTRAINED, StageTimes
 
 SCORE_FLOOR = 0.05  # results keep boxes down to this score; displays choose their own threshold
 MAX_SIDE = 2048  # larger frames are downscaled (area interpolation) before the model sees them

@@ -196,6 +196,14 @@ def tint(frame: np.ndarray, colour: Sequence[int], alpha: np.ndarray, opacity: f
     return out
 
 
+def foreground_alpha(probability: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A foreground probability map (h×w float in [0, 1], at network size) as H×W uint8 × 255 at
+    `size` (h, w), bilinear: the one upsampling behind the selfie model's mask, its soft-edged
+    overlay and any display size it is drawn at."""
+    prob = np.clip(probability * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return cv2.resize(prob, (size[1], size[0]), interpolation=cv2.INTER_LINEAR)
+
+
 def check_mode(mode: str) -> str:
     if mode not in MASK_MODES:
         raise InvalidInput(f"unknown display mode {mode!r}; valid: {', '.join(MASK_MODES)}")

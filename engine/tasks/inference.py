@@ -7,6 +7,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from engine.runtime import prepare
+
 __all__ = ["network_on_path"]
 
 
@@ -15,8 +17,6 @@ def network_on_path(model: str, network: nn.Module, path: str, threads: int | No
     """(the runtime's Prepared network, the path that ran). onnxruntime sessions have a fixed
     input shape, so a runner whose input is not a fixed square (VOC segmenters keep the frame's
     aspect) gets the fast torch path instead, which is exact too."""
-    from engine.runtime import prepare  # late: the runtime imports the api, which imports tasks
-
     if path == "onnxruntime" and not square_input:
         path = "fast"
     prepared = prepare(model, module=network, path=path, threads=threads or torch.get_num_threads(),

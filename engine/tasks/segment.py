@@ -18,10 +18,9 @@ import torch
 import torch.nn.functional as F
 
 from engine import paths
-from engine.classify import UNTRAINED
 from engine.errors import check_range
 from engine.tasks import draw as overlay
-from engine.tasks.base import StageTimes
+from engine.tasks.base import UNTRAINED, StageTimes
 
 KINDS = ("classes", "foreground")
 LONG_SIDE_CAP = 4  # class segmenters: the longer side is at most 4x the shorter (working) side
@@ -54,7 +53,7 @@ class SegmentResult:
             raise ValueError("foreground() is for the selfie segmenter; class segmenters have a mask")
         if self.alpha is not None:  # made once by the runner: drawing every frame reuses it
             return self.alpha
-        return upsampled_foreground(self.probabilities, self.frame_size)
+        return overlay.foreground_alpha(self.probabilities[0], self.frame_size)
 
     def to_json(self) -> dict:
         return {"task": self.task, "model": self.model, "weights": self.weights, "untrained": self.untrained,
@@ -62,12 +61,6 @@ class SegmentResult:
                 "timings_ms": self.timings.to_json(), "kind": self.kind, "labels": list(self.labels),
                 "network_size": list(self.probabilities.shape[1:]),
                 "coverage": {k: round(v, 6) for k, v in self.coverage.items()}}
-
-
-def upsampled_foreground(probabilities: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
-    """The person probability (1×h×w) as H×W uint8 × 255 at the frame's size."""
-    prob = np.clip(probabilities[0] * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    return cv2.resize(prob, frame_size[::-1], interpolation=cv2.INTER_LINEAR)
 
 
 def label_colours(labels: Sequence[str]) -> np.ndarray:
@@ -145,7 +138,7 @@ class SegmentRunner:
             alpha = None
             if self.kind == "foreground":
                 probs = out.float().clamp(0, 1).numpy()
-                alpha = upsampled_foreground(probs, (height, width))
+                alpha = overlay.foreground_alpha(probs[0], (height, width))
                 mask = cv2.threshold(alpha, 127, 1, cv2.THRESH_BINARY)[1]  # p >= 0.5
                 person = cv2.countNonZero(mask)
                 counts = np.array([height * width - person, person])
@@ -160,9 +153,9 @@ class SegmentRunner:
                              np.ascontiguousarray(probs, np.float32), coverage, alpha=alpha)
 
     def draw(self, frame_bgr: np.ndarray, result: SegmentResult, *, opacity: float = 0.5, mode: str = "overlay",
-             legend: bool = True, show_untrained: bool = True) -> np.ndarray:
+             legend: bool = True, show_untrained: bool = True, size: tuple[int, int] | None = None) -> np.ndarray:
         return draw_segmentation(frame_bgr, result, self.colours, opacity=opacity, mode=mode, legend=legend,
-                                 show_untrained=show_untrained)
+                                 show_untrained=show_untrained, size=size)
 
 
 def _upsampled_argmax(logits: torch.Tensor, height: int, width: int) -> np.ndarray:
@@ -177,25 +170,34 @@ def _upsampled_argmax(logits: torch.Tensor, height: int, width: int) -> np.ndarr
 
 def draw_segmentation(frame_bgr: np.ndarray, result: SegmentResult, colours: np.ndarray | None = None, *,
                       opacity: float = 0.5, mode: str = "overlay", legend: bool = True,
-                      show_untrained: bool = True) -> np.ndarray:
+                      show_untrained: bool = True, size: tuple[int, int] | None = None) -> np.ndarray:
     """mode 'overlay': the frame tinted by class colour (soft edges for the selfie model);
     'mask': the colour mask alone; 'original': the frame untouched. A legend lists the classes
-    present with their coverage."""
+    present with their coverage. size: (h, w) to draw at instead of the frame's own, e.g. a
+    huge photo's display size: the frame is shrunk (area), the mask scaled (nearest) and the
+    foreground upsampled from the network's output straight to that size."""
     overlay.check_mode(mode)
     check_range("opacity", opacity, 0.0, 1.0)
     frame = overlay.ensure_bgr(frame_bgr)
     if frame.shape[:2] != tuple(result.frame_size):
         raise ValueError(f"frame {frame.shape[:2]} does not match the result's frame {result.frame_size}")
     colours = label_colours(result.labels) if colours is None else colours
+    height, width = size or result.frame_size
+    scaled = (height, width) != tuple(result.frame_size)
+    if scaled:
+        check_range("drawing height", height, 1, 1 << 16)
+        check_range("drawing width", width, 1, 1 << 16)
+        frame = cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
     if mode == "original":
         return frame.copy()
+    mask = cv2.resize(result.mask, (width, height), interpolation=cv2.INTER_NEAREST) if scaled else result.mask
     if mode == "mask":
-        image = overlay.colorize(result.mask, colours)
+        image = overlay.colorize(mask, colours)
     elif result.kind == "foreground":
-        alpha = result.foreground()
+        alpha = overlay.foreground_alpha(result.probabilities[0], (height, width)) if scaled else result.foreground()
         image = overlay.tint(frame, colours[1], alpha, opacity)  # = blend_mask with mask alpha > 0
     else:
-        image = overlay.blend_mask(frame, result.mask, colours, opacity)
+        image = overlay.blend_mask(frame, mask, colours, opacity)
     if legend:
         shown = [(f"{name} {share:.1%}", tuple(int(c) for c in colours[i]))
                  for i, (name, share) in enumerate(result.coverage.items()) if i and share >= LEGEND_MIN]

@@ -15,7 +15,7 @@ from functools import cache
 
 from engine.models import catalog
 from engine.results.store import AccuracyRecord, ResultsDB, RunRecord
-from engine.tradeoffs.published import PublishedRow, all_rows, variant_key
+from engine.analysis.published import PublishedRow, all_rows, variant_key
 from engine.tradeoffs.sweep import SUPERSEDED
 
 

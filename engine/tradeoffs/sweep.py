@@ -24,7 +24,7 @@ from engine.models import catalog
 from engine.profiling.latency import profile_model
 from engine.profiling.machine import fingerprint
 from engine.results.store import ResultsDB, RunRecord, machine_id, options_key
-from engine.tradeoffs.published import all_rows
+from engine.analysis.published import all_rows
 
 BACKBONES = ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small")
 RESOLUTION_SPAN = (96, 224)

@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import cv2
 import numpy as np
@@ -30,20 +30,11 @@ import numpy as np
 from engine.errors import InvalidInput
 from engine.tasks.base import TaskResult, TaskRunner
 from engine.video.mailbox import Mailbox
+from engine.video.recording import FrameWriter, Recorder
 from engine.video.sources import FrameSource
-from engine.video.stats import STAGES, LaneStatus, LiveStatus, Rolling
+from engine.video.stats import STAGES, LaneState, LaneStatus, LiveState, LiveStatus, Rolling
 
 PACES = ("live", "max")  # live: the source's own rate, drops when slow; max: next frame when every lane took the last
-
-
-class FrameWriter(Protocol):
-    """What recording needs (the atomic MP4 writer of engine.video.files fits)."""
-
-    def write(self, frame: np.ndarray) -> None: ...
-
-    def close(self) -> None: ...
-
-    def abort(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -92,7 +83,8 @@ class _Run:
         self.stop = threading.Event()
         self.lanes = [_Lane(i, window) for i in range(lanes)]
         self.lock = threading.Lock()
-        self.state, self.message = "running", ""
+        self.state: LiveState = LiveState.RUNNING
+        self.message = ""
         self.started = self.last_frame = time.monotonic()
         self.captured = 0
         self.capture_times: deque[float] = deque(maxlen=window)
@@ -111,9 +103,7 @@ class LivePipeline:
         self.stall_s, self.window = stall_s, window
         self._lock = threading.Lock()
         self._run: _Run | None = None
-        self._recorder: tuple[FrameWriter, int] | None = None
-        self._record_lock = threading.Lock()
-        self.record_error = ""
+        self._recorder = Recorder()
 
     # -- control ---------------------------------------------------------------------------
     def start(self, source: FrameSource, pace: str = "live") -> None:
@@ -147,8 +137,8 @@ class LivePipeline:
         for thread in run.threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         with run.lock:
-            if run.state in ("running",):
-                run.state, run.message = "stopped", ""
+            if run.state == LiveState.RUNNING:
+                run.state, run.message = LiveState.STOPPED, ""
         self.stop_recording()
         return not any(t.is_alive() for t in run.threads)
 
@@ -208,32 +198,37 @@ class LivePipeline:
         with self._lock:
             runners = list(self._runners)
         if run is None:
-            lanes = tuple(LaneStatus(i, r.model, r.task, r.untrained, "idle", "", 0.0, 0.0, 0, 0, 0, 0, 0,
-                                     {s: 0.0 for s in STAGES}, 0.0) for i, r in enumerate(runners))
-            return LiveStatus("idle", "", "", 0, 0.0, lanes, False)
+            lanes = tuple(LaneStatus(lane=i, model=r.model, task=r.task, untrained=r.untrained, state=LaneState.IDLE,
+                                     message="", fps=0.0, mean_fps=0.0, captured=0, inferred=0, dropped=0, failed=0,
+                                     in_flight=0, stages_ms={s: 0.0 for s in STAGES}, frame_ms=0.0)
+                          for i, r in enumerate(runners))
+            return LiveStatus(state=LiveState.IDLE, message="", source="", captured=0, capture_fps=0.0, lanes=lanes,
+                              recording=False)
         now = time.monotonic()
         with run.lock:
             state, message, captured = run.state, run.message, run.captured
             times = list(run.capture_times)
             silent = now - run.last_frame
-        if state == "running" and silent > self.stall_s:
-            state = "stalled"
+        if state == LiveState.RUNNING and silent > self.stall_s:
+            state = LiveState.STALLED
             message = (f"no frame from {run.source.name} for {silent:.1f} s" if captured
                        else f"no frame from {run.source.name} yet after {silent:.1f} s")
-        elif state == "running" and captured == 0:
-            state, message = "waiting", f"waiting for the first frame from {run.source.name}"
+        elif state == LiveState.RUNNING and captured == 0:
+            state, message = LiveState.WAITING, f"waiting for the first frame from {run.source.name}"
         capture_fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
         lanes = tuple(self._lane_status(lane, runners[lane.index]) for lane in run.lanes)
-        return LiveStatus(state, message, run.source.name, captured, capture_fps, lanes, self.recording)
+        return LiveStatus(state=state, message=message, source=run.source.name, captured=captured,
+                          capture_fps=capture_fps, lanes=lanes, recording=self.recording)
 
     def _lane_status(self, lane: _Lane, runner: TaskRunner) -> LaneStatus:
         with lane.lock:  # the worker updates failed, done and the rolling stats under this lock
             box, rolling, failed, error = lane.inbox.stats(), lane.rolling, lane.failed, lane.error
             stages, frame_ms = {s: rolling.median(s) for s in STAGES}, rolling.median("frame")
             fps, mean_fps = rolling.fps(), rolling.mean_fps()
-        return LaneStatus(lane.index, runner.model, runner.task, runner.untrained, "error" if error else "running",
-                          error, fps, mean_fps, box.put, box.done - failed, box.dropped, failed,
-                          box.pending + box.in_progress, stages, frame_ms)
+        return LaneStatus(lane=lane.index, model=runner.model, task=runner.task, untrained=runner.untrained,
+                          state=LaneState.ERROR if error else LaneState.RUNNING, message=error, fps=fps,
+                          mean_fps=mean_fps, captured=box.put, inferred=box.done - failed, dropped=box.dropped,
+                          failed=failed, in_flight=box.pending + box.in_progress, stages_ms=stages, frame_ms=frame_ms)
 
     def wait(self, inferred: int | None = None, seconds: float | None = None, lane: int = 0,
              poll_s: float = 0.02) -> LiveStatus:
@@ -243,60 +238,38 @@ class LivePipeline:
         while True:
             status = self.status()
             done = inferred is not None and status.lanes[lane].inferred >= inferred
-            if done or status.state == "stalled" or (deadline is not None and time.monotonic() >= deadline):
+            if done or status.state == LiveState.STALLED or (deadline is not None and time.monotonic() >= deadline):
                 return status
-            if status.state in ("ended", "error", "stopped", "idle") and all(l.in_flight == 0 for l in status.lanes):
+            if status.state in (LiveState.ENDED, LiveState.ERROR, LiveState.STOPPED, LiveState.IDLE) and all(l.in_flight == 0 for l in status.lanes):
                 return status
             time.sleep(poll_s)
 
-    # -- recording -------------------------------------------------------------------------
+    # -- recording (engine.video.recording) ------------------------------------------------
     def start_recording(self, writer: FrameWriter, lane: int | None = 0) -> None:
         """Feed the lane's annotated frames to `writer` until stop_recording (or stop). With
         lane=None every lane goes in, side by side: lane A's frames set the pace and each other
         lane adds its newest frame (black until it has one), as the display shows them."""
         if lane is not None:
             self._check_lane(lane)
-        with self._record_lock:
-            if self._recorder is not None:
-                raise InvalidInput("already recording; stop the current recording first")
-            self._recorder, self.record_error = (writer, lane), ""
+        self._recorder.start(writer, lane)
 
     def stop_recording(self, commit: bool = True) -> None:
-        with self._record_lock:
-            recorder, self._recorder = self._recorder, None
-            if recorder is not None:
-                empty = getattr(recorder[0], "frames", None) == 0  # nothing recorded: no file, no error
-                (recorder[0].close if commit and not empty else recorder[0].abort)()
+        self._recorder.stop(commit)
 
     @property
     def recording(self) -> bool:
-        return self._recorder is not None
+        return self._recorder.active
 
-    def _record(self, lane: int, annotated: np.ndarray) -> None:
-        with self._record_lock:
-            if self._recorder is None:
-                return
-            writer, wanted = self._recorder
-            if lane != (0 if wanted is None else wanted):  # side by side: lane A's frames set the pace
-                return
-            try:
-                writer.write(annotated if wanted is not None else self._side_by_side(annotated))
-            except Exception as exc:  # a full disk must not kill the worker: report and give up recording
-                self.record_error = f"recording stopped: {exc}"
-                self._recorder = None
-                try:
-                    writer.abort()
-                except Exception:
-                    pass
+    @property
+    def record_error(self) -> str:
+        """Why the last recording stopped by itself (a full disk), '' if it did not."""
+        return self._recorder.error
 
-    def _side_by_side(self, first: np.ndarray) -> np.ndarray:
+    def _newest_annotated(self) -> list[np.ndarray | None]:
+        """Lanes B, C...'s newest annotated frames, for side-by-side recording."""
         run = self._run
-        images = [first]
-        for lane in range(1, len(run.lanes) if run is not None else 1):
-            result = self.latest(lane)
-            same = result is not None and result.annotated.shape == first.shape
-            images.append(result.annotated if same else np.zeros_like(first))
-        return images[0] if len(images) == 1 else np.hstack(images)
+        results = [self.latest(lane) for lane in range(1, len(run.lanes) if run is not None else 1)]
+        return [None if result is None else result.annotated for result in results]
 
     # -- threads ---------------------------------------------------------------------------
     def _capture(self, run: _Run) -> None:
@@ -318,7 +291,7 @@ class LivePipeline:
                 capture_ms = 1000 * (time.perf_counter() - start)
                 if image is None:
                     if source.ended:
-                        self._set_state(run, "ended", f"{source.name} ended")
+                        self._set_state(run, LiveState.ENDED, f"{source.name} ended")
                         return
                     run.stop.wait(0.005)
                     continue
@@ -332,7 +305,7 @@ class LivePipeline:
                     lane.inbox.put(frame)
         except Exception as exc:  # SourceError or a driver fault: a status, never a dead thread
             if not run.stop.is_set():
-                self._set_state(run, "error", str(exc) or type(exc).__name__)
+                self._set_state(run, LiveState.ERROR, str(exc) or type(exc).__name__)
         finally:
             try:
                 source.close()
@@ -372,16 +345,16 @@ class LivePipeline:
         seq = lane.results.peek()[0] + 1  # only this worker puts into its results box
         lane.results.put(LiveResult(lane.index, seq, frame, result, annotated, runner.model, runner.untrained,
                                     stage_ms))
-        self._record(lane.index, annotated)
+        self._recorder.feed(lane.index, annotated, self._newest_annotated)
         with lane.lock:
             lane.error = ""
             if lane.generation == generation:
                 lane.rolling.add(stage_ms, 1000 * (time.perf_counter() - start), time.monotonic())
         return True
 
-    def _set_state(self, run: _Run, state: str, message: str) -> None:
+    def _set_state(self, run: _Run, state: LiveState, message: str) -> None:
         with run.lock:
-            if run.state == "running":
+            if run.state == LiveState.RUNNING:
                 run.state, run.message = state, message
 
     def _check_lane(self, lane: int) -> None:
@@ -390,11 +363,8 @@ class LivePipeline:
 
 
 def bare_model_ms(runner: TaskRunner, frame: np.ndarray, repeats: int = 15) -> float:
-    """The model's own latency, measured alone (pipeline stopped): a runner may offer
-    `time_forward(frame, repeats) -> ms` (the network's forward on one preprocessed frame);
-    otherwise the median inference stage of `repeats` runs after one warm-up."""
-    if hasattr(runner, "time_forward"):
-        return float(runner.time_forward(frame, repeats))
+    """The model's own latency, measured alone (pipeline stopped): the median inference stage
+    of `repeats` runs after one warm-up."""
     runner.run(frame)
     return statistics.median(runner.run(frame).timings.inference_ms for _ in range(repeats))
 

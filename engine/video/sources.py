@@ -13,16 +13,18 @@ import contextlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from dataclasses import KW_ONLY, dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from engine.errors import InvalidInput
+from engine.images import IMAGE_SUFFIXES
 from engine.video.demo import clip_length, demo_frame
 
 VALID_SPECS = "demo, webcam:N (camera index, e.g. webcam:0), a video file, or a folder of images"
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".jpe"}
 BACKENDS = {"any": cv2.CAP_ANY, "v4l2": cv2.CAP_V4L2, "dshow": cv2.CAP_DSHOW, "msmf": cv2.CAP_MSMF,
             "avfoundation": cv2.CAP_AVFOUNDATION, "gstreamer": cv2.CAP_GSTREAMER, "ffmpeg": cv2.CAP_FFMPEG}
 
@@ -236,20 +238,76 @@ class DemoSource(FrameSource):
         return frame
 
 
+class SourceKind(StrEnum):
+    DEMO = "demo"
+    WEBCAM = "webcam"
+    FILE = "file"
+    FOLDER = "folder"
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What to open, as plain data (the GUI's source picker and the CLI's --source both make
+    one); `open()` is the one factory of frame sources, slow for cameras (run it off a UI
+    thread)."""
+
+    kind: SourceKind
+    _: KW_ONLY
+    camera: int = 0
+    path: str = ""
+    loop: bool = False
+    demo_size: tuple[int, int] = (640, 480)
+    backend: str = "any"  # OpenCV camera backend, a key of BACKENDS
+    capture_size: tuple[int, int] | None = None  # asked of the camera; None = its default
+
+    def __post_init__(self) -> None:
+        if self.kind not in tuple(SourceKind):
+            raise SourceError(f"unknown source kind {self.kind!r}; valid: {', '.join(SourceKind)}")
+        object.__setattr__(self, "kind", SourceKind(self.kind))
+
+    @classmethod
+    def parse(cls, text: str, *, loop: bool = False, size: tuple[int, int] | None = None,
+              backend: str | None = None) -> SourceSpec:
+        """"demo", "webcam" / "webcam:N", a video file or an image folder; `size` is the demo
+        clip's frame size or the capture size asked of a camera."""
+        text = text.strip()
+        if text == "demo":
+            return cls(SourceKind.DEMO, demo_size=size or (640, 480))
+        if text == "webcam" or text.startswith("webcam:"):
+            index = text.partition(":")[2] or "0"
+            if not index.isdigit():
+                raise SourceError(f"bad camera index in {text!r}; valid sources: {VALID_SPECS}")
+            return cls(SourceKind.WEBCAM, camera=int(index), backend=backend or "any", capture_size=size)
+        path = Path(text).expanduser()
+        if path.is_dir():
+            return cls(SourceKind.FOLDER, path=str(path), loop=loop)
+        if path.is_file():
+            return cls(SourceKind.FILE, path=str(path), loop=loop)
+        raise SourceError(f"no such file or folder {text!r}; valid sources: {VALID_SPECS}")
+
+    def open(self) -> FrameSource:
+        if self.kind == SourceKind.DEMO:
+            return DemoSource(self.demo_size)
+        if self.kind == SourceKind.WEBCAM:
+            return WebcamSource(self.camera, backend=self.backend, size=self.capture_size)
+        if not self.path:
+            what = "video file" if self.kind == SourceKind.FILE else "image folder"
+            raise SourceError(f"no {what} chosen; pick one, or use the demo clip")
+        if self.kind == SourceKind.FILE:
+            return VideoFileSource(Path(self.path), loop=self.loop)
+        return ImageFolderSource(Path(self.path), loop=self.loop)
+
+    def describe(self) -> str:
+        if self.kind == SourceKind.DEMO:
+            return "the demo clip"
+        if self.kind == SourceKind.WEBCAM:
+            size = f" at {self.capture_size[0]}×{self.capture_size[1]}" if self.capture_size else ""
+            backend = f" ({self.backend})" if self.backend != "any" else ""
+            return f"webcam {self.camera}{backend}{size}"
+        return Path(self.path).name or self.path
+
+
 def open_source(spec: str, *, loop: bool = False, size: tuple[int, int] | None = None,
                 backend: str | None = None) -> FrameSource:
     """A source from a spec: "demo", "webcam" / "webcam:N", a video file, or an image folder."""
-    spec = spec.strip()
-    if spec == "demo":
-        return DemoSource(size or (640, 480))
-    if spec == "webcam" or spec.startswith("webcam:"):
-        index = spec.partition(":")[2] or "0"
-        if not index.isdigit():
-            raise SourceError(f"bad camera index in {spec!r}; valid sources: {VALID_SPECS}")
-        return WebcamSource(int(index), backend=backend, size=size)
-    path = Path(spec).expanduser()
-    if path.is_dir():
-        return ImageFolderSource(path, loop=loop)
-    if path.is_file():
-        return VideoFileSource(path, loop=loop)
-    raise SourceError(f"no such file or folder {spec!r}; valid sources: {VALID_SPECS}")
+    return SourceSpec.parse(spec, loop=loop, size=size, backend=backend).open()

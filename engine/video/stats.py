@@ -6,18 +6,35 @@ from __future__ import annotations
 import statistics
 from collections import deque
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 STAGES = ("capture", "preprocess", "inference", "postprocess", "draw")
 
 
-@dataclass(frozen=True)
+class LaneState(StrEnum):
+    IDLE = "idle"
+    RUNNING = "running"
+    ERROR = "error"  # the runner raised on the last frame; the message says why
+
+
+class LiveState(StrEnum):
+    IDLE = "idle"  # never started
+    RUNNING = "running"
+    WAITING = "waiting"  # running, no frame from the source yet
+    STALLED = "stalled"  # running, no frame for longer than the stall limit
+    ENDED = "ended"  # the source ended (file over, folder done)
+    ERROR = "error"  # the source failed; the message says why
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, kw_only=True)
 class LaneStatus:
     lane: int
     model: str
     task: str
     untrained: bool
-    state: str  # idle | running | error (the runner raised on the last frame; message says why)
+    state: LaneState
     message: str
     fps: float  # over the last `window` results
     mean_fps: float  # since start
@@ -31,15 +48,15 @@ class LaneStatus:
 
     def to_json(self) -> dict[str, Any]:
         return {"lane": self.lane, "model": self.model, "task": self.task, "untrained": self.untrained,
-                "state": self.state, "message": self.message, "fps": self.fps, "mean_fps": self.mean_fps,
+                "state": self.state.value, "message": self.message, "fps": self.fps, "mean_fps": self.mean_fps,
                 "captured": self.captured, "inferred": self.inferred, "dropped": self.dropped,
                 "failed": self.failed, "in_flight": self.in_flight, "stages_ms": self.stages_ms,
                 "frame_ms": self.frame_ms}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LiveStatus:
-    state: str  # idle | running | waiting | stalled | ended | error | stopped
+    state: LiveState
     message: str
     source: str
     captured: int
@@ -48,7 +65,7 @@ class LiveStatus:
     recording: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {"state": self.state, "message": self.message, "source": self.source,
+        return {"state": self.state.value, "message": self.message, "source": self.source,
                 "captured": self.captured, "capture_fps": self.capture_fps, "recording": self.recording,
                 "lanes": [lane.to_json() for lane in self.lanes]}
 

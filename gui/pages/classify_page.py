@@ -63,7 +63,7 @@ class _Classifiers:
     """Loaded classifiers by (model, weights); touched only by the runner's single thread."""
 
     def __init__(self) -> None:
-        self._loaded: dict[tuple[str, str | None], api.Classifier] = {}
+        self._loaded: dict[tuple[str, str | None], api.ClassifyRunner] = {}
 
     def run(self, model: str, path: str) -> Outcome:
         image = api.read_image(path)

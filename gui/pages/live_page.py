@@ -18,12 +18,12 @@ from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine import api
+from engine.api import SourceSpec
 from gui.pages import register_page
 from gui.pages.base import Page
 from gui.pages.live_recorder import LiveRecorder
 from gui.pages.live_session import LiveSession
 from gui.widgets.live_controls import LiveControls
-from gui.widgets.live_engine import SourceSpec
 from gui.widgets.live_lane import LANE_COLOURS, LaneView
 from gui.widgets.live_plot import LatencyPlot
 from gui.widgets.stall_meter import StallMeter
@@ -35,6 +35,12 @@ HUD_EVERY = 3  # ticks between HUD and plot refreshes (~10 Hz)
 SCREENSHOT_FRAMES = 60  # two seconds of the clip: the HUD and plot show settled figures
 WARMUP_RESULTS = 2  # a model's first runs (allocations, thread start-up) stay off the plot
 SCREENSHOT_MODELS = ("ssdlite_mobilenet_v2_person", "ssdlite320_mobilenet_v3_large")
+
+
+def live_controls() -> LiveControls:
+    """The control panel with the engine's choices: each task's models and default, the camera backends."""
+    tasks = {task: (api.models_for(task), api.DEFAULT_MODELS[task]) for task in api.DEFAULT_MODELS}
+    return LiveControls(tasks, api.CAMERA_BACKENDS)
 
 
 @register_page("live", "Live", order=60, tooltip="Webcam, video or demo clip through one or two models")
@@ -61,9 +67,9 @@ class LivePage(Page):
         self.display_timer.timeout.connect(self._tick)
         self.stall = StallMeter(parent=self)
 
-        self.controls = LiveControls()
+        self.controls = live_controls()
         self.recorder.recording_changed.connect(self.controls.set_recording)
-        self.lanes = [LaneView(0), LaneView(1)]
+        self.lanes = [LaneView(0, api.UNTRAINED), LaneView(1, api.UNTRAINED)]
         self.plot = LatencyPlot(LANE_COLOURS)
         self.summary = QLabel("Idle")
         self.summary.setObjectName("cardNote")

@@ -12,7 +12,7 @@ import time
 from PySide6.QtCore import QObject, Signal
 
 from engine import api
-from gui.widgets.live_engine import SourceSpec
+from engine.api import SourceSpec
 from gui.workers.jobs import JobRunner
 
 __all__ = ["LiveSession", "RunnerCache", "weights_choice"]

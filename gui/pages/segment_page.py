@@ -1,14 +1,15 @@
-"""The Segment page: a segmenter on an opened or dropped image, the mask as a Qt layer over the
-photo (opacity and mask / overlay / original change the layer, never the network), a legend
-with the runner's colours (those of the CLI's overlays) and each class's coverage, and the
-class (and probability) under the cursor."""
+"""The Segment page: a segmenter on an opened or dropped image, drawn by the runner's own
+renderer (the CLI's --out images and the live view draw the same) at display size, so opacity
+and mask / overlay / original restyle the stored result and never re-run the network; a legend
+with the runner's colours and each class's coverage, and the class (and probability) under the
+cursor."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QButtonGroup, QFrame, QHBoxLayout, QHeaderView, QLabel, QSlider, QTableWidget,
     QTableWidgetItem, QToolButton, QVBoxLayout, QWidget,
@@ -17,41 +18,14 @@ from PySide6.QtWidgets import (
 from engine import api
 from gui.pages import register_page
 from gui.pages._task_page import Outcome, TaskPage
-from gui.widgets.annotated_view import AnnotatedView, display_size, rgba_qimage
 from gui.pages.task_colours import LEGEND_MIN, bgr_to_qcolor
+from gui.widgets.annotated_view import AnnotatedView, display_size
 
-__all__ = ["SegmentPage", "MODES", "DEFAULT_OPACITY", "overlay_layers"]
+__all__ = ["SegmentPage", "MODES", "DEFAULT_OPACITY"]
 
 MODES = ("overlay", "mask", "original")  # as runner.draw's `mode`
 DEFAULT_OPACITY = 0.6  # VOC's person colour is muted: a little more than the CLI's 0.5 shows the mask
 HOVER_HINT = "Hover the image for the class under the cursor · wheel zooms, double-click fits"
-
-
-def overlay_layers(result: api.SegmentResult, colours_bgr: np.ndarray,
-                   size: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(tint, mask) as H×W×4 RGBA. tint: each pixel's class colour with alpha 255 on
-    non-background pixels (the selfie model: alpha = foreground probability, soft edges), so Qt's
-    'source over' at opacity o gives frame·(1 − a·o) + colour·a·o, the blend runner.draw makes.
-    mask: the colour mask alone, opaque (background black), as runner.draw's mode='mask'.
-    size: (h, w) to build them at, e.g. a huge frame's display size (default: the frame's)."""
-    rgb = np.ascontiguousarray(colours_bgr[:, ::-1])
-    lut = np.zeros((256, 3), np.uint8)
-    lut[: len(rgb)] = rgb
-    mask = result.mask
-    height, width = size or mask.shape
-    if (height, width) != mask.shape:
-        mask = cv2.resize(mask, (width, height), interpolation=cv2.INTER_NEAREST)
-    solid = np.empty((height, width, 4), np.uint8)
-    solid[..., :3] = lut[mask]
-    solid[..., 3] = 255
-    tint = solid.copy()
-    if result.kind == "foreground":
-        probability = (result.probabilities[0] * 255.0 + 0.5).clip(0, 255).astype(np.uint8)
-        tint[..., :3] = rgb[1]
-        tint[..., 3] = cv2.resize(probability, (width, height), interpolation=cv2.INTER_LINEAR)
-    else:
-        tint[..., 3] = np.where(mask > 0, 255, 0)
-    return tint, solid
 
 
 @register_page("segment", "Segment", order=50, tooltip="Per-pixel classes or a person mask on your image")
@@ -64,7 +38,6 @@ class SegmentPage(TaskPage):
 
     def body(self) -> tuple[QWidget, QWidget]:
         self._foreground: np.ndarray | None = None
-        self._layers: tuple[object, object] | None = None
         image_frame = QFrame()
         image_frame.setObjectName("panel")
         image_layout = QVBoxLayout(image_frame)
@@ -154,9 +127,6 @@ class SegmentPage(TaskPage):
     def show_outcome(self, outcome: Outcome) -> None:
         result = outcome.result
         self._foreground = result.foreground() if result.kind == "foreground" else None
-        tint, solid = overlay_layers(result, outcome.runner.colours, display_size(*result.mask.shape))
-        self._layers = (rgba_qimage(tint), rgba_qimage(solid))
-        self.view.set_image(outcome.image)
         self._fill_legend(result, outcome.runner.colours)
         note = f"Share of the image's pixels; classes under {LEGEND_MIN:.1%} are left out"
         self.legend_note.setText(note + (" · random weights: the classes mean nothing" if result.untrained else ""))
@@ -167,19 +137,17 @@ class SegmentPage(TaskPage):
         self.status_message.emit(f"{outcome.model}: {top} of the image, {result.timings.total_ms:.0f} ms")
 
     def refresh(self) -> None:
-        """Restyle the mask layer for the current mode and opacity; never runs the model."""
+        """Redraw the stored result for the current mode and opacity; never runs the model."""
         mode, opacity = self.mode(), self.opacity()
         self.opacity_label.setText(f"{opacity:.2f}")
         self.slider.setEnabled(mode == "overlay")
-        if self._layers is None:
+        if self.outcome is None:
             return
-        tint, solid = self._layers
-        if mode == "overlay":
-            self.view.set_overlay(tint, opacity)
-        elif mode == "mask":
-            self.view.set_overlay(solid, 1.0)
-        else:
-            self.view.set_overlay(None)
+        outcome = self.outcome
+        height, width = outcome.result.frame_size
+        drawn = outcome.runner.draw(outcome.frame, outcome.result, opacity=opacity, mode=mode, legend=False,
+                                    show_untrained=False, size=display_size(height, width))
+        self.view.set_image(cv2.cvtColor(drawn, cv2.COLOR_BGR2RGB), size=(height, width))
 
     def _fill_legend(self, result: api.SegmentResult, colours_bgr: np.ndarray) -> None:
         rows = sorted(((share, i, name) for i, (name, share) in enumerate(result.coverage.items())

@@ -1,7 +1,7 @@
-"""A zoomable image with annotations as Qt items: hoverable boxes (label, score, pixels) and a
-mask layer composited by Qt, so a threshold or an opacity change restyles items instead of
-re-running a model or re-drawing pixels. Knows nothing about tasks: pages hand it plain boxes,
-RGB arrays and a function that describes a pixel; the live view can reuse it as it is."""
+"""A zoomable image with hoverable boxes (label, score, pixels) as Qt items, so a threshold
+change restyles items instead of re-running a model. Knows nothing about tasks: pages hand it
+plain boxes, RGB arrays (masks come drawn by the engine's renderer) and a function that
+describes a pixel; the live view can reuse it as it is."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QBrush, QColor, QFont, QFontMetricsF, QImage, QMouseEvent, QPainter, QPen, QPixmap, QResizeEvent, QTransform, QWheelEvent,
+    QBrush, QColor, QFont, QFontMetricsF, QImage, QMouseEvent, QPainter, QPen, QPixmap, QResizeEvent, QWheelEvent,
 )
 from PySide6.QtWidgets import (
     QFrame, QGraphicsItem, QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from gui import theme
 from gui.widgets.image_view import to_qimage
 
-__all__ = ["AnnotatedView", "Box", "BoxItem", "DISPLAY_MAX", "display_size", "rgba_qimage"]
+__all__ = ["AnnotatedView", "Box", "BoxItem", "DISPLAY_MAX", "display_size"]
 
 ZOOM_STEP = 1.25
 DISPLAY_MAX = 4096  # longer side of the pixmaps shown; bigger images are shown downscaled
@@ -40,15 +40,6 @@ class Box:
     label: str  # drawn above the box, e.g. "person 0.91"
     details: str  # shown on hover, e.g. "person · score 0.912 · box 5,32 → 379,509 (374×478 px)"
     color: QColor
-
-
-def rgba_qimage(rgba: np.ndarray) -> QImage:
-    """A QImage owning a copy of an H×W×4 uint8 RGBA array (straight alpha)."""
-    array = np.ascontiguousarray(rgba)
-    if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] != 4:
-        raise ValueError(f"expected an H×W×4 uint8 array, got {array.dtype} {array.shape}")
-    height, width = array.shape[:2]
-    return QImage(array.data, width, height, array.strides[0], QImage.Format.Format_RGBA8888).copy()
 
 
 def display_size(height: int, width: int) -> tuple[int, int]:
@@ -113,7 +104,7 @@ class BoxItem(QGraphicsRectItem):
 
 class AnnotatedView(QGraphicsView):
     """The image fitted to the widget until the user zooms (wheel; double-click fits again).
-    Layers from bottom to top: the image, an optional RGBA overlay with its own opacity, boxes.
+    Layers from bottom to top: the image, boxes.
 
     `hovered(text)` says what is under the cursor: the details of the smallest box there, else
     what `describe(x, y)` (image pixel coordinates) returns, else '' outside the image."""
@@ -134,10 +125,7 @@ class AnnotatedView(QGraphicsView):
         self._placeholder = placeholder
         self._image_item = QGraphicsPixmapItem()
         self._image_item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
-        self._overlay_item = QGraphicsPixmapItem()
-        self._overlay_item.setZValue(0.5)
         self._scene.addItem(self._image_item)
-        self._scene.addItem(self._overlay_item)
         self._boxes: list[BoxItem] = []
         self._hot: BoxItem | None = None
         self._fitted = True
@@ -146,19 +134,20 @@ class AnnotatedView(QGraphicsView):
         self.last_hover = ""
 
     # content -------------------------------------------------------------------------------
-    def set_image(self, rgb: np.ndarray | None) -> None:
-        """Show a new image (RGB uint8); keeps the zoom when the size is unchanged."""
+    def set_image(self, rgb: np.ndarray | None, size: tuple[int, int] | None = None) -> None:
+        """Show a new image (RGB uint8); keeps the zoom when the size is unchanged. size: the
+        (height, width) in image pixels when `rgb` is a smaller rendering of it (e.g. drawn at
+        `display_size`): scene coordinates stay the image's own pixels."""
         if rgb is None:
             self._image_item.setPixmap(QPixmap())
             self._has_image = False
-            self.set_overlay(None)
             self.set_boxes([])
             self.viewport().update()
             return
-        height, width = rgb.shape[:2]
+        height, width = size or rgb.shape[:2]
         same_size = self._has_image and self._scene.sceneRect().size().toTuple() == (width, height)
         shown_h, shown_w = display_size(height, width)
-        if (shown_h, shown_w) != (height, width):
+        if rgb.shape[:2] != (shown_h, shown_w):
             rgb = cv2.resize(rgb, (shown_w, shown_h), interpolation=cv2.INTER_AREA)
         self._image_item.setPixmap(QPixmap.fromImage(to_qimage(rgb)))
         self._image_item.setScale(width / shown_w)
@@ -169,25 +158,6 @@ class AnnotatedView(QGraphicsView):
 
     def set_image_visible(self, visible: bool) -> None:
         self._image_item.setVisible(visible)
-
-    def set_overlay(self, rgba: np.ndarray | QImage | None, opacity: float = 1.0) -> None:
-        """An RGBA layer over the whole image (the image's size or `display_size` of it, or any
-        other: it is stretched to cover the image), drawn at `opacity`."""
-        if rgba is None:
-            self._overlay_item.setPixmap(QPixmap())
-            return
-        image = rgba if isinstance(rgba, QImage) else rgba_qimage(rgba)
-        self._overlay_item.setPixmap(QPixmap.fromImage(image))
-        rect = self._scene.sceneRect()
-        self._overlay_item.setTransform(QTransform.fromScale(rect.width() / max(1, image.width()),
-                                                             rect.height() / max(1, image.height())))
-        self._overlay_item.setOpacity(opacity)
-
-    def set_overlay_opacity(self, opacity: float) -> None:
-        self._overlay_item.setOpacity(opacity)
-
-    def overlay_opacity(self) -> float:
-        return self._overlay_item.opacity()
 
     def set_boxes(self, boxes: Sequence[Box]) -> None:
         """Replace the boxes; the best is expected last so it is drawn on top."""

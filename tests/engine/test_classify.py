@@ -11,7 +11,9 @@ import pytest
 import torch
 from PIL import Image
 
-from engine.classify import UNTRAINED, Preprocess, evaluate_folder, load_classifier
+from engine.tasks.base import UNTRAINED
+from engine.tasks.classify import Preprocess, load_classifier
+from engine.tasks.evaluate import evaluate_folder
 from engine.cli import main
 from engine.errors import InvalidInput
 from engine.paths import labels

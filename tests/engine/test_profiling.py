@@ -9,6 +9,7 @@ import torch
 
 from engine import api
 from engine.errors import Cancelled, InvalidInput
+from engine.models import catalog
 from engine.profiling import latency
 from engine.profiling.latency import profile_model, summarize
 
@@ -50,7 +51,7 @@ def test_hooks_are_removed_even_when_cancelled(monkeypatch):
         built["model"] = real_build(*args, **kwargs)
         return built["model"]
 
-    monkeypatch.setattr(api, "build_model", keep)
+    monkeypatch.setattr(catalog, "build_model", keep)  # where profile_model looks it up
     calls = []
     with pytest.raises(Cancelled):
         profile_model("mobilenet_v3_small", resolution=64, repeats=5, warmup=1,

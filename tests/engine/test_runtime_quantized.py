@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from engine.api import build_model
-from engine.classify import Preprocess
+from engine.tasks.classify import Preprocess
 from engine.runtime import prepare, supports_bf16
 from tests.conftest import sample_image
 

@@ -12,7 +12,7 @@ from engine.errors import InvalidInput, UnknownName
 from engine.models.segmentation import build_segmenter, build_table7_row, table7
 from engine.models.segmentation.backbones import BACKBONES
 from engine.paths import labels
-from engine.weights import load_state
+from engine.weights.load import load_state
 
 KEYS = Path(__file__).resolve().parent.parent / "data" / "torchvision_keys"
 DTYPES = {"float32": torch.float32, "int64": torch.int64}

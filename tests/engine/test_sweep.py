@@ -15,7 +15,7 @@ import pytest
 
 from engine.errors import Cancelled, InvalidInput
 from engine.results import ResultsDB
-from engine.tradeoffs.published import all_rows
+from engine.analysis.published import all_rows
 from engine.tradeoffs.sweep import SweepConfig, run_sweep, sweep_grid
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -124,7 +124,7 @@ def test_factory_errors_name_the_valid_choices():
 
 
 def test_classify_runner_agrees_with_the_classifier(real_weights, astronaut_bgr):
-    from engine.classify import load_classifier
+    from engine.tasks.classify import load_classifier
 
     runner = make_runner("classify", "mobilenet_v2", threads=1)
     result = runner.run(astronaut_bgr)

@@ -126,6 +126,24 @@ def test_selfie_tint_is_the_per_pixel_alpha_blend(selfie, astronaut_bgr):
     assert np.abs(drawn - expected).max() <= 1.0  # uint8 rounding
 
 
+def test_drawing_at_a_display_size_looks_like_the_full_drawing_shrunk(selfie, astronaut_bgr):
+    """size= draws a big frame at its display size (the Segment page's path): the frame shrunk,
+    the foreground upsampled from the network's output straight to that size. Compared with
+    the full-size drawing shrunk afterwards by OpenCV's area interpolation."""
+    result = selfie.run(astronaut_bgr)
+    height, width = astronaut_bgr.shape[:2]
+    size = (height // 2, width // 3)
+    for mode in ("overlay", "mask", "original"):
+        small = selfie.draw(astronaut_bgr, result, opacity=0.7, mode=mode, legend=False, size=size)
+        full = selfie.draw(astronaut_bgr, result, opacity=0.7, mode=mode, legend=False)
+        shrunk = cv2.resize(full, (size[1], size[0]), interpolation=cv2.INTER_AREA)
+        assert small.shape == (*size, 3), mode
+        difference = np.abs(small.astype(int) - shrunk.astype(int))
+        assert difference.mean() < 2.0 and np.percentile(difference, 95) <= 6, mode
+    same = selfie.draw(astronaut_bgr, result, opacity=0.7, legend=False, size=(height, width))
+    assert np.array_equal(same, selfie.draw(astronaut_bgr, result, opacity=0.7, legend=False))
+
+
 def test_preprocess_is_the_written_out_normalisation():
     """VOC segmenters: area resize down to the working size, RGB, (x − mean) / std per channel, as
     an independent numpy computation; the selfie model: bilinear 256×256 (MediaPipe), x / 255."""

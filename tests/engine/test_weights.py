@@ -14,7 +14,8 @@ import pytest
 
 from engine import paths
 from engine.errors import WeightsUnavailable
-from engine.weights import cache, convert, fetch, manifest, weights_for
+from engine.weights import cache, convert, fetch, manifest
+from engine.weights.load import weights_for
 from engine.weights.manifest import Source, WeightEntry
 
 MEMBER = "msw_test_weights/weights/w.pth"

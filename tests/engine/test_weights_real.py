@@ -13,11 +13,12 @@ import torch
 import torch.nn.functional as F
 
 from engine.api import build_model
-from engine.classify import Preprocess
+from engine.tasks.classify import Preprocess
 from engine.cli import main
 from engine.errors import CheckpointMismatch, InvalidInput, WeightsUnavailable
 from engine.models import catalog
-from engine.weights import cache, fetch, load_weights
+from engine.weights import cache, fetch
+from engine.weights.load import load_weights
 from tests.conftest import SHIPPED_CLASSIFIER, sample_image
 
 TORCHVISION_SHA256 = "b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889"  # DESIGN.md §4

@@ -3,7 +3,7 @@
 - `ssdlite_mobilenet_v1|v2|v3_large|v3_small`: generic SSDLite for latency exploration;
 - `ssdlite320_mobilenet_v3_large`: torchvision's COCO layout (its checkpoint loads strictly);
 - `ssdlite_mobilenet_v2_person`: port of a TF Object Detection API person detector.
-Importing this package registers them in engine.models.catalog.MODELS.
+Importing this package registers them in engine.models.info.MODELS (the catalog imports it).
 """
 
 from engine.models.detection.nms import batched_nms, box_iou, nms

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from engine.models.catalog import MODELS, InputSpec, ModelInfo
+from engine.models.info import MODELS, InputSpec, ModelInfo
 from engine.models.detection.person import INPUT_SIZE as PERSON_SIZE
 from engine.models.detection.person import ssdlite_mobilenet_v2_person
 from engine.models.detection.zoo import ssdlite, ssdlite320_mobilenet_v3_large

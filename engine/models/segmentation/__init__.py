@@ -4,7 +4,7 @@ catalog (one entry per head x backbone, plus selfie_segmentation)."""
 
 from __future__ import annotations
 
-from engine.models.catalog import MODELS, InputSpec, ModelInfo
+from engine.models.info import MODELS, InputSpec, ModelInfo
 from engine.models.segmentation.backbones import BACKBONES
 from engine.models.segmentation.models import HEADS, Segmenter, build_segmenter, catalog_builder, catalog_options
 from engine.models.segmentation.selfie import SelfieSegmenter

@@ -1,5 +1,5 @@
 """The Live page's control panel: source, task, models, start/snapshot/record and the display
-sliders. Holds no engine state: the page hands in the choices (each task's models, the camera
+sliders. Holds no model or pipeline state: the page hands in the choices (each task's models, the camera
 backends), reads it back (`source_spec`, `task`, `models`, `display_options`) and listens to its
 signals."""
 

@@ -16,7 +16,7 @@ __all__ = ["LaneView", "LANE_COLOURS"]
 LANE_COLOURS = ("#2f6fdf", "#ef6c00")  # lane A, lane B: the plot's curves use the same colours
 BADGE_STYLE = (f"QLabel {{ color: white; background: {theme.ERROR}; border-radius: 4px; "
                "padding: 2px 8px; font-weight: 600; }")
-# the pipeline's stages in order (engine.api STAGES), shortened for the HUD
+# the pipeline's stages in order (the api's STAGES), shortened for the HUD
 STAGE_SHORT = {"capture": "cap", "preprocess": "pre", "inference": "inf", "postprocess": "post", "draw": "draw"}
 
 
@@ -67,7 +67,7 @@ class LaneView(QFrame):
 
     def set_model(self, model: str, untrained: bool | None, path: str | None = None) -> None:
         """untrained None: not loaded yet (no badge either way). path: the inference path the
-        network runs on (engine.runtime), shown next to the name."""
+        network runs on (one of the api's PATHS), shown next to the name."""
         self.title.setText(f"{model}  · {path}" if path else model)
         self.title.setToolTip("inference path: " + path if path else "")
         self.badge.setVisible(bool(untrained))

@@ -1,4 +1,4 @@
-"""What the Detect and Segment pages share: a model picker over `api.models_for(task)`, open or
+"""What the Classify, Detect and Segment pages share: a model picker over `api.models_for(task)`, open or
 drop an image, one JobRunner that loads runners (kept per model and weights) and runs
 them off the UI thread, the untrained badge with a way to the Weights page, an inline error
 line, and the per-stage timing. Subclasses build the view and show a finished `Outcome`."""
@@ -49,8 +49,13 @@ class Outcome:
     image: np.ndarray  # RGB
     frame: np.ndarray  # BGR, what runner.run and runner.draw take
     runner: Any  # the TaskRunner that produced `result` (its draw / colours)
-    result: Any  # DetectResult | SegmentResult
+    result: Any  # ClassifyResult | DetectResult | SegmentResult
     load_ms: float  # building the model and loading its weights (0 when reused)
+
+    @property
+    def weights(self) -> str | None:
+        """The weights that ran (manifest entry or checkpoint); None = random."""
+        return self.result.weights
 
 
 class Runners:
@@ -83,12 +88,14 @@ class TaskPage(Page):
     TITLE = ""
     DEFAULT_MODEL = ""
     UNTRAINED_TIP = ""
+    IMAGE = DEMO_IMAGE  # what the page shows on its first visit
+    SPLIT = (900, 380)  # the image's and the side panel's starting widths (and stretch)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("page")
         self.runners = Runners(self.TASK)
-        self._path = str(DEMO_IMAGE)
+        self._path = str(self.IMAGE)
         self._folder = str(Path.home())
         self._started = False
         self.outcome: Outcome | None = None
@@ -124,9 +131,9 @@ class TaskPage(Page):
         view, side = self.body()
         self.splitter.addWidget(view)
         self.splitter.addWidget(side)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([900, 380])
+        self.splitter.setStretchFactor(0, self.SPLIT[0])
+        self.splitter.setStretchFactor(1, self.SPLIT[1])
+        self.splitter.setSizes(list(self.SPLIT))
         layout.addWidget(self.splitter, 1)
 
     # construction ---------------------------------------------------------------------------

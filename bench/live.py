@@ -18,7 +18,7 @@ import sys
 import time
 
 from engine.cli.live_cmd import SUMMARY_WINDOW, run_pipeline
-from engine.kernels.timing import torch_threads
+from engine.threads import torch_threads
 from engine.video.pipeline import LivePipeline
 from engine.video.sources import DemoSource
 

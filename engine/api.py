@@ -1,76 +1,93 @@
-"""The facade the GUI and the CLI use. Results are frozen dataclasses with `to_json()`.
+"""The facade the GUI and the CLI use: the engine's public surface in one place. It only
+re-exports (nothing here computes); results are frozen dataclasses with `to_json()`.
 
 Everything here is Qt-free and may be slow: callers on a UI thread must run it in a worker.
+No module inside the engine imports this one (the CLI, a client like the GUI, excepted):
+.importlinter holds the contracts.
 """
 
 from __future__ import annotations
 
-
-
 from engine.analysis.layers import BlockRow, LayerRow
+from engine.analysis.published import PublishedRow, published_for
 from engine.analysis.stats import ModelStats, model_stats
-from engine.models.catalog import ModelInfo, build_model, list_models, model_info
-from engine.analysis.published import PublishedRow
+from engine.errors import Cancelled, InvalidInput, StudioError, UnknownName, WeightsUnavailable, check_range
+from engine.images import IMAGE_SUFFIXES, read_image
+from engine.kernels.activations import NAMES as ACTIVATION_NAMES, run_activations
+from engine.kernels.separable import SeparableLayer, costs as separable_costs, run_separable, separable_layers
+from engine.kernels.symconv import METHODS as SYMCONV_METHODS, convolve
+from engine.kernels.symconv.experiment import SymconvResult, run_symconv
+from engine.kernels.symconv.velocity import VELOCITY_MODELS
+from engine.models.catalog import ModelInfo, build_model, check_resolution, list_models, model_info
+from engine.paths import ASSETS
+from engine.profiling.inference_paths import path_names
 from engine.profiling.latency import ProfileResult, export_trace, profile_model
-
-# Re-exported so the GUI needs only `engine.api` (the engine's public surface in one place).
-from engine.tasks.classify import (  # noqa: E402
-    ClassifyRunner, Prediction, classification_models, load_classifier,
+from engine.profiling.machine import fingerprint
+from engine.results import ResultsDB, default_path, export_csv, export_json, import_json, machine_id
+from engine.results.store import RunRecord, options_key
+from engine.runtime import (
+    EXACT_PATHS, PATHS, Prepared, available_paths, export_onnx, fastest_exact_path, network_of, op_counts, prepare,
+    profile_nodes,
 )
-from engine.tasks.evaluate import EvalResult, evaluate_folder  # noqa: E402
-from engine.errors import Cancelled, InvalidInput, StudioError  # noqa: E402
-from engine.images import read_image  # noqa: E402
-from engine.paths import ASSETS  # noqa: E402
-from engine.kernels.activations import run_activations  # noqa: E402
-from engine.kernels.separable import run_separable, separable_layers  # noqa: E402
-from engine.kernels.symconv import METHODS as SYMCONV_METHODS, convolve  # noqa: E402
-from engine.kernels.symconv.experiment import SymconvResult, run_symconv  # noqa: E402
-from engine.kernels.symconv.velocity import VELOCITY_MODELS  # noqa: E402
-from engine.runtime import (  # noqa: E402
-    EXACT_PATHS, PATHS, Prepared, available_paths, fastest_exact_path, prepare, profile_nodes,
+from engine.threads import torch_threads
+from engine.tasks import (
+    DEFAULT_MODELS, TASKS, UNTRAINED, ClassifyResult, DetectResult, SegmentResult, StageTimes, TaskResult, TaskRunner,
+    cached_weights, make_runner, models_for,
 )
-from engine.tasks import (  # noqa: E402
-    DEFAULT_MODELS, UNTRAINED, ClassifyResult, DetectResult, SegmentResult, StageTimes, TaskResult, TaskRunner,
-    make_runner, models_for,
+from engine.tasks.classify import ClassifyRunner, Prediction, classification_models, load_classifier
+from engine.tasks.detect import Detection
+from engine.tasks.draw import MASK_MODES, class_color
+from engine.tasks.evaluate import EvalResult, evaluate_folder
+from engine.tasks.segment import LEGEND_MIN
+from engine.tradeoffs.pareto import latency_front, madds_front
+from engine.tradeoffs.points import TradeoffPoint, published_top1, tradeoff_points
+from engine.tradeoffs.recommend import Recommendation, recommend
+from engine.tradeoffs.sweep import (
+    BACKBONES as SWEEP_BACKBONES, SWEEP_REPEATS, SWEEP_WARMUP, SweepConfig, SweepSummary, run_sweep, sweep_grid,
 )
-from engine.tasks.detect import Detection  # noqa: E402
-from engine.profiling.machine import fingerprint  # noqa: E402
-from engine.results import ResultsDB, default_path, export_csv, export_json, import_json, machine_id  # noqa: E402
-from engine.results.store import RunRecord, options_key  # noqa: E402
-from engine.tasks.draw import class_color  # noqa: E402
-from engine.tradeoffs.pareto import latency_front, madds_front  # noqa: E402
-from engine.tradeoffs.points import TradeoffPoint, published_top1, tradeoff_points  # noqa: E402
-from engine.tradeoffs.recommend import Recommendation, recommend  # noqa: E402
-from engine.tradeoffs.sweep import SWEEP_REPEATS, SweepConfig, SweepSummary, run_sweep, sweep_grid  # noqa: E402
-from engine.tasks.segment import LEGEND_MIN  # noqa: E402
-from engine.video.files import AtomicVideoWriter, open_video  # noqa: E402
-from engine.video.pipeline import (  # noqa: E402
-    LivePipeline, LiveResult, bare_model_ms, save_png,
+from engine.video.files import (
+    IMAGE_OUT_SUFFIXES, VIDEO_OUT_SUFFIXES, AtomicVideoWriter, check_file, check_out, open_video, write_image,
 )
-from engine.video.sources import (  # noqa: E402
-    DemoSource, FrameSource, ImageFolderSource, SourceError, SourceKind, SourceSpec, VideoFileSource, WebcamSource,
-    open_source, BACKENDS as CAMERA_BACKENDS,
+from engine.video.pipeline import PACES, LivePipeline, LiveResult, bare_model_ms, save_png
+from engine.video.sources import (
+    BACKENDS as CAMERA_BACKENDS, VALID_SPECS as SOURCE_SPECS, DemoSource, FrameSource, ImageFolderSource,
+    SourceError, SourceKind, SourceSpec, VideoFileSource, WebcamSource, open_source,
 )
-from engine.video.stats import STAGES, LaneState, LaneStatus, LiveState, LiveStatus  # noqa: E402
-from engine.weights.fetch import FetchResult, fetch, fetch_shipped, import_file, list_weights  # noqa: E402
+from engine.video.stats import STAGES, LaneState, LaneStatus, LiveState, LiveStatus
+from engine.weights.cache import root as weights_cache_root
+from engine.weights.fetch import FetchResult, fetch, fetch_shipped, import_file, list_weights
+from engine.weights.manifest import entries as weight_entries
 
 __all__ = [
-    "ModelInfo", "ModelStats", "LayerRow", "BlockRow", "PublishedRow",
-    "list_models", "model_info", "build_model", "model_stats",
-    "UNTRAINED", "ClassifyRunner", "EvalResult", "Prediction", "classification_models", "evaluate_folder",
-    "load_classifier", "read_image", "ASSETS", "Cancelled", "InvalidInput", "StudioError",
-    "run_activations", "run_separable", "separable_layers", "SYMCONV_METHODS", "VELOCITY_MODELS", "SymconvResult",
-    "convolve", "run_symconv",
-    "StageTimes", "TaskResult", "TaskRunner", "DEFAULT_MODELS", "ClassifyResult", "DetectResult", "Detection",
-    "SegmentResult", "make_runner", "models_for", "AtomicVideoWriter", "open_video", "class_color", "LEGEND_MIN",
-    "LivePipeline", "LiveResult", "bare_model_ms", "save_png", "DemoSource",
-    "FrameSource", "ImageFolderSource",
-    "SourceError", "SourceKind", "SourceSpec", "VideoFileSource", "WebcamSource", "open_source", "CAMERA_BACKENDS",
-    "STAGES", "LaneState", "LaneStatus", "LiveState", "LiveStatus",
-    "fingerprint", "ResultsDB", "default_path", "export_csv", "export_json", "import_json", "machine_id", "RunRecord",
+    # models and their numbers
+    "ModelInfo", "ModelStats", "LayerRow", "BlockRow", "PublishedRow", "published_for",
+    "list_models", "model_info", "build_model", "model_stats", "check_resolution",
+    # errors and shared helpers
+    "Cancelled", "InvalidInput", "StudioError", "UnknownName", "WeightsUnavailable", "check_range",
+    "ASSETS", "read_image", "torch_threads",
+    # classification (the Classify page)
+    "IMAGE_SUFFIXES", "UNTRAINED", "ClassifyRunner", "EvalResult", "Prediction", "classification_models",
+    "evaluate_folder", "load_classifier",
+    # kernels
+    "ACTIVATION_NAMES", "run_activations", "SeparableLayer", "separable_costs", "run_separable", "separable_layers",
+    "SYMCONV_METHODS", "VELOCITY_MODELS", "SymconvResult", "convolve", "run_symconv",
+    # task runners and overlays
+    "TASKS", "StageTimes", "TaskResult", "TaskRunner", "DEFAULT_MODELS", "ClassifyResult", "DetectResult",
+    "Detection", "SegmentResult", "cached_weights", "make_runner", "models_for", "class_color", "LEGEND_MIN", "MASK_MODES",
+    # video: files, sources, the live pipeline
+    "IMAGE_OUT_SUFFIXES", "VIDEO_OUT_SUFFIXES", "AtomicVideoWriter", "check_file", "check_out", "open_video",
+    "write_image", "PACES", "LivePipeline", "LiveResult", "bare_model_ms", "save_png", "CAMERA_BACKENDS",
+    "SOURCE_SPECS", "DemoSource", "FrameSource", "ImageFolderSource", "SourceError", "SourceKind", "SourceSpec",
+    "VideoFileSource", "WebcamSource", "open_source", "STAGES", "LaneState", "LaneStatus", "LiveState", "LiveStatus",
+    # profiling, results, trade-offs
+    "path_names", "ProfileResult", "export_trace", "profile_model", "fingerprint",
+    "ResultsDB", "default_path", "export_csv", "export_json", "import_json", "machine_id", "RunRecord",
     "options_key", "latency_front", "madds_front", "TradeoffPoint", "published_top1", "tradeoff_points",
-    "Recommendation", "recommend", "SWEEP_REPEATS", "SweepConfig", "SweepSummary", "run_sweep", "sweep_grid",
-    "FetchResult", "fetch", "fetch_shipped", "import_file", "list_weights",
-    "ProfileResult", "export_trace", "profile_model",
+    "Recommendation", "recommend", "SWEEP_BACKBONES", "SWEEP_REPEATS", "SWEEP_WARMUP", "SweepConfig",
+    "SweepSummary", "run_sweep", "sweep_grid",
+    # inference paths
     "EXACT_PATHS", "PATHS", "Prepared", "available_paths", "fastest_exact_path", "prepare", "profile_nodes",
+    "export_onnx", "network_of", "op_counts",
+    # weights
+    "FetchResult", "fetch", "fetch_shipped", "import_file", "list_weights", "weights_cache_root", "weight_entries",
 ]

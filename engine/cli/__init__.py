@@ -15,7 +15,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from engine.errors import InvalidInput, StudioError
+from engine.api import InvalidInput, StudioError
 
 EXIT_BAD_INPUT = 2
 

@@ -6,13 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from engine.api import (
+    UNTRAINED, ClassifyRunner, InvalidInput, WeightsUnavailable, check_range, evaluate_folder, load_classifier,
+    read_image,
+)
 from engine.cli import print_json
 from engine.cli.weights_cmd import StderrProgress
-from engine.errors import InvalidInput, WeightsUnavailable, check_range
-from engine.images import read_image
-from engine.tasks.base import UNTRAINED
-from engine.tasks.classify import ClassifyRunner, load_classifier
-from engine.tasks.evaluate import evaluate_folder
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
@@ -73,8 +72,7 @@ def _save_accuracy(clf: ClassifyRunner, result, folder: str) -> None:
     """Store top-1/top-5 so the trade-offs join it with this model's measured latency."""
     import torch
 
-    from engine.profiling.machine import fingerprint
-    from engine.results import ResultsDB
+    from engine.api import ResultsDB, fingerprint
 
     with ResultsDB() as db:
         db.save_accuracy(model=result.model, width=1.0, resolution=clf.preprocess.crop,

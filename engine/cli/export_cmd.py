@@ -12,8 +12,7 @@ from pathlib import Path
 import torch
 
 from engine.cli import print_json
-from engine.errors import InvalidInput, check_range
-from engine.models import catalog
+from engine.api import InvalidInput, check_range, check_resolution, model_info
 
 OPSET_RANGE = (14, 20)  # 14: first with HardSwish; 20: the TorchScript exporter's newest
 
@@ -32,13 +31,12 @@ def register(sub) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from engine.api import build_model
-    from engine.runtime import export_onnx, network_of, op_counts
+    from engine.api import build_model, export_onnx, network_of, op_counts
 
     check_range("opset", args.opset, *OPSET_RANGE)
-    info = catalog.model_info(args.model)
+    info = model_info(args.model)
     resolution = args.resolution or info.input.size
-    catalog.check_resolution(resolution)
+    check_resolution(resolution)
     if args.onnx.suffix.lower() != ".onnx":
         raise InvalidInput(f"--onnx {args.onnx} must end in .onnx")
     if not args.onnx.parent.is_dir():

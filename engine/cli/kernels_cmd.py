@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from engine import api
+from engine.api import InvalidInput
 from engine.cli import print_json
-from engine.errors import InvalidInput
 
 
 def _common(p: argparse.ArgumentParser, model: str) -> None:
@@ -49,16 +50,14 @@ def _ms(seconds: float | None) -> str:
 
 
 def run_separable(args: argparse.Namespace) -> int:
-    from engine.kernels import separable as sep
-
     if args.layer:
         k, m, n, d = args.layer
-        layers = [sep.SeparableLayer("custom", k, m, n, d, d, 1)]
-        sep.costs(k, m, n, d)
-        result = sep.run_separable(layers, threads=args.threads, repeats=args.repeats)
+        layers = [api.SeparableLayer("custom", k, m, n, d, d, 1)]
+        api.separable_costs(k, m, n, d)
+        result = api.run_separable(layers, threads=args.threads, repeats=args.repeats)
     else:
-        layers = sep.separable_layers(args.model, width=args.width, resolution=args.resolution)
-        result = sep.run_separable(layers, model=args.model, width=args.width, resolution=args.resolution,
+        layers = api.separable_layers(args.model, width=args.width, resolution=args.resolution)
+        result = api.run_separable(layers, model=args.model, width=args.width, resolution=args.resolution,
                                    threads=args.threads, repeats=args.repeats)
     if args.json:
         print_json(result.to_json())
@@ -78,9 +77,7 @@ def run_separable(args: argparse.Namespace) -> int:
 
 
 def run_activations(args: argparse.Namespace) -> int:
-    from engine.kernels import activations as act
-
-    result = act.run_activations(args.model, width=args.width, resolution=args.resolution,
+    result = api.run_activations(args.model, width=args.width, resolution=args.resolution,
                                  threads=args.threads, repeats=args.repeats)
     if args.json:
         print_json(result.to_json())
@@ -89,7 +86,7 @@ def run_activations(args: argparse.Namespace) -> int:
           f"{result.threads} thread(s); total ms over all sites")
     relu = result.total("relu", "fused")
     print(f"{'non-linearity':<14} {'naive ms':>9} {'fused ms':>9} {'fused/ReLU':>10} {'max|diff|':>10}")
-    for n in act.NAMES:
+    for n in api.ACTIVATION_NAMES:
         print(f"{n:<14} {result.total(n, 'naive') * 1e3:9.3f} {result.total(n, 'fused') * 1e3:9.3f} "
               f"{result.total(n, 'fused') / relu:10.2f} {result.max_abs_diff[n]:10.2e}")
     print("\nwhere the cost falls (ms per spatial size):")
@@ -106,8 +103,7 @@ def run_activations(args: argparse.Namespace) -> int:
 
 
 def run_symconv(args: argparse.Namespace) -> int:
-    from engine.kernels.symconv import METHODS
-    from engine.kernels.symconv.experiment import run_symconv as run
+    from engine.api import SYMCONV_METHODS as METHODS, run_symconv as run
 
     methods = tuple(args.method) if args.method else METHODS
     ny, nx = args.grid

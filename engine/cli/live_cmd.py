@@ -11,11 +11,11 @@ import time
 import numpy as np
 
 from engine.cli import print_json
-from engine.errors import InvalidInput, StudioError, check_range
-from engine.kernels.timing import torch_threads
-from engine.tasks.base import TASKS
-from engine.video.pipeline import PACES, STAGES, LivePipeline, LiveStatus, bare_model_ms
-from engine.video.sources import BACKENDS, VALID_SPECS, FrameSource, open_source
+from engine.api import CAMERA_BACKENDS as BACKENDS, SOURCE_SPECS as VALID_SPECS
+from engine.api import (
+    PACES, STAGES, TASKS, FrameSource, InvalidInput, LivePipeline, LiveStatus, StudioError, bare_model_ms, check_range,
+    open_source, torch_threads,
+)
 
 DEFAULT_SECONDS = 10.0
 
@@ -67,7 +67,7 @@ def parse_size(text: str) -> tuple[int, int]:
 
 def _make_runner():
     try:
-        from engine.tasks import make_runner
+        from engine.api import make_runner
     except ImportError:
         raise StudioError("live needs the task runners (engine.tasks.make_runner), which this "
                           "installation lacks") from None
@@ -127,7 +127,7 @@ def run_live(args: argparse.Namespace) -> int:
         make_runner = _make_runner()
         weights = None if args.random_weights else "default"
         with torch_threads(args.threads):
-            from engine.runtime import fastest_exact_path
+            from engine.api import fastest_exact_path
 
             path = args.path or fastest_exact_path()
             runners = [make_runner(args.task, name, weights=weights, threads=args.threads, path=path)

@@ -8,11 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from engine.api import ProfileResult, ResultsDB, fastest_exact_path, path_names, profile_model
 from engine.cli import print_json
-from engine.profiling.inference_paths import path_names
-from engine.runtime import fastest_exact_path
-from engine.profiling.latency import ProfileResult, profile_model
-from engine.results import ResultsDB
 
 
 def register(sub) -> None:

@@ -7,11 +7,12 @@ import sys
 import time
 from pathlib import Path
 
+from engine.api import SWEEP_BACKBONES as BACKBONES
+from engine.api import (
+    SWEEP_REPEATS, SWEEP_WARMUP, InvalidInput, ResultsDB, export_csv, export_json, import_json, recommend, run_sweep,
+    sweep_grid,
+)
 from engine.cli import print_json
-from engine.errors import InvalidInput
-from engine.results import ResultsDB, export_csv, export_json, import_json
-from engine.tradeoffs.recommend import recommend
-from engine.tradeoffs.sweep import BACKBONES, SWEEP_REPEATS, SWEEP_WARMUP, run_sweep, sweep_grid
 
 
 def register(sub) -> None:

@@ -12,14 +12,13 @@ from pathlib import Path
 
 import cv2
 
+from engine.api import (
+    DEFAULT_MODELS, IMAGE_OUT_SUFFIXES, IMAGE_SUFFIXES, MASK_MODES, UNTRAINED, VIDEO_OUT_SUFFIXES, AtomicVideoWriter,
+    InvalidInput, TaskResult, TaskRunner, UnknownName, check_file, check_out, check_range, make_runner, models_for,
+    open_video, read_image, write_image,
+)
 from engine.cli import print_json
 from engine.cli.weights_cmd import StderrProgress
-from engine.errors import InvalidInput, UnknownName, check_range
-from engine.images import IMAGE_SUFFIXES, read_image
-from engine.tasks import DEFAULT_MODELS, UNTRAINED, TaskResult, TaskRunner, make_runner, models_for
-from engine.tasks.draw import MASK_MODES
-from engine.video.files import IMAGE_OUT_SUFFIXES, VIDEO_OUT_SUFFIXES, AtomicVideoWriter, check_file, check_out
-from engine.video.files import open_video, write_image
 
 
 class FrameProgress(StderrProgress):

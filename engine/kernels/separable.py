@@ -15,7 +15,8 @@ import torch.nn.functional as F
 
 from engine.analysis.stats import model_stats
 from engine.errors import InvalidInput
-from engine.kernels.timing import Progress, ShouldStop, check_stop, interleaved_medians, report, torch_threads
+from engine.kernels.timing import Progress, ShouldStop, check_stop, interleaved_medians, report
+from engine.threads import torch_threads
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,12 @@
-"""Shared timing helpers for the kernel experiments: thread control that always restores, and a
-median-of-N timer. Speed is measured here only when a user asks (CLI, bench, GUI), never in tests."""
+"""Shared timing helpers for the kernel experiments: median-of-N and interleaved timers (thread
+control is engine.threads.torch_threads). Speed is measured here only when a user asks (CLI,
+bench, GUI), never in tests."""
 
 from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-
-import torch
+from collections.abc import Callable
 
 from engine.errors import Cancelled, InvalidInput
 
@@ -19,20 +17,6 @@ ShouldStop = Callable[[], bool]
 def check_repeats(repeats: int) -> None:
     if repeats < 1:
         raise InvalidInput(f"repeats {repeats}; valid: >= 1")
-
-
-@contextmanager
-def torch_threads(threads: int | None) -> Iterator[int]:
-    """Run a block with `threads` intra-op threads (None = leave as is), then restore."""
-    before = torch.get_num_threads()
-    if threads is not None:
-        if threads < 1:
-            raise InvalidInput(f"threads {threads}; valid: >= 1")
-        torch.set_num_threads(threads)
-    try:
-        yield torch.get_num_threads()
-    finally:
-        torch.set_num_threads(before)
 
 
 def median_seconds(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:

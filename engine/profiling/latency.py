@@ -26,6 +26,7 @@ from engine.models import catalog
 from engine.profiling.inference_paths import PATHS, PreparedModule, prepare
 from engine.profiling.machine import fingerprint
 from engine.runtime import profile_nodes
+from engine.threads import torch_threads
 
 Progress = Callable[[int, int], None]
 ShouldStop = Callable[[], bool]
@@ -104,16 +105,6 @@ def summarize(samples_ms: list[float]) -> Timing:
     ordered = sorted(samples_ms)
     deciles = statistics.quantiles(ordered, n=10, method="inclusive") if len(ordered) > 1 else ordered * 9
     return Timing(median=statistics.median(ordered), p10=deciles[0], p90=deciles[-1], runs=len(ordered))
-
-
-@contextmanager
-def _threads(n: int) -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class _Clock:
@@ -220,7 +211,7 @@ def profile_model(
 
     samples: list[float] = []
     marks: dict[str, list] = defaultdict(list)
-    with _threads(threads), torch.inference_mode():
+    with torch_threads(threads), torch.inference_mode():
         for _ in range(warmup):
             model(example)
             tick()

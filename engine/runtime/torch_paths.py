@@ -4,28 +4,12 @@ thread count asked for."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import torch
 from torch import Tensor, nn
 
 from engine.runtime.fold import fold_batchnorm
 from engine.runtime.network import Outputs, flatten, output_keys, unflatten
-
-
-@contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """torch's intra-op threads = n for the block. A no-op when already n (changing the pool size
-    per call would cost more than a small model's forward)."""
-    before = torch.get_num_threads()
-    if before != n:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        if before != n:
-            torch.set_num_threads(before)
+from engine.threads import torch_threads
 
 
 class TorchRunner:

@@ -10,14 +10,17 @@ from pathlib import Path
 
 from engine import paths
 from engine.errors import InvalidInput, UnknownName, WeightsUnavailable, check_range
+from engine.models import catalog
 from engine.tasks.base import TASKS, UNTRAINED, StageTimes, TaskResult, TaskRunner
 from engine.tasks.classify import ClassifyResult, ClassifyRunner, load_classifier
 from engine.tasks.detect import Detection, DetectResult, DetectRunner
-from engine.tasks.segment import SegmentResult, SegmentRunner
+from engine.tasks.segment import SegmentKind, SegmentResult, SegmentRunner
+from engine.weights import fetch, manifest
+from engine.weights.load import load_weights
 
 __all__ = ["TASKS", "UNTRAINED", "StageTimes", "TaskResult", "TaskRunner", "ClassifyResult", "ClassifyRunner",
            "Detection", "DetectResult", "DetectRunner", "SegmentResult", "SegmentRunner", "DEFAULT_MODELS",
-           "make_runner", "models_for"]
+           "cached_weights", "make_runner", "models_for"]
 
 CATALOG_TASK = {"classify": "classification", "detect": "detection", "segment": "segmentation"}
 DEFAULT_MODELS = {"classify": "mobilenet_v2", "detect": "ssdlite_mobilenet_v2_person",
@@ -27,11 +30,16 @@ RANDOM_HINT = "for latency only, use random weights (weights=None; --random-weig
 
 def models_for(task: str) -> list[str]:
     """Catalog models that a runner for `task` accepts."""
-    from engine.models import catalog
-
     if task not in TASKS:
         raise UnknownName("task", task, TASKS)
     return [n for n in catalog.MODELS.names() if catalog.model_info(n).task == CATALOG_TASK[task]]
+
+
+def cached_weights(model: str) -> str | None:
+    """The `weights` for a runner that must not download: 'default' when verified weights for
+    `model` are in the cache, else None (random weights, labelled untrained). Re-hashes the
+    model's cached files (slow: call it off a UI thread)."""
+    return "default" if any(fetch.cached_state(entry).ok for entry in manifest.for_model(model)) else None
 
 
 def make_runner(task: str, model: str, weights: str | Path | None = "default", *, threads: int | None = None,
@@ -50,9 +58,6 @@ def make_runner(task: str, model: str, weights: str | Path | None = "default", *
 
 def _make_runner(task: str, model: str, weights: str | Path | None, *, threads: int | None,
                  progress) -> TaskRunner:
-    from engine.models import catalog
-    from engine.weights.load import load_weights
-
     valid = models_for(task)
     if model not in valid:
         if model not in catalog.MODELS.names():
@@ -75,7 +80,7 @@ def _make_runner(task: str, model: str, weights: str | Path | None, *, threads: 
     if task == "detect":
         return DetectRunner(model, network, paths.labels(info.labels), used, threads=threads)
     if info.labels == "person":  # the selfie segmenter: one foreground probability
-        return SegmentRunner(model, network, ("background", "person"), used, kind="foreground",
+        return SegmentRunner(model, network, ("background", "person"), used, kind=SegmentKind.FOREGROUND,
                              size=info.input.size, threads=threads)
-    return SegmentRunner(model, network, paths.labels(info.labels), used, kind="classes", size=info.input.size,
-                         mean=info.input.mean, std=info.input.std, threads=threads)
+    return SegmentRunner(model, network, paths.labels(info.labels), used, kind=SegmentKind.CLASSES,
+                         size=info.input.size, mean=info.input.mean, std=info.input.std, threads=threads)

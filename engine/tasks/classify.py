@@ -20,6 +20,7 @@ from engine.errors import InvalidInput, check_range
 from engine.models import catalog
 from engine.tasks import draw as overlay
 from engine.tasks.base import UNTRAINED, StageTimes
+from engine.tasks.inference import network_on_path
 from engine.weights.load import load_weights
 
 __all__ = ["Preprocess", "Prediction", "ClassifyResult", "ClassifyRunner", "classification_models",
@@ -107,8 +108,6 @@ class ClassifyRunner:
 
     def use_path(self, path: str) -> None:
         """Run the network on an engine.runtime inference path (see engine/tasks/inference.py)."""
-        from engine.tasks.inference import network_on_path
-
         self._forward, self.path = network_on_path(self.model, self.network, path, self.threads,
                                                    self.preprocess.crop)
 

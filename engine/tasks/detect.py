@@ -15,6 +15,7 @@ import torch
 from engine.errors import check_range
 from engine.tasks import draw as overlay
 from engine.tasks.base import UNTRAINED, StageTimes
+from engine.tasks.inference import network_on_path
 
 SCORE_FLOOR = 0.05  # results keep boxes down to this score; displays choose their own threshold
 MAX_SIDE = 2048  # larger frames are downscaled (area interpolation) before the model sees them
@@ -84,8 +85,6 @@ class DetectRunner:
     def use_path(self, path: str) -> None:
         """Run backbone + head on an engine.runtime inference path (engine/tasks/inference.py);
         the transform, anchors, decoding and NMS stay as they are."""
-        from engine.tasks.inference import network_on_path
-
         size = self.network.transform.size[0]  # both SSDLite transforms resize to a fixed square
         self._prepared, self.path = network_on_path(self.model, self.network, path, self.threads, size)
 

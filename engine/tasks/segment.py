@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import cv2
 import numpy as np
@@ -21,11 +22,16 @@ from engine import paths
 from engine.errors import check_range
 from engine.tasks import draw as overlay
 from engine.tasks.base import UNTRAINED, StageTimes
+from engine.tasks.inference import network_on_path
 
-KINDS = ("classes", "foreground")
 LONG_SIDE_CAP = 4  # class segmenters: the longer side is at most 4x the shorter (working) side
 BILINEAR_LIMIT = 1 << 26  # classes × pixels up to which logits are resized before the argmax
 LEGEND_MIN = 0.001  # classes covering less than 0.1% of the frame stay out of the legend
+
+
+class SegmentKind(StrEnum):
+    CLASSES = "classes"  # one label per pixel (VOC segmenters)
+    FOREGROUND = "foreground"  # a person probability per pixel (the selfie segmenter)
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,7 +40,7 @@ class SegmentResult:
     weights: str | None  # manifest entry or checkpoint path; None = random weights
     frame_size: tuple[int, int]  # (height, width)
     timings: StageTimes
-    kind: str  # "classes" | "foreground"
+    kind: SegmentKind
     labels: tuple[str, ...]  # class names; mask values index this (foreground: background, person)
     mask: np.ndarray  # H×W uint8 class index at the frame's size
     probabilities: np.ndarray  # C×h×w float32 at network size (foreground: 1×h×w person probability)
@@ -43,13 +49,16 @@ class SegmentResult:
     alpha: np.ndarray | None = None  # foreground: the H×W uint8 probability × 255 the mask came from
 
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", SegmentKind(self.kind))
+
     @property
     def untrained(self) -> bool:
         return self.weights is None
 
     def foreground(self) -> np.ndarray:
         """H×W uint8 person probability × 255 at the frame's size (foreground models only)."""
-        if self.kind != "foreground":
+        if self.kind != SegmentKind.FOREGROUND:
             raise ValueError("foreground() is for the selfie segmenter; class segmenters have a mask")
         if self.alpha is not None:  # made once by the runner: drawing every frame reuses it
             return self.alpha
@@ -58,7 +67,7 @@ class SegmentResult:
     def to_json(self) -> dict:
         return {"task": self.task, "model": self.model, "weights": self.weights, "untrained": self.untrained,
                 "note": UNTRAINED if self.untrained else "", "frame_size": list(self.frame_size),
-                "timings_ms": self.timings.to_json(), "kind": self.kind, "labels": list(self.labels),
+                "timings_ms": self.timings.to_json(), "kind": self.kind.value, "labels": list(self.labels),
                 "network_size": list(self.probabilities.shape[1:]),
                 "coverage": {k: round(v, 6) for k, v in self.coverage.items()}}
 
@@ -85,10 +94,11 @@ class SegmentRunner:
     task = "segment"
 
     def __init__(self, model_name: str, model: torch.nn.Module, labels: Sequence[str], weights: str | None,
-                 *, kind: str, size: int, mean: Sequence[float] = (0.0, 0.0, 0.0),
+                 *, kind: SegmentKind, size: int, mean: Sequence[float] = (0.0, 0.0, 0.0),
                  std: Sequence[float] = (1.0, 1.0, 1.0), threads: int | None = None):
-        if kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        if kind not in tuple(SegmentKind):
+            raise ValueError(f"kind must be one of {', '.join(SegmentKind)}, got {kind!r}")
+        kind = SegmentKind(kind)
         self.model, self.network = model_name, model.eval()
         self.labels = tuple(labels)
         self.weights, self.kind, self.size, self.threads = weights, kind, size, threads
@@ -100,10 +110,8 @@ class SegmentRunner:
 
     def use_path(self, path: str) -> None:
         """Run the network on an engine.runtime inference path (see engine/tasks/inference.py)."""
-        from engine.tasks.inference import network_on_path
-
         self._forward, self.path = network_on_path(self.model, self.network, path, self.threads, self.size,
-                                                   square_input=self.kind == "foreground")
+                                                   square_input=self.kind == SegmentKind.FOREGROUND)
 
     @property
     def untrained(self) -> bool:
@@ -112,11 +120,11 @@ class SegmentRunner:
     def preprocess(self, frame: np.ndarray) -> torch.Tensor:
         """1×3×h×w normalised RGB at the working size."""
         height, width = frame.shape[:2]
-        h, w = (self.size, self.size) if self.kind == "foreground" else working_size(height, width, self.size)
+        h, w = (self.size, self.size) if self.kind == SegmentKind.FOREGROUND else working_size(height, width, self.size)
         # MediaPipe's CPU ImageToTensorCalculator resizes with bilinear (cv::INTER_LINEAR), so
         # the selfie model gets that; torchvision's Resize(520) antialiases, which area
         # interpolation approximates when shrinking.
-        shrink = h * w < height * width and self.kind != "foreground"
+        shrink = h * w < height * width and self.kind != SegmentKind.FOREGROUND
         small = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
         blob = cv2.dnn.blobFromImage(small, 1.0, swapRB=True)  # 1×3×h×w float32 RGB in one pass
         blob -= self.mean[None, :, None, None]
@@ -136,7 +144,7 @@ class SegmentRunner:
         t_inf = time.perf_counter()
         with torch.inference_mode():
             alpha = None
-            if self.kind == "foreground":
+            if self.kind == SegmentKind.FOREGROUND:
                 probs = out.float().clamp(0, 1).numpy()
                 alpha = overlay.foreground_alpha(probs[0], (height, width))
                 mask = cv2.threshold(alpha, 127, 1, cv2.THRESH_BINARY)[1]  # p >= 0.5
@@ -193,7 +201,7 @@ def draw_segmentation(frame_bgr: np.ndarray, result: SegmentResult, colours: np.
     mask = cv2.resize(result.mask, (width, height), interpolation=cv2.INTER_NEAREST) if scaled else result.mask
     if mode == "mask":
         image = overlay.colorize(mask, colours)
-    elif result.kind == "foreground":
+    elif result.kind == SegmentKind.FOREGROUND:
         alpha = overlay.foreground_alpha(result.probabilities[0], (height, width)) if scaled else result.foreground()
         image = overlay.tint(frame, colours[1], alpha, opacity)  # = blend_mask with mask alpha > 0
     else:

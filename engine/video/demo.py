@@ -1,6 +1,8 @@
-"""The built-in demo clip: slow pans and zooms over public-domain photos shipped in assets/demo
-(see assets/demo/SOURCES.md), so the live view works with no camera and no download, and
-detection and segmentation have real subjects (a person, a cat, a cup) to find.
+"""The demo source: OpenCV's sample video `vtest.avi` (people walking across a campus crossing,
+parked cars; fetched into the cache by `weights fetch --demo`, which `make run` runs) when the
+cache holds it, else the built-in slideshow: slow pans and zooms over public-domain photos shipped
+in assets/demo (see assets/demo/SOURCES.md), so the live view works with no camera and no
+download, and is labelled as the fallback it is.
 
 Every frame is a pure function of its number (`demo_frame(n)`), so tests can check frames and two
 runs of a benchmark see the same pictures.
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from pathlib import Path
 
 from engine import paths
 
@@ -40,6 +44,23 @@ MOVES = {
     "chelsea": Move(1.15, 1.0, (0.35, 0.5), (0.6, 0.5)),
     "coffee": Move(1.4, 1.0, (0.5, 0.45), (0.5, 0.5)),
 }
+
+
+DEMO_VIDEO = "vtest"  # the weights-manifest entry of the demo video
+VIDEO_CREDIT = "OpenCV sample vtest.avi: a campus crossing, 768×576 at 10 fps (Apache-2.0 / BSD-3-Clause)"
+FETCH_HINT = "run 'mobilenet-studio weights fetch --demo' to get the demo video"
+
+
+def demo_video() -> tuple[Path | None, str]:
+    """(the cached demo video, re-hashed; or None, and why not)."""
+    from engine.weights import fetch, manifest
+
+    state = fetch.cached_state(manifest.get(DEMO_VIDEO))
+    if state.ok:
+        return state.path, ""
+    if state.status == "missing":
+        return None, f"the demo video is not in the cache; {FETCH_HINT}"
+    return None, f"the cached demo video is {state.detail or 'corrupt'}; {FETCH_HINT}"
 
 
 @functools.lru_cache(maxsize=None)

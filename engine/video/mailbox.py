@@ -22,7 +22,7 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MailboxStats:
     put: int
     replaced: int  # overwritten before anyone took them
@@ -116,5 +116,5 @@ class Mailbox(Generic[T]):
 
     def stats(self) -> MailboxStats:
         with self._cond:
-            return MailboxStats(self._put, self._replaced, self._discarded, self._taken, self._done,
-                                int(self._has_item))
+            return MailboxStats(put=self._put, replaced=self._replaced, discarded=self._discarded, taken=self._taken,
+                                done=self._done, pending=int(self._has_item))

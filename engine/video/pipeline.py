@@ -37,7 +37,7 @@ from engine.video.stats import STAGES, LaneState, LaneStatus, LiveState, LiveSta
 PACES = ("live", "max")  # live: the source's own rate, drops when slow; max: next frame when every lane took the last
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Frame:
     id: int  # 1-based, per start()
     image: np.ndarray  # BGR uint8, shared read-only by every lane
@@ -45,7 +45,7 @@ class Frame:
     captured_at: float  # time.monotonic()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LiveResult:
     """One lane's newest output; `seq` grows with each one so a display redraws only on change."""
 
@@ -300,7 +300,7 @@ class LivePipeline:
                     run.captured += 1
                     run.last_frame = now
                     run.capture_times.append(now)
-                    frame = Frame(run.captured, image, capture_ms, now)
+                    frame = Frame(id=run.captured, image=image, capture_ms=capture_ms, captured_at=now)
                 for lane in run.lanes:
                     lane.inbox.put(frame)
         except Exception as exc:  # SourceError or a driver fault: a status, never a dead thread
@@ -343,8 +343,8 @@ class LivePipeline:
             return False
         stage_ms = {"capture": frame.capture_ms, **result.timings.to_json(), "draw": draw_ms}
         seq = lane.results.peek()[0] + 1  # only this worker puts into its results box
-        lane.results.put(LiveResult(lane.index, seq, frame, result, annotated, runner.model, runner.untrained,
-                                    stage_ms))
+        lane.results.put(LiveResult(lane=lane.index, seq=seq, frame=frame, result=result, annotated=annotated,
+                                    model=runner.model, untrained=runner.untrained, stage_ms=stage_ms))
         self._recorder.feed(lane.index, annotated, self._newest_annotated)
         with lane.lock:
             lane.error = ""

@@ -22,7 +22,7 @@ import numpy as np
 
 from engine.errors import InvalidInput
 from engine.images import IMAGE_SUFFIXES
-from engine.video.demo import clip_length, demo_frame
+from engine.video.demo import VIDEO_CREDIT, clip_length, demo_frame, demo_video
 
 VALID_SPECS = "demo, webcam:N (camera index, e.g. webcam:0), a video file, or a folder of images"
 BACKENDS = {"any": cv2.CAP_ANY, "v4l2": cv2.CAP_V4L2, "dshow": cv2.CAP_DSHOW, "msmf": cv2.CAP_MSMF,
@@ -238,6 +238,28 @@ class DemoSource(FrameSource):
         return frame
 
 
+class DemoVideoSource(VideoFileSource):
+    """The demo video, looping, named with its credit."""
+
+    def __init__(self, path: str | Path):
+        super().__init__(path, loop=True)
+        self.name = f"demo video ({VIDEO_CREDIT})"
+
+
+def open_demo(size: tuple[int, int] = (640, 480), fps: float = 30.0) -> FrameSource:
+    """The demo video when the cache holds one OpenCV decodes, else the slideshow, whose name
+    says why it is showing (one line, e.g. how to fetch the video)."""
+    path, why = demo_video()
+    if path is not None:
+        try:
+            return DemoVideoSource(path)
+        except SourceError as exc:
+            why = f"{exc}; showing the slideshow"
+    slideshow = DemoSource(size, fps)
+    slideshow.name = f"demo slideshow ({why})"
+    return slideshow
+
+
 class SourceKind(StrEnum):
     DEMO = "demo"
     WEBCAM = "webcam"
@@ -287,7 +309,7 @@ class SourceSpec:
 
     def open(self) -> FrameSource:
         if self.kind == SourceKind.DEMO:
-            return DemoSource(self.demo_size)
+            return open_demo(self.demo_size)
         if self.kind == SourceKind.WEBCAM:
             return WebcamSource(self.camera, backend=self.backend, size=self.capture_size)
         if not self.path:
@@ -299,7 +321,7 @@ class SourceSpec:
 
     def describe(self) -> str:
         if self.kind == SourceKind.DEMO:
-            return "the demo clip"
+            return "the demo video" if demo_video()[0] is not None else "the demo slideshow"
         if self.kind == SourceKind.WEBCAM:
             size = f" at {self.capture_size[0]}×{self.capture_size[1]}" if self.capture_size else ""
             backend = f" ({self.backend})" if self.backend != "any" else ""

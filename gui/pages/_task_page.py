@@ -1,7 +1,8 @@
-"""What the Classify, Detect and Segment pages share: a model picker over `api.models_for(task)`, open or
-drop an image, one JobRunner that loads runners (kept per model and weights) and runs
-them off the UI thread, the untrained badge with a way to the Weights page, an inline error
-line, and the per-stage timing. Subclasses build the view and show a finished `Outcome`."""
+"""What the Classify, Detect and Segment pages share: a model picker over
+`api.models_for(task)`, open or drop an image, one JobRunner that loads runners (kept per
+model and weights) and runs them off the UI thread, the untrained badge with a way to the
+Weights page, an inline error line, and the per-stage timing. Subclasses build the view and
+show a finished `Outcome`."""
 
 from __future__ import annotations
 
@@ -25,19 +26,13 @@ from gui.widgets.stage_times import StageTimesView
 from gui.workers.jobs import JobRunner
 from gui.widgets.panel import inline_error
 
-__all__ = ["Outcome", "TaskPage", "cached_weights", "DEMO_IMAGE"]
+__all__ = ["Outcome", "TaskPage", "DEMO_IMAGE"]
 
 DEMO_IMAGE = api.ASSETS / "demo" / "astronaut.jpg"  # NASA, public domain; see assets/demo/SOURCES.md
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff *.ppm *.pgm);;All files (*)"
 BADGE_STYLE = (f"QLabel {{ color: white; background: {theme.ERROR}; border-radius: 4px; "
                "padding: 3px 10px; font-weight: 600; }")
 TRAINED_STYLE = "QLabel { color: #1b5e20; background: #e8f5e9; border-radius: 4px; padding: 3px 10px; }"
-
-
-def cached_weights(model: str) -> str | None:
-    """'default' when verified weights for `model` are in the cache, else None (random weights).
-    Never fetches: downloads belong to the Weights page, where they show progress."""
-    return "default" if any(r["model"] == model and r["cached"] for r in api.list_weights()) else None
 
 
 @dataclass(frozen=True)
@@ -49,12 +44,12 @@ class Outcome:
     image: np.ndarray  # RGB
     frame: np.ndarray  # BGR, what runner.run and runner.draw take
     runner: Any  # the TaskRunner that produced `result` (its draw / colours)
-    result: Any  # ClassifyResult | DetectResult | SegmentResult
+    result: Any  # DetectResult | SegmentResult
     load_ms: float  # building the model and loading its weights (0 when reused)
 
     @property
     def weights(self) -> str | None:
-        """The weights that ran (manifest entry or checkpoint); None = random."""
+        """The weights that produced the result (None: random)."""
         return self.result.weights
 
 
@@ -68,7 +63,7 @@ class Runners:
 
     def run(self, model: str, path: str) -> Outcome:
         image = api.read_image(path)
-        key = (model, cached_weights(model))
+        key = (model, api.cached_weights(model))  # never fetches: downloads belong to the Weights page
         started = time.perf_counter()
         runner = self._loaded.get(key)
         if runner is None:
@@ -82,20 +77,20 @@ class Runners:
 
 
 class TaskPage(Page):
-    """Subclasses set TASK, TITLE, DEFAULT_MODEL, build `body()` and implement `show_outcome`."""
+    """Subclasses set TASK, TITLE, DEFAULT_MODEL (and DEFAULT_IMAGE), build `body()` and implement
+    `show_outcome`."""
 
     TASK = ""
     TITLE = ""
     DEFAULT_MODEL = ""
+    DEFAULT_IMAGE = DEMO_IMAGE  # shown on the first visit
     UNTRAINED_TIP = ""
-    IMAGE = DEMO_IMAGE  # what the page shows on its first visit
-    SPLIT = (900, 380)  # the image's and the side panel's starting widths (and stretch)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("page")
         self.runners = Runners(self.TASK)
-        self._path = str(self.IMAGE)
+        self._path = str(self.DEFAULT_IMAGE)
         self._folder = str(Path.home())
         self._started = False
         self.outcome: Outcome | None = None
@@ -131,9 +126,9 @@ class TaskPage(Page):
         view, side = self.body()
         self.splitter.addWidget(view)
         self.splitter.addWidget(side)
-        self.splitter.setStretchFactor(0, self.SPLIT[0])
-        self.splitter.setStretchFactor(1, self.SPLIT[1])
-        self.splitter.setSizes(list(self.SPLIT))
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([900, 380])
         layout.addWidget(self.splitter, 1)
 
     # construction ---------------------------------------------------------------------------

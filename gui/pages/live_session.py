@@ -15,14 +15,7 @@ from engine import api
 from engine.api import SourceSpec
 from gui.workers.jobs import JobRunner
 
-__all__ = ["LiveSession", "RunnerCache", "weights_choice"]
-
-
-def weights_choice(model: str) -> str | None:
-    """'default' when verified weights for `model` are cached, else None (random, labelled
-    untrained). Never fetches: downloads belong to the Weights page. Slow (re-hashes files)."""
-    rows = [r for r in api.list_weights() if r["model"] == model and r["cached"]]
-    return "default" if rows else None
+__all__ = ["LiveSession", "RunnerCache"]
 
 
 class RunnerCache:
@@ -35,7 +28,7 @@ class RunnerCache:
         self._loaded: dict[tuple[int, str, str, str | None], api.TaskRunner] = {}
 
     def get(self, lane: int, task: str, model: str) -> api.TaskRunner:
-        weights = weights_choice(model)
+        weights = api.cached_weights(model)  # never fetches: downloads belong to the Weights page
         key = (lane, task, model, weights)
         runner = self._loaded.get(key)
         if runner is None:

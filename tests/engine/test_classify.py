@@ -119,3 +119,25 @@ def test_classify_rejects_non_classification_models(tmp_path, capsys):
     image = _write(tmp_path / "coffee.png", sample_image("coffee"))
     assert main(["classify", image, "--model", "no_such_model", "--random-weights"]) == 2
     assert "mobilenet_v2" in capsys.readouterr().err
+
+
+def test_cached_weights_say_default_only_for_verified_files_in_the_cache(real_weights, tmp_path, monkeypatch):
+    """What the GUI's runners use: 'default' for a model whose weights are cached and verify,
+    None (random weights) for one without, and for a cached file whose bytes changed; it never
+    downloads (the proxy below would make any download fail)."""
+    from engine.tasks import cached_weights
+    from engine.weights import cache, manifest
+
+    monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")
+    assert cached_weights("mobilenet_v2") == "default"
+    assert cached_weights("mobilenet_v3_small") is None  # registered, not cached
+    assert cached_weights("mobilenet_v1") is None  # nothing registered
+    copy = tmp_path / "home"
+    entry = manifest.for_model("mobilenet_v2")[0]
+    original = cache.converted_path(entry.name)
+    monkeypatch.setenv("MOBILENET_STUDIO_HOME", str(copy))
+    target = cache.converted_path(entry.name)
+    target.parent.mkdir(parents=True)
+    target.write_bytes(original.read_bytes()[:-1] + b"\0")  # one byte changed, sidecar kept
+    cache.sidecar(target).write_bytes(cache.sidecar(original).read_bytes())
+    assert cached_weights("mobilenet_v2") is None

@@ -2,7 +2,9 @@
 
 - `ssdlite_mobilenet_v1|v2|v3_large|v3_small`: generic SSDLite for latency exploration;
 - `ssdlite320_mobilenet_v3_large`: torchvision's COCO layout (its checkpoint loads strictly);
-- `ssdlite_mobilenet_v2_person`: port of a TF Object Detection API person detector.
+- `ssdlite_mobilenet_v2_person`: port of a TF Object Detection API person detector;
+- `ssd_mobilenet_v2_coco`, `ssd_mobilenet_v2_oidv4`: ports of two multi-class SSD MobileNetV2
+  TFLite files (Coral's COCO model, MediaPipe Objectron's OpenImages v4 model).
 Importing this package registers them in engine.models.info.MODELS (the catalog imports it).
 """
 

@@ -26,10 +26,10 @@ from engine.errors import InvalidInput
 from engine.weights.cache import atomic_target
 
 # TFLite enums (schema.fbs) for the few values we read.
-BUILTIN = {0: "ADD", 1: "AVERAGE_POOL_2D", 3: "CONV_2D", 4: "DEPTHWISE_CONV_2D", 6: "DEQUANTIZE",
-           14: "LOGISTIC", 18: "MUL", 19: "RELU", 23: "RESIZE_BILINEAR", 32: "CUSTOM",
-           67: "TRANSPOSE_CONV", 117: "HARD_SWISH"}
-DTYPES = {0: np.float32, 1: np.float16, 2: np.int32}
+BUILTIN = {0: "ADD", 1: "AVERAGE_POOL_2D", 2: "CONCATENATION", 3: "CONV_2D", 4: "DEPTHWISE_CONV_2D",
+           6: "DEQUANTIZE", 14: "LOGISTIC", 18: "MUL", 19: "RELU", 21: "RELU6", 22: "RESHAPE",
+           23: "RESIZE_BILINEAR", 32: "CUSTOM", 67: "TRANSPOSE_CONV", 117: "HARD_SWISH"}
+DTYPES = {0: np.float32, 1: np.float16, 2: np.int32, 3: np.uint8, 4: np.int64, 9: np.int8}
 
 
 class Table:
@@ -91,6 +91,18 @@ class Tensor:
     name: str
     shape: tuple[int, ...]
     data: np.ndarray | None  # constant data, None for activations
+    scale: np.ndarray | None = None  # quantisation (QuantizationParameters), when the tensor has one
+    zero_point: np.ndarray | None = None
+
+    def dequantized(self) -> np.ndarray:
+        """float32 values of a constant: scale * (q - zero_point) for a quantised integer tensor
+        (per-tensor or per-axis-0), the plain values otherwise."""
+        values = self.data.astype(np.float32)
+        if self.scale is None or not np.issubdtype(self.data.dtype, np.integer):
+            return values
+        shape = (-1,) + (1,) * (values.ndim - 1) if self.scale.size > 1 else ()
+        scale, zero = self.scale.reshape(shape), self.zero_point.astype(np.float32).reshape(shape)
+        return (scale * (values - zero)).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -114,7 +126,7 @@ class Graph:
         """A weight tensor's float32 values, following a DEQUANTIZE back to its fp16 source."""
         tensor = self.tensors[index]
         if tensor.data is not None:
-            return tensor.data.astype(np.float32)
+            return tensor.dequantized()
         producer = next((op for op in self.ops if index in op.outputs), None)
         if producer is None or producer.name != "DEQUANTIZE":
             raise InvalidInput(f"tensor {tensor.name!r} is neither constant nor dequantised from one")
@@ -138,7 +150,11 @@ def read_tflite(data: bytes) -> Graph:
         payload = buffers[t.scalar(2, "I")].raw(0)
         dtype = DTYPES.get(t.scalar(1, "b"))
         values = np.frombuffer(payload, dtype=dtype).reshape(shape) if payload and dtype else None
-        tensors.append(Tensor(t.string(3), shape, values))
+        quant = t.table(4)  # QuantizationParameters: min 0, max 1, scale 2, zero_point 3
+        scale = np.asarray(quant.vector(2, "f"), np.float32) if quant is not None else np.zeros(0)
+        zero = np.asarray(quant.vector(3, "q"), np.int64) if quant is not None else np.zeros(0)
+        tensors.append(Tensor(t.string(3), shape, values, scale if scale.size else None,
+                              zero if scale.size else None))
     ops = [
         Op(codes[o.scalar(0, "I")], tuple(o.vector(1, "i")), tuple(o.vector(2, "i")), o.table(4), o.raw(5))
         for o in subgraph.tables(3)

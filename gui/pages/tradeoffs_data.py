@@ -15,7 +15,7 @@ from engine.api import (
     export_csv, export_json, fingerprint, import_json, latency_front, machine_id, madds_front, options_key,
     published_top1, recommend, run_sweep, sweep_grid, tradeoff_points,
 )
-from gui.widgets.tradeoffs_points import FAMILIES, FAMILY_LABEL, PaperPoint
+from gui.widgets.tradeoffs_points import FAMILIES, PaperPoint
 
 __all__ = [
     "FAMILIES", "PATH", "PaperPoint", "Recommendation", "RunRecord", "SWEEP_REPEATS", "Series", "Snapshot",

@@ -11,12 +11,12 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from engine.api import ModelInfo
 from gui.settings import to_list
-from gui.widgets.controls import PresetCombo, parse_number
+from gui.widgets.controls import OptionChecks, PresetCombo, fill_model_combo, parse_number
 
 __all__ = ["ProfileControls", "ProfileRequest"]
 
@@ -83,10 +83,7 @@ class ProfileControls(QWidget):
         infos = sorted(models, key=lambda m: m.task != "classification")  # stable: classifiers first
         self._infos = {m.name: m for m in infos}
         self.model_combo = QComboBox()
-        for info in infos:
-            self.model_combo.addItem(info.name if info.task == "classification" else f"{info.name}  ({info.task})",
-                                     info.name)
-            self.model_combo.setItemData(self.model_combo.count() - 1, info.description, Qt.ItemDataRole.ToolTipRole)
+        fill_model_combo(self.model_combo, infos)
         self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(DEFAULT_MODEL)))
         self.width_combo = PresetCombo(WIDTH_PRESETS, "1.0")
         self.resolution_combo = PresetCombo(RESOLUTION_PRESETS, "224")
@@ -104,13 +101,7 @@ class ProfileControls(QWidget):
         self.path_combo.setToolTip("inference path: the default is the fastest exact (fp32) one on this machine; "
                                    "reference = the eager model as built; bf16 and int8 trade accuracy for speed")
         self.repeats_spin = _spin(3, 10000, 30, "timed runs for the whole model, and again with per-layer hooks")
-        self.options_box = QHBoxLayout()
-        self.options_box.setSpacing(12)
-        self.option_checks: dict[str, QCheckBox] = {}
-        self.no_options = QLabel("none")
-        self.no_options.setObjectName("cardNote")
-        self.options_box.addWidget(self.no_options)
-        self.options_box.addStretch(1)
+        self.options = OptionChecks("none")
 
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -129,7 +120,7 @@ class ProfileControls(QWidget):
         caption = QLabel("Options:")
         caption.setObjectName("cardNote")
         options.addWidget(caption)
-        options.addLayout(self.options_box, 1)
+        options.addWidget(self.options, 1)
         grid.addLayout(options, 2, 0, 1, len(fields))
         grid.setColumnMinimumWidth(0, 230)
         grid.setColumnStretch(len(fields), 1)
@@ -137,24 +128,15 @@ class ProfileControls(QWidget):
         self._rebuild_options()
 
     def _rebuild_options(self, checked: tuple[str, ...] | list[str] = ()) -> None:
-        for box in self.option_checks.values():
-            self.options_box.removeWidget(box)
-            box.deleteLater()
-        self.option_checks.clear()
         info = self._infos[self.model_combo.currentData()]
-        for name in info.options:
-            box = QCheckBox(name.replace("_", " "))
-            box.setChecked(name in checked)
-            self.options_box.insertWidget(self.options_box.count() - 1, box)  # before the stretch
-            self.option_checks[name] = box
-        self.no_options.setVisible(not info.options)
+        self.options.set_options(info.options, checked)
         self.width_combo.setEnabled(info.has_width)
 
     def request(self) -> ProfileRequest:
         return ProfileRequest(
             model=self.model_combo.currentData(), width_text=self.width_combo.currentText().strip(),
             resolution_text=self.resolution_combo.currentText().strip(),
-            options=tuple(n for n, box in self.option_checks.items() if box.isChecked()),
+            options=self.options.checked(),
             batch=self.batch_spin.value(), threads=self.threads_spin.value(),
             memory_format=self.format_combo.currentText(), device=self.device_combo.currentText(),
             path=self.path_combo.currentText(), repeats=self.repeats_spin.value())

@@ -35,12 +35,14 @@ Work = Callable[[Callable[..., None]], str]  # gets the progress callback, retur
 
 
 def _source_text(row: dict) -> tuple[str, str]:
-    """(short text, tooltip listing every source in the order they are tried)."""
+    """(short text, tooltip listing every source in the order they are tried). Every source
+    but a plain URL names a registry requirement (a wheel, an npm tarball, a source archive)."""
     sources = row["sources"]
     first = sources[0]
-    short = (f"registry: {first['requirement']}" if first["kind"] == "registry-package"
-             else f"URL: {first['url'].split('/')[2]}")
-    tip = "\n".join(f"{s['requirement']} ({s['member']})" if s["kind"] == "registry-package" else s["url"]
+    registry = {"registry-package": "registry", "npm-tarball": "npm", "sdist-member": "source archive"}
+    short = (f"URL: {first['url'].split('/')[2]}" if first["kind"] == "url"
+             else f"{registry.get(first['kind'], first['kind'])}: {first['requirement']}")
+    tip = "\n".join(s["url"] if s["kind"] == "url" else f"{s['requirement']} ({s.get('member', '')})"
                     for s in sources)
     return short, f"Tried in this order:\n{tip}"
 

@@ -7,12 +7,14 @@ import argparse
 import sys
 from pathlib import Path
 
+import torch
+
 from engine.api import (
-    UNTRAINED, ClassifyRunner, InvalidInput, WeightsUnavailable, check_range, evaluate_folder, evaluate_samples,
-    load_classifier, read_image, sample_path, sample_sets,
+    UNTRAINED, ClassifyRunner, InvalidInput, ResultsDB, WeightsUnavailable, check_range, evaluate_folder,
+    evaluate_samples, fingerprint, load_classifier, read_image, sample_path, sample_sets,
 )
 from engine.cli import print_json
-from engine.cli.weights_cmd import StderrProgress
+from engine.cli.progress import StderrProgress
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
@@ -75,10 +77,6 @@ def run_classify(args: argparse.Namespace) -> int:
 def _save_accuracy(clf: ClassifyRunner, result, dataset: str) -> None:
     """Store top-1/top-5 (with n, from which the Trade-offs page draws the Wilson interval) so
     the trade-offs join it with this model's measured latency."""
-    import torch
-
-    from engine.api import ResultsDB, fingerprint
-
     with ResultsDB() as db:
         db.save_accuracy(model=result.model, width=1.0, resolution=clf.preprocess.crop,
                          weights=str(result.weights), dataset=dataset, top1=result.top1,
@@ -97,15 +95,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     clf = _classifier(args)
     if args.path != "reference":
         clf.use_path(args.path)
-    tty = sys.stderr.isatty()
-
-    def progress(done: int, total: int) -> None:
-        if tty or done == total:
-            bar = "#" * int(30 * done / total)
-            print(f"\revaluating {done}/{total} [{bar:<30}]", end="\n" if done == total else "",
-                  file=sys.stderr, flush=True)
-
-    result = evaluate_folder(clf, args.folder, args.limit, progress=progress)
+    result = evaluate_folder(clf, args.folder, args.limit, progress=StderrProgress("images").counter("evaluating"))
     if not args.no_save and not clf.untrained:  # random weights' accuracy is no trade-off point
         _save_accuracy(clf, result, Path(args.folder).resolve().name)
     if args.json:
@@ -124,7 +114,7 @@ def _evaluate_sample(args: argparse.Namespace) -> int:
     if args.path != "reference":
         clf.use_path(args.path)
     result = evaluate_samples(clf, args.sample, path=path,
-                                      warn=lambda line: print(f"warning: {line}", file=sys.stderr))
+                              warn=lambda line: print(f"warning: {line}", file=sys.stderr))
     if not args.no_save and not clf.untrained:
         _save_accuracy(clf, result, args.sample)
     if args.json:

@@ -21,7 +21,6 @@ from pathlib import Path
 
 from engine import paths
 
-DEMO_DIR = paths.ASSETS / "demo"
 PHOTOS = ("astronaut", "chelsea", "coffee")
 SCENE_SECONDS = 8.0  # each photo holds the screen this long (at the clip's nominal fps)
 FADE_SECONDS = 0.5  # cross-fade into the next photo
@@ -72,9 +71,11 @@ def demo_video(verify: bool = True) -> tuple[Path | None, str]:
 @functools.lru_cache(maxsize=None)
 def photo(name: str) -> np.ndarray:
     """A demo photo as BGR uint8 (read once, then shared read-only)."""
-    image = cv2.imread(str(DEMO_DIR / f"{name}.jpg"), cv2.IMREAD_COLOR)
+    path = paths.asset("demo", f"{name}.jpg")
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
-        raise FileNotFoundError(f"demo photo missing: {DEMO_DIR / name}.jpg (the installation is incomplete)")
+        raise paths.MissingData(f"the demo photo {path} cannot be decoded: the installation is incomplete; "
+                                f"reinstall mobilenet-studio")
     image.setflags(write=False)
     return image
 

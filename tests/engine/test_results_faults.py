@@ -165,7 +165,8 @@ def test_profile_keeps_a_run_the_database_cannot_take(monkeypatch, capsys):
         holder.close()
     out = capsys.readouterr()
     assert code == 0 and json.loads(out.out)["model"] == "mobilenet_v3_small"
-    (warning,) = out.err.strip().splitlines()
+    # stderr also carries the progress display's finished line; exactly one warning
+    (warning,) = [line for line in out.err.strip().splitlines() if line.startswith("warning")]
     assert "the run was not saved" in warning and "locked" in warning
     kept = Path(warning.split("it is kept in ")[1].split(":")[0])
     assert main(["results", "import", str(kept)]) == 0

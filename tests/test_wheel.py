@@ -31,7 +31,7 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
     work = tmp_path_factory.mktemp("wheel")
     source = work / "source"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache"))
+        ".git", ".venv", "build", "dist", "out", "*.egg-info", "__pycache__", ".pytest_cache"))
     dist, target = work / "dist", work / "site"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     # offline and without fetching a build back-end: setuptools comes from the test extras

@@ -12,6 +12,7 @@ from engine.analysis.layers import BlockRow, LayerRow
 from engine.analysis.published import PublishedRow, published_for
 from engine.analysis.stats import ModelStats, model_stats
 from engine.errors import Cancelled, InvalidInput, StudioError, UnknownName, WeightsUnavailable, check_range
+from engine.files import atomic_path, check_output, write_bytes, write_text, write_with
 from engine.images import IMAGE_SUFFIXES, read_image
 from engine.kernels.activations import NAMES as ACTIVATION_NAMES, run_activations
 from engine.kernels.separable import SeparableLayer, costs as separable_costs, run_separable, separable_layers
@@ -23,7 +24,10 @@ from engine.paths import ASSETS, user_folders
 from engine.profiling.inference_paths import path_names
 from engine.profiling.latency import ProfileResult, export_trace, profile_model
 from engine.profiling.machine import fingerprint
-from engine.results import ResultsDB, default_path, export_csv, export_json, import_json, machine_id
+from engine.results import (
+    ResultsBusy, ResultsDB, ResultsUnavailable, default_path, export_csv, export_json, import_json, machine_id,
+)
+from engine.results.transfer import keep_unsaved, save_or_keep
 from engine.results.store import RunRecord, options_key
 from engine.runtime import (
     EXACT_PATHS, PATHS, Prepared, available_paths, export_onnx, fastest_exact_path, network_of, op_counts, prepare,
@@ -81,6 +85,8 @@ __all__ = [
     "VideoFileSource", "WebcamSource", "open_source", "STAGES", "LaneState", "LaneStatus", "LiveState", "LiveStatus",
     # profiling, results, trade-offs
     "path_names", "ProfileResult", "export_trace", "profile_model", "fingerprint",
+    "ResultsBusy", "ResultsUnavailable", "keep_unsaved", "save_or_keep",
+    "atomic_path", "check_output", "write_bytes", "write_text", "write_with",
     "ResultsDB", "default_path", "export_csv", "export_json", "import_json", "machine_id", "RunRecord",
     "options_key", "latency_front", "madds_front", "TradeoffPoint", "published_top1", "tradeoff_points",
     "Recommendation", "recommend", "SWEEP_BACKBONES", "SWEEP_REPEATS", "SWEEP_WARMUP", "SweepConfig",

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+import torch
+
 from engine.api import (
-    UNTRAINED, ClassifyRunner, InvalidInput, WeightsUnavailable, check_range, evaluate_folder, load_classifier,
-    read_image,
+    UNTRAINED, ClassifyRunner, InvalidInput, ResultsDB, WeightsUnavailable, check_range, evaluate_folder, fingerprint,
+    load_classifier, read_image,
 )
 from engine.cli import print_json
-from engine.cli.weights_cmd import StderrProgress
+from engine.cli.progress import StderrProgress
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
@@ -70,10 +71,6 @@ def run_classify(args: argparse.Namespace) -> int:
 
 def _save_accuracy(clf: ClassifyRunner, result, folder: str) -> None:
     """Store top-1/top-5 so the trade-offs join it with this model's measured latency."""
-    import torch
-
-    from engine.api import ResultsDB, fingerprint
-
     with ResultsDB() as db:
         db.save_accuracy(model=result.model, width=1.0, resolution=clf.preprocess.crop,
                          weights=str(result.weights), dataset=Path(folder).resolve().name, top1=result.top1,
@@ -85,15 +82,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise InvalidInput(f"--limit must be at least 1, got {args.limit}")
     clf = _classifier(args)
-    tty = sys.stderr.isatty()
-
-    def progress(done: int, total: int) -> None:
-        if tty or done == total:
-            bar = "#" * int(30 * done / total)
-            print(f"\revaluating {done}/{total} [{bar:<30}]", end="\n" if done == total else "",
-                  file=sys.stderr, flush=True)
-
-    result = evaluate_folder(clf, args.folder, args.limit, progress=progress)
+    result = evaluate_folder(clf, args.folder, args.limit, progress=StderrProgress("images").counter("evaluating"))
     if not args.no_save and not clf.untrained:  # random weights' accuracy is no trade-off point
         _save_accuracy(clf, result, args.folder)
     if args.json:

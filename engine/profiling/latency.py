@@ -22,6 +22,7 @@ from torch import nn
 
 from engine.analysis.layers import analyze_layers
 from engine.errors import Cancelled, InvalidInput, check_range
+from engine.files import atomic_path
 from engine.models import catalog
 from engine.profiling.inference_paths import PATHS, PreparedModule, prepare
 from engine.profiling.machine import fingerprint
@@ -302,7 +303,5 @@ def export_trace(model: nn.Module, example: torch.Tensor, path: Path) -> None:
     finally:
         for handle in handles:
             handle.remove()
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    prof.export_chrome_trace(str(tmp))
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        prof.export_chrome_trace(str(tmp))

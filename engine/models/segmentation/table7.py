@@ -1,7 +1,7 @@
 """The MobileNetV3 paper's Table 7 (Cityscapes val, semantic segmentation heads) as data.
 
 Each row is buildable by keyword arguments (`build_table7_row`) and maps onto a catalog name,
-width and boolean options (`catalog_config`) so `engine.api.model_stats` reports its MAdds.
+width and boolean options (`catalog_config`) so `engine.analysis.stats.model_stats` reports its MAdds.
 The published numbers are read from assets/papers/segmentation.csv (latest arXiv revision).
 """
 

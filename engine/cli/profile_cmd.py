@@ -18,7 +18,7 @@ def register(sub) -> None:
     p = sub.add_parser("profile", help="measure whole-model and per-layer latency")
     p.add_argument("model")
     p.add_argument("--width", type=float, default=1.0)
-    p.add_argument("--resolution", type=int, default=224)
+    p.add_argument("--resolution", type=int, default=None, help="input size (default: the model's)")
     p.add_argument("--option", action="append", default=[], metavar="NAME", help="model option; repeatable")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=30, help="timed runs (default 30)")

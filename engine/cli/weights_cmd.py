@@ -50,7 +50,7 @@ def run_list(args: argparse.Namespace) -> int:
         score = next((f"{k} {metrics[k]}" for k in ("acc1", "box_map", "miou") if k in metrics), "")
         size = f"{r['size'] / 1e6:.1f} MB" if r["size"] else (
             f"~{metrics['file_size_mb']:.1f} MB" if "file_size_mb" in metrics else "")
-        origin = "registry" if r["shipped"] else "url"
+        origin = "registry" if any(s["kind"] != "url" for s in r["sources"]) else "url"
         print(f"{r['name']:<{width}}  {r['status']:<12} {origin:<8} {size:>9}  {score:<12} {r['licence'].split(' ')[0]}")
     print(f"cache: {weights_cache_root()}")
     return 0

@@ -50,10 +50,16 @@ VIDEO_CREDIT = "OpenCV sample vtest.avi: a campus crossing, 768×576 at 10 fps (
 FETCH_HINT = "run 'mobilenet-studio weights fetch --demo' to get the demo video"
 
 
-def demo_video() -> tuple[Path | None, str]:
-    """(the cached demo video, re-hashed; or None, and why not)."""
-    from engine.weights import fetch, manifest
+def demo_video(verify: bool = True) -> tuple[Path | None, str]:
+    """(the cached demo video, re-hashed; or None, and why not). verify=False only looks for the
+    file and its sidecar (cheap enough for a UI thread's label; opening the source verifies)."""
+    from engine.weights import cache, fetch, manifest
 
+    if not verify:
+        entry = manifest.get(DEMO_VIDEO)
+        path = cache.converted_path(entry.name, entry.suffix)
+        found = path.is_file() and cache.sidecar(path).is_file()
+        return (path, "") if found else (None, f"the demo video is not in the cache; {FETCH_HINT}")
     state = fetch.cached_state(manifest.get(DEMO_VIDEO))
     if state.ok:
         return state.path, ""

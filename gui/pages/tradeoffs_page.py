@@ -145,6 +145,8 @@ class TradeoffsPage(Page):
         """Read the database again (cheap) and redraw everything."""
         try:
             self.snapshot = data.load_snapshot()
+            if self.snapshot.problem:
+                self._on_error(self.snapshot.problem)
         except StudioError as exc:
             self._on_error(str(exc))
         self._refresh_all()

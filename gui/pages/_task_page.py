@@ -22,7 +22,8 @@ from gui import theme
 from gui.pages.base import Page
 from gui.widgets.stage_times import StageTimesView
 from gui.workers.jobs import JobRunner
-from gui.widgets.panel import inline_error, page_header
+from gui.widgets.annotated_view import AnnotatedView
+from gui.widgets.panel import inline_error, page_header, panel
 
 __all__ = ["Outcome", "TaskPage", "DEMO_IMAGE"]
 
@@ -165,6 +166,18 @@ class TaskPage(Page):
     def body(self) -> tuple[QWidget, QWidget]:
         """(the image panel, the side panel)."""
         raise NotImplementedError
+
+    def annotated_panel(self, hint: str) -> QFrame:
+        """The image as an AnnotatedView (`self.view`) over a hover line (`self.hover_label`),
+        which shows `hint` while nothing is hovered."""
+        frame, layout = panel()
+        self.view = AnnotatedView("Open an image or drop one here")
+        self.hover_label = QLabel(hint)
+        self.hover_label.setObjectName("cardNote")
+        self.view.hovered.connect(lambda text: self.hover_label.setText(text or hint))
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.hover_label)
+        return frame
 
     def timing_panel(self) -> list[QWidget]:
         """Caption, per-stage view and note, for the side panel."""

@@ -1,5 +1,6 @@
-"""One lane of the Live page: the model's name and badge, its annotated frames, and a HUD line
-with FPS, per-stage milliseconds and counters. Gets plain data (an RGB frame, a LaneStatus)."""
+"""One lane of the Live page: the model's name, inference path and badge, its annotated frames,
+and a HUD readable at a glance: FPS and latency large, per-stage milliseconds and counters small.
+Gets plain data (an RGB frame, a LaneStatus)."""
 
 from __future__ import annotations
 
@@ -21,12 +22,16 @@ STAGE_SHORT = {"capture": "cap", "preprocess": "pre", "inference": "inf", "postp
 
 
 def hud_text(lane: LaneStatus) -> str:
-    """The HUD's two lines for a lane (monospace, so figures do not jump as they change)."""
-    stages = "  ".join(f"{short} {lane.stages_ms[stage]:5.1f}" for stage, short in STAGE_SHORT.items())
-    counts = f"captured {lane.captured}  inferred {lane.inferred}  dropped {lane.dropped}"
+    """The HUD as rich text: FPS and latency (the median time per frame, take to publish) in
+    large figures, then the stage medians and counters in small print."""
+    stages = " · ".join(f"{short} {lane.stages_ms[stage]:.1f}" for stage, short in STAGE_SHORT.items())
+    counts = f"captured {lane.captured} · inferred {lane.inferred} · dropped {lane.dropped}"
     if lane.failed:
-        counts += f"  failed {lane.failed}"
-    return f"{lane.fps:5.1f} FPS   ms: {stages}\n{counts}"
+        counts += f" · failed {lane.failed}"
+    big = "font-size: 20pt; font-weight: 600;"
+    return (f"<span style='{big}'>{lane.fps:.1f}</span> FPS &nbsp;&nbsp; "
+            f"<span style='{big}'>{lane.frame_ms:.0f}</span> ms latency"
+            f"<br><span style='font-size: 8pt; color: {theme.MUTED};'>ms: {stages}<br>{counts}</span>")
 
 
 class LaneView(QFrame):
@@ -36,8 +41,8 @@ class LaneView(QFrame):
         self.setObjectName("panel")
         self.index = index
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 10)
-        layout.setSpacing(6)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
         head = QHBoxLayout()
         swatch = QLabel("●")
         swatch.setStyleSheet(f"color: {LANE_COLOURS[index]}; font-size: 14pt;")
@@ -54,7 +59,8 @@ class LaneView(QFrame):
         head.addWidget(self.badge)
         self.view = ImageView("Press Start (space) to run the model on the chosen source")
         self.hud = QLabel("")
-        self.hud.setStyleSheet(f"font-family: monospace; color: {theme.TEXT};")
+        self.hud.setTextFormat(Qt.TextFormat.RichText)
+        self.hud.setStyleSheet(f"color: {theme.TEXT};")
         self.hud.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error = QLabel("")
         self.error.setObjectName("inlineError")
@@ -69,7 +75,7 @@ class LaneView(QFrame):
         """untrained None: not loaded yet (no badge either way). path: the inference path the
         network runs on (one of the api's PATHS), shown next to the name."""
         self.title.setText(f"{model}  · {path}" if path else model)
-        self.title.setToolTip("inference path: " + path if path else "")
+        self.title.setToolTip(f"{model} runs on the {path} inference path" if path else "")
         self.badge.setVisible(bool(untrained))
 
     def set_frame(self, bgr: np.ndarray) -> None:

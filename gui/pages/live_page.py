@@ -22,7 +22,7 @@ from engine.api import SourceSpec
 from gui.pages import register_page
 from gui.pages.base import Page
 from gui.pages.live_recorder import LiveRecorder
-from gui.pages.live_session import LiveSession
+from gui.pages.live_session import LiveSession, lane_weights
 from gui.widgets.live_controls import LiveControls
 from gui.widgets.live_lane import LANE_COLOURS, LaneView
 from gui.widgets.live_plot import LatencyPlot
@@ -45,6 +45,15 @@ def live_controls() -> LiveControls:
     tasks["detect"] = (tasks["detect"][0], api.LIVE_DEFAULT_PAIR[0])
     paths = [(p.name, p.available, p.reason) for p in api.path_statuses() if p.exact]
     return LiveControls(tasks, api.CAMERA_BACKENDS, second={"detect": api.LIVE_DEFAULT_PAIR[1]}, paths=paths)
+
+
+def demo_note() -> tuple[str, str]:
+    """What the demo source will play: the cached video with its credit, or the labelled
+    slideshow fallback and how to get the video (a file check only, no hashing)."""
+    path, why = api.demo_video(verify=False)
+    if path is not None:
+        return "vtest.avi (OpenCV sample)", api.DEMO_VIDEO_CREDIT
+    return "slideshow (fallback: no demo video)", why
 
 
 def agreement_text(agreement: api.LaneAgreement, iou: float, score: float) -> str:
@@ -83,6 +92,9 @@ class LivePage(Page):
         self.controls = live_controls()
         self.recorder.recording_changed.connect(self.controls.set_recording)
         self.lanes = [LaneView(0, api.UNTRAINED), LaneView(1, api.UNTRAINED)]
+        for lane in self.lanes:  # the Weights page's own job fetches, with its progress and cancel
+            lane.fetch_asked.connect(lambda entry, model: self.navigate.emit("weights", {"fetch": entry,
+                                                                                         "model": model}))
         self.plot = LatencyPlot(LANE_COLOURS)
         self.summary = QLabel("Idle")
         self.summary.setObjectName("cardNote")
@@ -97,6 +109,7 @@ class LivePage(Page):
         self._build_actions()
         self._wire()
         self._sync_models()
+        self.controls.set_demo_note(*demo_note())
 
     # construction ---------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -214,7 +227,7 @@ class LivePage(Page):
         self._apply_display()
         for i, lane in enumerate(self.lanes):
             if i < len(runners):
-                lane.set_model(runners[i].model, runners[i].untrained, runners[i].path)
+                self._set_lane(i, runners[i])
         self.plot.set_names([r.model for r in runners])
         self.stall.start()
         self.display_timer.start()
@@ -253,9 +266,13 @@ class LivePage(Page):
         for i, runner in enumerate(runners):
             if runner is not self.session.runners[i]:  # the new model, or a lane following its path
                 self.session.put(i, runner)
-                self.lanes[i].set_model(runner.model, runner.untrained, runner.path)
+                self._set_lane(i, runner)
         self.plot.set_names(self.controls.models())
         self.status_message.emit(f"Lane {'AB'[lane]} now runs {runners[lane].model} on {runners[lane].path}")
+
+    def _set_lane(self, i: int, runner: api.TaskRunner) -> None:
+        self.lanes[i].set_model(runner.model, runner.untrained, runner.path)
+        self.lanes[i].set_weights(*lane_weights(runner.model, runner.weights))
 
     def _sync_models(self) -> None:
         models = self.controls.models()
@@ -263,6 +280,7 @@ class LivePage(Page):
             lane.setVisible(i < len(models))
             if i < len(models) and lane.title.text() != models[i]:
                 lane.set_model(models[i], None)
+                lane.set_weights("")  # said once the model loads
 
     # display --------------------------------------------------------------------------------
     def _apply_display(self) -> None:

@@ -15,7 +15,28 @@ from engine import api
 from engine.api import SourceSpec
 from gui.workers.jobs import JobRunner
 
-__all__ = ["LiveSession", "RunnerCache"]
+__all__ = ["LiveSession", "RunnerCache", "lane_weights"]
+
+
+def lane_weights(model: str, weights: str | None) -> tuple[str, str, str]:
+    """(a line for the lane, its tooltip, the entry to fetch or ""): the real weights' name,
+    source and licence (from the manifest, no hashing), or that there are none and which
+    entry would bring them."""
+    entries = [e for e in api.weight_entries() if e.model == model]
+    entry = next((e for e in entries if e.name == weights), None)
+    if entry is not None:
+        source = entry.sources[0]
+        where = source.requirement or source.url
+        licence = entry.licence.split(" (")[0]
+        return (f"real weights: {entry.name} · {where} · {licence}",
+                f"{entry.description}\nsource: {where}\nlicence: {entry.licence}", "")
+    if weights:  # an imported checkpoint
+        return f"weights: {weights}", weights, ""
+    fetchable = next((e for e in sorted(entries, key=lambda e: not e.default)), None)
+    if fetchable is None:
+        return "random weights: no trained weights are published for this configuration", "", ""
+    return (f"random weights: {fetchable.name} is not in the cache",
+            f"{fetchable.description}\nlicence: {fetchable.licence}", fetchable.name)
 
 
 class RunnerCache:

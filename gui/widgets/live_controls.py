@@ -77,10 +77,12 @@ class LiveControls(QFrame):
         self.path_label.setObjectName("cardNote")
         self.path_label.setMaximumWidth(260)
         self.loop_check = QCheckBox("Loop")
+        self.demo_label = QLabel("")
+        self.demo_label.setObjectName("cardNote")
         self._path = ""
         source_row = QHBoxLayout()
-        for widget in (self.source_combo, self.camera_spin, self.backend_combo, self.capture_combo, self.path_button,
-                       self.path_label, self.loop_check):
+        for widget in (self.source_combo, self.demo_label, self.camera_spin, self.backend_combo, self.capture_combo,
+                       self.path_button, self.path_label, self.loop_check):
             source_row.addWidget(widget)
         source_row.addStretch(1)
 
@@ -222,6 +224,11 @@ class LiveControls(QFrame):
         self.error_label.setVisible(bool(message))
         self.demo_button.setVisible(bool(message) and offer_demo)
 
+    def set_demo_note(self, text: str, tooltip: str = "") -> None:
+        """What the demo source plays (the video and its credit, or the fallback and why)."""
+        self.demo_label.setText(text)
+        self.demo_label.setToolTip(tooltip)
+
     def set_source_kind(self, kind: str) -> None:
         self.source_combo.blockSignals(True)
         self.source_combo.setCurrentIndex(max(0, self.source_combo.findData(kind)))
@@ -280,6 +287,7 @@ class LiveControls(QFrame):
 
     def _sync_source_widgets(self) -> None:
         kind = self.source_kind()
+        self.demo_label.setVisible(kind == "demo")
         for widget in (self.camera_spin, self.backend_combo, self.capture_combo):
             widget.setVisible(kind == "webcam")
         for widget in (self.path_button, self.path_label, self.loop_check):

@@ -5,8 +5,8 @@ Gets plain data (an RGB frame, a LaneStatus)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engine.api import LaneStatus
 from gui import theme
@@ -35,6 +35,8 @@ def hud_text(lane: LaneStatus) -> str:
 
 
 class LaneView(QFrame):
+    fetch_asked = Signal(str, str)  # weights entry, model: the lane's one-click fetch
+
     def __init__(self, index: int, untrained: str, parent: QWidget | None = None):
         """untrained: the badge's text for a model with random weights (api.UNTRAINED)."""
         super().__init__(parent)
@@ -57,6 +59,16 @@ class LaneView(QFrame):
         head.addWidget(self.title)
         head.addStretch(1)
         head.addWidget(self.badge)
+        self.weights = QLabel("")
+        self.weights.setObjectName("cardNote")
+        self.weights.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.fetch_button = QPushButton("Fetch real weights")
+        self.fetch_button.hide()
+        self.fetch_button.clicked.connect(lambda: self.fetch_asked.emit(self._fetch, self._model))
+        self._fetch, self._model = "", ""
+        weights_row = QHBoxLayout()
+        weights_row.addWidget(self.weights, 1)
+        weights_row.addWidget(self.fetch_button)
         self.view = ImageView("Press Start (space) to run the model on the chosen source")
         self.hud = QLabel("")
         self.hud.setTextFormat(Qt.TextFormat.RichText)
@@ -67,6 +79,7 @@ class LaneView(QFrame):
         self.error.setWordWrap(True)
         self.error.hide()
         layout.addLayout(head)
+        layout.addLayout(weights_row)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.hud)
         layout.addWidget(self.error)
@@ -77,6 +90,17 @@ class LaneView(QFrame):
         self.title.setText(f"{model}  · {path}" if path else model)
         self.title.setToolTip(f"{model} runs on the {path} inference path" if path else "")
         self.badge.setVisible(bool(untrained))
+        self._model = model
+
+    def set_weights(self, text: str, tooltip: str = "", fetch: str = "") -> None:
+        """Where the lane's weights come from (source, licence) or that it has none; `fetch`:
+        the weights entry a click on 'Fetch real weights' gets ('' hides the button)."""
+        self.weights.setText(text)
+        self.weights.setToolTip(tooltip)
+        self._fetch = fetch
+        self.fetch_button.setVisible(bool(fetch))
+        self.fetch_button.setToolTip(f"Fetch {fetch} on the Weights page (download, verify, convert once)"
+                                     if fetch else "")
 
     def set_frame(self, bgr: np.ndarray) -> None:
         self.view.set_bgr(bgr)

@@ -330,3 +330,26 @@ def test_both_lanes_run_the_same_inference_path_unless_the_user_picks_another(pa
                     and min(inferred(page, 0), inferred(page, 1)) >= 1, timeout=TIMEOUT_MS)
     assert [runner.path for runner in page.session.runners] == ["onnxruntime", "reference"]
     assert page.lanes[1].title.text() == f"{LRASPP}  · reference"
+
+
+def test_lanes_name_their_weights_source_and_licence_and_offer_the_fetch(real_weights, page, qtbot):
+    """The default pair with only the shipped weights cached: lane A names its real weights'
+    registry package and licence (the manifest's); lane B (the COCO SSD, not cached here) says
+    so and its button asks the Weights page to fetch exactly its entry."""
+    from engine.api import LIVE_DEFAULT_PAIR, weight_entries
+
+    page = page(model=LIVE_DEFAULT_PAIR[0], model2=LIVE_DEFAULT_PAIR[1])
+    asked: list[tuple[str, object]] = []
+    page.navigate.connect(lambda target, payload: asked.append((target, payload)))
+    page.start_run()
+    qtbot.waitUntil(lambda: min(inferred(page, 0), inferred(page, 1)) >= 1, timeout=TIMEOUT_MS)
+    person = next(e for e in weight_entries() if e.model == LIVE_DEFAULT_PAIR[0] and e.default)
+    a, b = page.lanes
+    assert person.name in a.weights.text() and person.sources[0].requirement in a.weights.text()
+    assert person.licence.split(" (")[0] in a.weights.text() and not a.fetch_button.isVisibleTo(page)
+    coco = next(e for e in weight_entries() if e.model == LIVE_DEFAULT_PAIR[1] and e.default)
+    assert b.badge.isVisibleTo(page) and b.fetch_button.isVisibleTo(page) and coco.name in b.weights.text()
+    b.fetch_button.click()
+    assert asked == [("weights", {"fetch": coco.name, "model": coco.model})]
+    assert page.agreement.isVisibleTo(page)  # two detectors: their per-frame agreement shows
+    qtbot.waitUntil(lambda: "matched at IoU" in page.agreement.text(), timeout=TIMEOUT_MS)

@@ -56,12 +56,13 @@ def demo_note() -> tuple[str, str]:
     return "slideshow (fallback: no demo video)", why
 
 
-def agreement_text(agreement: api.LaneAgreement, iou: float, score: float) -> str:
-    """One line: the people each lane found on their newest shared frame and how many match."""
+def agreement_text(agreement: api.LaneAgreement, models: list[str], iou: float, score: float) -> str:
+    """The people each lane found on their newest shared frame and how many boxes match."""
     a, b = agreement.agreement.count_a, agreement.agreement.count_b
-    return (f"<b>Agreement</b> on frame {agreement.frame_id}: A found <b>{a}</b> "
-            f"{'person' if a == 1 else 'people'}, B <b>{b}</b>; <b>{agreement.agreement.matched}</b> "
-            f"matched at IoU ≥ {iou:.1f} (score ≥ {score:.2f})")
+    return (f"<b>Agreement</b> on frame {agreement.frame_id} (score ≥ {score:.2f}):<br>"
+            f"<span style='font-size: 14pt;'><b>{a}</b> vs <b>{b}</b> people · "
+            f"<b>{agreement.agreement.matched}</b> matched</span> at IoU ≥ {iou:.1f}<br>"
+            f"A {models[0]} · B {models[1]}")
 
 
 @register_page("live", "Live", order=60, tooltip="Webcam, video or demo clip through one or two models")
@@ -102,6 +103,7 @@ class LivePage(Page):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.agreement = QLabel("")
         self.agreement.setObjectName("agreement")
+        self.agreement.setWordWrap(True)
         self.agreement.setToolTip("Two detectors on the same frame: the people each found (at the display "
                                   "threshold) and how many of their boxes pair up one-to-one at IoU ≥ 0.5")
         self.agreement.hide()
@@ -129,11 +131,13 @@ class LivePage(Page):
         for lane in self.lanes:
             lanes.addWidget(lane, 1)
         layout.addLayout(lanes, 1)  # the video takes what the rest leaves
-        layout.addWidget(self.agreement)
         bottom = QHBoxLayout()
-        self.plot.setMaximumHeight(150)
+        self.plot.setMaximumHeight(130)
         bottom.addWidget(self.plot, 3)
-        bottom.addWidget(self.summary, 2)
+        side = QVBoxLayout()
+        side.addWidget(self.agreement)
+        side.addWidget(self.summary, 1)
+        bottom.addLayout(side, 2)
         layout.addLayout(bottom)
 
     def _build_actions(self) -> None:
@@ -327,7 +331,8 @@ class LivePage(Page):
         self.plot.refresh()
         agreement = None if self.tracker is None else self.tracker.latest()
         if agreement is not None:
-            self.agreement.setText(agreement_text(agreement, self.tracker.iou, self.tracker.score))
+            self.agreement.setText(agreement_text(agreement, self.session.lane_models(), self.tracker.iou,
+                                                  self.tracker.score))
         state = status.state
         if state in ("ended", "error") and self.session.want_running:
             self.session.want_running = False  # the source is done: stop the threads, keep the last frames

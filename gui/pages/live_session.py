@@ -179,6 +179,9 @@ class LiveSession(QObject):
             return
         self.swapped.emit(lane, task, runners)
 
+    def lane_models(self) -> list[str]:
+        return [runner.model for runner in self.runners]
+
     def put(self, lane: int, runner: api.TaskRunner) -> None:
         """Run `runner` in `lane` from the next frame on (the page checked it is still wanted)."""
         self.pipeline.set_runner(lane, runner)

@@ -110,8 +110,7 @@ class LiveControls(QFrame):
         self.path2_combo.setToolTip("Lane B's inference path: the same as lane A's unless you pick another "
                                     "(a fair comparison runs both on the same path)")
         model_row = QHBoxLayout()
-        for widget in (self.task_combo, self.model_combo, _caption("vs"), self.model2_combo, _caption("path"),
-                       self.path_combo, _caption("B:"), self.path2_combo):
+        for widget in (self.task_combo, self.model_combo, _caption("vs"), self.model2_combo):
             model_row.addWidget(widget)
         model_row.addStretch(1)
 
@@ -145,6 +144,9 @@ class LiveControls(QFrame):
             action_row.addWidget(widget)
         action_row.addSpacing(16)
         for widget in (self.threshold_label, self.threshold, self.opacity_label, self.opacity):
+            action_row.addWidget(widget)
+        action_row.addSpacing(16)
+        for widget in (_caption("Path"), self.path_combo, _caption("B"), self.path2_combo):
             action_row.addWidget(widget)
         action_row.addStretch(1)
 

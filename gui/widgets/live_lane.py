@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.api import LaneStatus
 from gui import theme
@@ -50,17 +50,19 @@ class LaneView(QFrame):
         swatch.setStyleSheet(f"color: {LANE_COLOURS[index]}; font-size: 14pt;")
         self.title = QLabel("—")
         self.title.setObjectName("panelTitle")
+        self.title.setMinimumWidth(0)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.badge = QLabel(untrained)
         self.badge.setStyleSheet(BADGE_STYLE)
         self.badge.setToolTip("No trained weights for this model are cached: it runs with random weights. "
                               "Its overlay is meaningless; its latency is real.")
         self.badge.hide()
         head.addWidget(swatch)
-        head.addWidget(self.title)
-        head.addStretch(1)
+        head.addWidget(self.title, 1)  # takes the room left; elided by Qt's clipping, full text on hover
         head.addWidget(self.badge)
         self.weights = QLabel("")
         self.weights.setObjectName("cardNote")
+        self.weights.setWordWrap(True)  # a long source never widens the window
         self.weights.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.fetch_button = QPushButton("Fetch real weights")
         self.fetch_button.hide()

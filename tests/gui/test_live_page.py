@@ -352,4 +352,4 @@ def test_lanes_name_their_weights_source_and_licence_and_offer_the_fetch(real_we
     b.fetch_button.click()
     assert asked == [("weights", {"fetch": coco.name, "model": coco.model})]
     assert page.agreement.isVisibleTo(page)  # two detectors: their per-frame agreement shows
-    qtbot.waitUntil(lambda: "matched at IoU" in page.agreement.text(), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: "matched</span> at IoU" in page.agreement.text(), timeout=TIMEOUT_MS)

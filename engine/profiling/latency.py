@@ -185,6 +185,7 @@ def profile_model(
     catalog.check_config(info, width, options)
     catalog.check_resolution(resolution)
     dev = _check(batch, threads, repeats, device)
+    check_range("warmup", warmup, 0, 100000)
     PATHS.get(path)  # an unknown path fails before the model is built
     model = catalog.build_model(name, width=width, weights=weights, **options)
     example = torch.rand(batch, 3, resolution, resolution)

@@ -8,9 +8,11 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from PySide6.QtWidgets import QWidget
+
 from engine.api import atomic_path
 
-__all__ = ["atomic_write", "write_csv"]
+__all__ = ["atomic_write", "write_csv", "write_png"]
 
 
 def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
@@ -29,3 +31,14 @@ def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[o
     writer.writerows(rows)
     text = buffer.getvalue()
     return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def write_png(widget: QWidget, path: str | Path) -> Path:
+    """`widget` as it is drawn now, as a PNG."""
+    pixmap = widget.grab()
+
+    def save(tmp: str) -> None:
+        if not pixmap.save(tmp, "PNG"):
+            raise OSError(f"could not write a PNG to {path}")
+
+    return atomic_write(path, save)

@@ -11,8 +11,11 @@ from pathlib import Path
 
 import torch
 
+from engine.api import (
+    InvalidInput, build_model, check_output, check_range, check_resolution, export_onnx, model_info, network_of,
+    op_counts,
+)
 from engine.cli import finite_float, print_json
-from engine.api import InvalidInput, check_output, check_range, check_resolution, model_info
 
 OPSET_RANGE = (14, 20)  # 14: first with HardSwish; 20: the TorchScript exporter's newest
 
@@ -31,8 +34,6 @@ def register(sub) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from engine.api import build_model, export_onnx, network_of, op_counts
-
     check_range("opset", args.opset, *OPSET_RANGE)
     info = model_info(args.model)
     resolution = args.resolution or info.input.size

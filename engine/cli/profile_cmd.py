@@ -11,13 +11,14 @@ from engine.api import (
     ProfileResult, check_output, fastest_exact_path, path_names, profile_model, save_or_keep, write_with,
 )
 from engine.cli import finite_float, print_json
+from engine.cli.progress import StderrProgress
 
 
 def register(sub) -> None:
     p = sub.add_parser("profile", help="measure whole-model and per-layer latency")
     p.add_argument("model")
     p.add_argument("--width", type=finite_float, default=1.0)
-    p.add_argument("--resolution", type=int, default=224)
+    p.add_argument("--resolution", type=int, default=None, help="input size (default: the model's)")
     p.add_argument("--option", action="append", default=[], metavar="NAME", help="model option; repeatable")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=30, help="timed runs (default 30)")
@@ -34,15 +35,6 @@ def register(sub) -> None:
                         "exact one on this machine, onnxruntime where installed)")
     p.add_argument("--no-save", action="store_true", help="do not store the run in the results database")
     p.set_defaults(run=run_profile)
-
-
-def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        width = 30
-        filled = width * done // total
-        sys.stderr.write(f"\rprofiling [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done == total:
-            sys.stderr.write("\n")
 
 
 def write_csv(result: ProfileResult, path: Path) -> None:
@@ -77,7 +69,8 @@ def run_profile(args: argparse.Namespace) -> int:
     result = profile_model(
         args.model, width=args.width, resolution=args.resolution, batch=args.batch, threads=args.threads,
         repeats=args.repeats, device=args.device, channels_last=args.channels_last, weights=args.weights,
-        trace=args.trace, progress=_progress, path=args.inference_path or fastest_exact_path(), **options,
+        trace=args.trace, progress=StderrProgress("runs").counter("profiling"),
+        path=args.inference_path or fastest_exact_path(), **options,
     )
     if args.json:
         print_json(profile_document(result))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from engine.api import SWEEP_BACKBONES as BACKBONES
@@ -13,6 +12,7 @@ from engine.api import (
     sweep_grid,
 )
 from engine.cli import finite_float, print_json
+from engine.cli.progress import StderrProgress
 
 
 def register(sub) -> None:
@@ -53,31 +53,16 @@ def register(sub) -> None:
     p.set_defaults(run=run_results)
 
 
-class Bar:
-    """A one-line progress bar on stderr (only on a terminal; a final line otherwise)."""
-
-    def __init__(self, what: str):
-        self.what, self.tty, self.start = what, sys.stderr.isatty(), time.monotonic()
-        self.current = ""
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.tty or done == total:
-            filled = 30 * done // max(total, 1)
-            elapsed = time.monotonic() - self.start
-            line = f"{self.what} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {elapsed:4.0f}s {self.current}"
-            print(f"\r{line:<100}", end="\n" if done == total else "", file=sys.stderr, flush=True)
-
-
 def run_sweep_cmd(args: argparse.Namespace) -> int:
     grid = sweep_grid(args.models, args.widths, args.resolutions)
-    bar = Bar("sweep")
+    bar = StderrProgress("configurations")
 
     def on_row(record) -> None:
-        bar.current = f"{record.model} {record.width:g}/{record.resolution}: {record.total_ms.median:.1f} ms"
+        bar.note(f"{record.model} {record.width:g}/{record.resolution}: {record.total_ms.median:.1f} ms")
 
     try:
         summary = run_sweep(grid, threads=args.threads, repeats=args.repeats, warmup=args.warmup,
-                            per_layer=args.per_layer, progress=bar, on_row=on_row)
+                            per_layer=args.per_layer, progress=bar.counter("sweep"), on_row=on_row)
     except KeyboardInterrupt:  # every finished configuration is already committed
         print("\ninterrupted: finished configurations are saved; run the same sweep again to resume",
               file=sys.stderr)

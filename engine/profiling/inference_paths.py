@@ -1,9 +1,8 @@
 """Inference paths the profiler can time: the ONE place where a new path plugs in.
 
 A path turns the eager model (already on its device and memory format) into what is timed:
-"reference" times the model as built. engine/runtime (fast torch with BN folding, int8, ONNX
-Runtime...) adds its paths here with `PATHS.add(name, prepare)`, e.g. from an import at the end
-of this file. Per-layer timing hooks the leaf nn.Modules of what `prepare` returns, so a path
+"reference" times the model as built; every other path of engine.runtime's one list
+(engine.runtime.available) is registered here from that list. Per-layer timing hooks the leaf nn.Modules of what `prepare` returns, so a path
 that returns a module without leaves (an ONNX session wrapper) gets whole-model timing only.
 """
 
@@ -15,15 +14,15 @@ import torch
 from torch import nn
 
 from engine.registry import Registry
-from engine.runtime import prepare as runtime_prepare
+from engine.runtime import PATHS as RUNTIME_PATHS, check_path, prepare as runtime_prepare
 
-Prepare = Callable[[nn.Module, torch.Tensor, str, int], nn.Module]  # (model, example, name, threads)
+Prepare = Callable[..., nn.Module]  # (model, example, name, threads, *, keep_export)
 
 PATHS: Registry[Prepare] = Registry("inference path")
 
 
 @PATHS.register("reference")
-def _reference(model: nn.Module, example: torch.Tensor, name: str, threads: int) -> nn.Module:
+def _reference(model: nn.Module, example: torch.Tensor, name: str, threads: int, *, keep_export: bool = True) -> nn.Module:
     """The eager model exactly as built: what the layer table and MAdds describe."""
     return model
 
@@ -48,8 +47,9 @@ class PreparedModule(nn.Module):
 
 
 def _runtime(path: str) -> Prepare:
-    def prepare_path(model: nn.Module, example: torch.Tensor, name: str, threads: int) -> nn.Module:
-        prepared = runtime_prepare(name, module=model, path=path, threads=threads,
+    def prepare_path(model: nn.Module, example: torch.Tensor, name: str, threads: int, *,
+                     keep_export: bool = True) -> nn.Module:
+        prepared = runtime_prepare(name, module=model, path=path, threads=threads, keep_export=keep_export,
                                    resolution=int(example.shape[-1]), batch=int(example.shape[0]))
         return PreparedModule(prepared)
 
@@ -57,13 +57,17 @@ def _runtime(path: str) -> Prepare:
     return prepare_path
 
 
-for _path in ("fast", "bf16", "int8", "onnxruntime"):
-    PATHS.add(_path, _runtime(_path))
+for _path in RUNTIME_PATHS:  # engine.runtime's one list of paths
+    if _path != "reference":
+        PATHS.add(_path, _runtime(_path))
 
 
-def prepare(path: str, model: nn.Module, example: torch.Tensor, name: str = "", threads: int = 1) -> nn.Module:
-    """The module to time for `path` (UnknownName lists the valid paths)."""
-    return PATHS.get(path)(model, example, name, threads)
+def prepare(path: str, model: nn.Module, example: torch.Tensor, name: str = "", threads: int = 1, *,
+            keep_export: bool = True) -> nn.Module:
+    """The module to time for `path` (UnknownName lists every path; a path that cannot run here
+    says why and which can)."""
+    check_path(path, name or None)
+    return PATHS.get(path)(model, example, name, threads, keep_export=keep_export)
 
 
 def path_names() -> list[str]:

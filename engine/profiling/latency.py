@@ -24,9 +24,9 @@ from engine.analysis.layers import analyze_layers
 from engine.errors import Cancelled, InvalidInput, check_range
 from engine.files import atomic_path
 from engine.models import catalog
-from engine.profiling.inference_paths import PATHS, PreparedModule, prepare
+from engine.profiling.inference_paths import PreparedModule, prepare
 from engine.profiling.machine import fingerprint
-from engine.runtime import profile_nodes
+from engine.runtime import check_path
 from engine.threads import torch_threads
 
 Progress = Callable[[int, int], None]
@@ -173,7 +173,7 @@ def _check(batch: int, threads: int, repeats: int, device: str) -> torch.device:
 
 
 def profile_model(
-    name: str, *, width: float = 1.0, resolution: int = 224, batch: int = 1, threads: int = 2,
+    name: str, *, width: float = 1.0, resolution: int | None = None, batch: int = 1, threads: int = 2,
     repeats: int = 30, warmup: int = 5, device: str = "cpu", channels_last: bool = False,
     weights: str | None = None, trace: Path | None = None, progress: Progress | None = None,
     should_stop: ShouldStop | None = None, path: str = "reference", per_layer: bool = True, **options,
@@ -183,10 +183,11 @@ def profile_model(
     (engine.profiling.inference_paths); per_layer=False times the whole model only (sweeps)."""
     info = catalog.model_info(name)
     catalog.check_config(info, width, options)
+    resolution = resolution or info.input.size
     catalog.check_resolution(resolution)
     dev = _check(batch, threads, repeats, device)
     check_range("warmup", warmup, 0, 100000)
-    PATHS.get(path)  # an unknown path fails before the model is built
+    check_path(path, name)  # an unknown or unavailable path fails before the model is built
     model = catalog.build_model(name, width=width, weights=weights, **options)
     example = torch.rand(batch, 3, resolution, resolution)
     rows = {r.name: r for r in analyze_layers(model, example[:1])}
@@ -194,11 +195,12 @@ def profile_model(
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     model = model.to(dev, memory_format=fmt)
     example = example.to(dev, memory_format=fmt)
-    model = prepare(path, model, example, name, threads)
-    onnx_file = model.prepared.details.get("onnx_file") if isinstance(model, PreparedModule) else None
-    # torch paths: hooks on leaf layers; the onnxruntime session has none, so its own per-node
-    # profiler stands in (nodes mapped back to layer names by engine.runtime)
-    per_layer = per_layer and (bool(_leaves(model)) or onnx_file is not None)
+    model = prepare(path, model, example, name, threads, keep_export=weights is not None)  # random: not kept
+    runtime = model.prepared.run if isinstance(model, PreparedModule) else None
+    profiles_nodes = hasattr(runtime, "node_times")
+    # torch paths: hooks on leaf layers; a runtime session (onnxruntime, OpenVINO) has none, so
+    # its own per-node profiler stands in (nodes mapped back to layer names by engine.runtime)
+    per_layer = per_layer and (bool(_leaves(model)) or profiles_nodes)
     clock = _Clock(dev)
     total_steps = warmup + (2 if per_layer else 1) * repeats
     step = 0
@@ -225,8 +227,8 @@ def profile_model(
             clock.sync()
             samples.append(clock.elapsed_ms(start, end))
             tick()
-        if per_layer and onnx_file is not None:
-            node_ms = _onnx_layer_ms(model, onnx_file, example, threads, repeats)
+        if per_layer and profiles_nodes:
+            node_ms = _node_layer_ms(model, example, repeats)
             for _ in range(repeats):
                 tick()
         elif per_layer:
@@ -239,7 +241,7 @@ def profile_model(
             export_trace(model, example, trace)
 
     layers = []
-    if per_layer and onnx_file is not None:
+    if per_layer and profiles_nodes:
         for layer_name, ms in node_ms.items():
             row = rows.get(layer_name)
             if row is not None:  # nodes with no layer (layout reorders) count as overhead
@@ -265,17 +267,15 @@ def profile_model(
     )
 
 
-def _onnx_layer_ms(model: PreparedModule, onnx_file: str, example: torch.Tensor, threads: int,
-                   runs: int) -> dict[str, float]:
-    """Median ms per torch layer from onnxruntime's per-node profile of the same file."""
+def _node_layer_ms(model: PreparedModule, example: torch.Tensor, runs: int) -> dict[str, float]:
+    """Median ms per torch layer from the runtime's own per-node profile (same file, threads)."""
     prepared = model.prepared
     network_input = example
     if prepared.detector is not None:  # the session takes the detector's transformed batch
         image_list, _ = prepared.detector.transform(list(example))
         network_input = image_list.tensors
     totals: dict[str, float] = defaultdict(float)
-    for node in profile_nodes(onnx_file, network_input.contiguous().numpy(), threads=threads, runs=max(runs, 3),
-                              network=prepared.network):
+    for node in prepared.run.node_times(network_input.contiguous().numpy(), max(runs, 3), prepared.network):
         if node.layer:
             totals[node.layer] += node.us_median / 1000
     return dict(totals)

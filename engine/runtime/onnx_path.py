@@ -3,7 +3,8 @@
 Export uses torch's TorchScript-based exporter (`dynamo=False`): it needs only the `onnx`
 package, folds batch-norm into the convolutions, and writes h-swish / h-sigmoid as ONNX's
 HardSwish / HardSigmoid ops. (The torch.export-based exporter, torch's default since 2.9, also
-needs `onnxscript`.) Files are written atomically and cached per configuration and weights.
+needs `onnxscript`.) Files are written atomically and cached per configuration and weights, each verified by its
+hash before it is loaded (engine.runtime.exports).
 
 The session runs with `intra_op_num_threads` = the threads asked for and spinning OFF
 (`session.intra_op.allow_spinning` = 0): with spinning on, idle pool threads busy-wait between
@@ -12,7 +13,6 @@ ops and steal the CPU from the UI, the capture thread or a second model running 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 import warnings
@@ -23,8 +23,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from engine import paths
 from engine.files import atomic_path
+from engine.runtime import exports
 from engine.runtime.network import Flat, Outputs, flatten, output_keys, unflatten
 
 DEFAULT_OPSET = 17
@@ -91,23 +91,15 @@ def export_onnx(network: nn.Module, example: Tensor, path: str | Path, *, opset:
     return path
 
 
-def _fingerprint(network: nn.Module, shape: tuple[int, ...], opset: int) -> str:
-    """Hash of the weights, input shape, opset and torch version: a cached file is reused only
-    for exactly this network."""
-    digest = hashlib.sha256(json.dumps([list(shape), opset, torch.__version__]).encode())
-    for name, tensor in network.state_dict().items():
-        digest.update(name.encode())
-        digest.update(tensor.detach().contiguous().cpu().numpy().tobytes())
-    return digest.hexdigest()[:16]
-
-
-def cached_onnx(name: str, network: nn.Module, example: Tensor, *, opset: int = DEFAULT_OPSET) -> Path:
-    """The exported file for this network and input shape under the user cache, exported once."""
+def cached_onnx(name: str, network: nn.Module, example: Tensor, *, opset: int = DEFAULT_OPSET,
+                keep: bool = True) -> Path:
+    """The exported file for this network and input shape, verified by its hash before use and
+    exported again when it fails (engine.runtime.exports). keep=False (random weights): a
+    file for this process only."""
     tag = "x".join(str(d) for d in example.shape)
-    path = paths.cache_dir() / "onnx" / f"{name}-{tag}-opset{opset}-{_fingerprint(network, tuple(example.shape), opset)}.onnx"
-    if not path.is_file():
-        export_onnx(network, example, path, opset=opset)
-    return path
+    key = exports.fingerprint(network, tuple(example.shape), opset)
+    return exports.cached_export("onnx", f"{name}-{tag}-opset{opset}-{key}.onnx",
+                                 lambda target: export_onnx(network, example, target, opset=opset), keep=keep)
 
 
 def session_options(threads: int, *, spinning: bool = False, profile_prefix: str | None = None):
@@ -137,6 +129,8 @@ class OrtRunner:
     """An InferenceSession behind the same call as the torch paths: NCHW tensor (or numpy) in,
     torch tensors out (zero-copy views of onnxruntime's arrays), dicts rebuilt by output name."""
 
+    takes_numpy = True  # Prepared hands numpy input through unconverted
+
     def __init__(self, onnx_path: Path, keys: tuple[str, ...] | None, threads: int, *, spinning: bool = False):
         self.onnx_path = Path(onnx_path)
         self.keys = keys
@@ -151,6 +145,10 @@ class OrtRunner:
             array = np.ascontiguousarray(array, dtype=np.float32)
         values = self.session.run(self.output_names, {INPUT_NAME: array})
         return unflatten([torch.from_numpy(v) for v in values], self.keys)
+
+    def node_times(self, example: np.ndarray, runs: int, network: nn.Module | None = None) -> list[NodeTime]:
+        """Per-node medians from onnxruntime's profiler on this runner's file and threads."""
+        return profile_nodes(self.onnx_path, example, threads=self.threads, runs=runs, network=network)
 
 
 @dataclass(frozen=True)
@@ -175,6 +173,16 @@ def layer_of(node_name: str) -> str:
         names.append(scope[len(previous) + 1:] if previous and scope.startswith(previous + ".") else scope)
         previous = scope
     return ".".join(names)
+
+
+def module_layer(node_name: str, modules: dict[str, nn.Module]) -> str:
+    """The deepest module a node's scope names, '' when none: runtimes add their own suffixes to
+    the exporter's names (OpenVINO's '/Conv/WithoutBiases'), and the layout reorders they insert
+    belong to no module."""
+    layer = layer_of(node_name)
+    while layer and layer not in modules:
+        layer = layer.rpartition(".")[0]
+    return layer
 
 
 def _conv_owner(network: nn.Module) -> dict[str, str]:

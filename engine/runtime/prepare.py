@@ -10,36 +10,20 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from engine.errors import InvalidInput, UnknownName, check_range
+from engine.errors import InvalidInput, check_range
 from engine.models import catalog
-from engine.runtime import cpu, int8, onnx_path, torch_paths
+from engine.runtime import int8, onnx_path, torch_paths
+from engine.runtime.available import available_paths, check_path
 from engine.runtime.network import Outputs, as_tensor, network_of, output_keys
+from engine.threads import torch_threads
 
-PATHS = ("reference", "fast", "bf16", "int8", "onnxruntime")
-EXACT_PATHS = ("reference", "fast", "onnxruntime")  # fp32 throughout: same outputs within 1e-4
-INT8_TASKS = ("classification",)
-
-
-def available_paths(name: str) -> tuple[str, ...]:
-    """The paths `name` can run on this machine."""
-    task = catalog.model_info(name).task
-    return tuple(p for p in PATHS if (p != "int8" or task in INT8_TASKS) and (p != "bf16" or cpu.supports_bf16())
-                 and (p != "onnxruntime" or _has_onnxruntime()))
-
-
-def _has_onnxruntime() -> bool:
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def fastest_exact_path() -> str:
     """The fp32 path the live pipeline and the profiler should default to: onnxruntime when it
     is installed (about 2.5-3.5× torch eager for MobileNetV3 on this class of CPU, see
     bench/suite.py), else the fast torch path."""
-    return "onnxruntime" if _has_onnxruntime() else "fast"
+    return "onnxruntime" if "onnxruntime" in available_paths() else "fast"
 
 
 @dataclass
@@ -60,7 +44,7 @@ class Prepared:
     _shapes: dict = field(default_factory=dict, repr=False)
 
     def __call__(self, x) -> Outputs:
-        return self.run(as_tensor(x) if self.path != "onnxruntime" else x)
+        return self.run(x if getattr(self.run, "takes_numpy", False) else as_tensor(x))
 
     def detect(self, images: Sequence[Tensor] | Tensor) -> list[dict[str, Tensor]]:
         """Detections exactly as the detector's forward returns them, the network part on this
@@ -89,37 +73,49 @@ class Prepared:
     def describe(self) -> str:
         """One line for the UI: which path ran and how."""
         extra = {"fast": "BN folded, channels_last", "bf16": "BN folded, channels_last, bf16 autocast",
-                 "int8": f"int8 {int8.BACKEND}", "onnxruntime": "onnxruntime, spinning off"}.get(self.path, "eager")
+                 "int8": f"int8 {int8.BACKEND}", "onnxruntime": "onnxruntime, spinning off",
+                 "openvino": "OpenVINO, f32", "openvino-bf16": "OpenVINO, bf16",
+                 "litert": "LiteRT, XNNPACK"}.get(self.path, "eager")
         return f"{self.path} ({extra}, {self.threads} threads)"
+
+
+def network_input_size(module: nn.Module, task: str, resolution: int) -> tuple[int, int]:
+    """The (H, W) the network is fed for a `resolution` input: a detector's transform resizes
+    to its own size (the person detector to 300 whatever it is given), so an export traced at
+    `resolution` would be fed another shape (onnxruntime: 'Got: 300 Expected: 224')."""
+    if task != "detection":
+        return resolution, resolution
+    with torch.inference_mode():
+        batch, _ = module.transform([torch.zeros(3, resolution, resolution)])
+    return tuple(batch.tensors.shape[-2:])
 
 
 def prepare(
     model: str, *, width: float = 1.0, resolution: int | None = None, path: str = "fast", threads: int = 2,
     weights: str | Path | None = None, module: nn.Module | None = None, batch: int = 1,
     calibration: Tensor | Sequence[Tensor] | None = None, bf16: bool = False, opset: int = onnx_path.DEFAULT_OPSET,
-    spinning: bool = False, **options,
+    spinning: bool = False, keep_export: bool | None = None, **options,
 ) -> Prepared:
     """Build (or take `module`, an already built and loaded model of `model`) and ready it on
     `path`. resolution: the network input size (default: the model's). threads: intra-op
     threads of the path. int8: `calibration` = network inputs (default: synthetic images).
     bf16=True on "fast" is the same as path "bf16". onnxruntime: the ONNX file is cached per
-    weights and input shape; spinning stays off unless asked."""
-    if path not in PATHS:
-        raise UnknownName("inference path", path, PATHS)
+    weights and input shape and verified before each load; spinning stays off unless asked.
+    keep_export: keep the export in the user cache (default: unless the weights are random,
+    i.e. no `module` and no `weights`; exports of random weights last one process)."""
+    check_path(path, model)
+    keep = keep_export if keep_export is not None else (module is not None or weights is not None)
     info = catalog.model_info(model)
     check_range("threads", threads, 1, 256)
     resolution = resolution or info.input.size
     catalog.check_resolution(resolution)
-    if path not in available_paths(model):
-        raise InvalidInput(f"path {path} is not available for {model} on this machine; valid: "
-                           f"{', '.join(available_paths(model))}")
     if module is None:
         module = catalog.build_model(model, width=width, weights=weights, **options)
     else:
         catalog.check_config(info, width, options)
     module = module.eval()
     network = network_of(model, module)
-    example = torch.zeros(batch, 3, resolution, resolution)
+    example = torch.zeros(batch, 3, *network_input_size(module, info.task, resolution))
     details: dict = {}
     if path == "reference":
         run: Callable = torch_paths.reference(network, threads)
@@ -131,11 +127,22 @@ def prepare(
         quantized, report = int8.quantize(network, calib)
         run = torch_paths.TorchRunner(quantized, threads=threads)
         details["int8"] = report
-    else:
-        with torch_paths.torch_threads(threads), torch.no_grad():
+    else:  # the runtimes that run the ONNX export
+        with torch_threads(threads), torch.no_grad():
             keys = output_keys(network(example))
-            file = onnx_path.cached_onnx(model, network, example, opset=opset)
-        run = onnx_path.OrtRunner(file, keys, threads, spinning=spinning)
+            file = onnx_path.cached_onnx(model, network, example, opset=opset, keep=keep)
+        if path == "onnxruntime":
+            run = onnx_path.OrtRunner(file, keys, threads, spinning=spinning)
+        elif path == "litert":
+            from engine.runtime.litert_path import LiteRtRunner, cached_tflite  # late: loads LiteRT
+
+            tflite = cached_tflite(file, keep=keep)
+            run = LiteRtRunner(tflite, keys, threads)
+            details["tflite_file"] = str(tflite)
+        else:
+            from engine.runtime.openvino_path import OvRunner  # late: OpenVINO loads in ~0.5 s
+
+            run = OvRunner(file, keys, threads, bf16=path == "openvino-bf16")
         details["onnx_file"] = str(file)
     return Prepared(model=model, path=path, width=float(width), resolution=resolution, threads=threads,
                     task=info.task, network=network, run=run,

@@ -239,7 +239,8 @@ class LivePipeline:
             done = inferred is not None and status.lanes[lane].inferred >= inferred
             if done or status.state == LiveState.STALLED or (deadline is not None and time.monotonic() >= deadline):
                 return status
-            if status.state in (LiveState.ENDED, LiveState.ERROR, LiveState.STOPPED, LiveState.IDLE) and all(l.in_flight == 0 for l in status.lanes):
+            over = status.state in (LiveState.ENDED, LiveState.ERROR, LiveState.STOPPED, LiveState.IDLE)
+            if over and all(l.in_flight == 0 for l in status.lanes):
                 return status
             time.sleep(poll_s)
 

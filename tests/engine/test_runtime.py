@@ -93,9 +93,11 @@ def test_detect_runs_postprocess_over_the_path_network():
 
 
 def test_onnx_cache_is_reused_and_keyed_by_weights():
-    first = prepare("mobilenet_v3_small", resolution=64, path="onnxruntime", threads=1)
-    again = prepare("mobilenet_v3_small", resolution=64, path="onnxruntime", threads=1, module=first.network)
-    other = prepare("mobilenet_v3_small", resolution=64, path="onnxruntime", threads=1)  # new random weights
+    first = prepare("mobilenet_v3_small", resolution=64, path="onnxruntime", threads=1, keep_export=True)
+    again = prepare("mobilenet_v3_small", resolution=64, path="onnxruntime", threads=1, module=first.network,
+                    keep_export=True)
+    other = prepare("mobilenet_v3_small", resolution=64, path="onnxruntime", threads=1,
+                    keep_export=True)  # new random weights
     assert first.details["onnx_file"] == again.details["onnx_file"]
     assert other.details["onnx_file"] != first.details["onnx_file"]
 
@@ -121,11 +123,11 @@ def test_export_cli_rejects_bad_opset(tmp_path, capsys):
 
 
 def test_paths_are_checked():
-    with pytest.raises(UnknownName, match="valid: bf16, fast, int8, onnxruntime, reference"):
+    with pytest.raises(UnknownName, match="valid: bf16, fast, int8, litert, onnxruntime, openvino, openvino-bf16, reference"):
         prepare("mobilenet_v2", path="tensorrt")
     with pytest.raises(InvalidInput, match="int8 is not available for selfie_segmentation"):
         prepare("selfie_segmentation", path="int8")
-    assert set(PATHS) == {"reference", "fast", "bf16", "int8", "onnxruntime"}
+    assert set(PATHS) == {"reference", "fast", "bf16", "int8", "onnxruntime", "openvino", "openvino-bf16", "litert"}
     assert fastest_exact_path() == "onnxruntime"
 
 

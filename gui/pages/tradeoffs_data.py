@@ -1,6 +1,7 @@
 """What the Trade-offs page plots, read from the results database: measured points grouped in
 series (one per machine × threads), the papers' MAdds-vs-top-1 points that need no measuring,
-and the sweep's resume state. Qt-free, so it is testable alone.
+and the sweep's resume state. The page's model: it queries the engine and hands the plots and
+controls plain data. Qt-free, so it is testable alone.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from engine.api import (
     default_path, export_csv, export_json, fingerprint, import_json, latency_front, machine_id, madds_front, options_key,
     published_top1, recommend, run_sweep, sweep_grid, tradeoff_points,
 )
+from gui.widgets.tradeoffs_points import FAMILIES, PaperPoint
 
 __all__ = [
     "FAMILIES", "PATH", "PaperPoint", "Recommendation", "RunRecord", "SWEEP_REPEATS", "Series", "Snapshot",
@@ -24,14 +26,6 @@ __all__ = [
 
 PATH = "reference"  # the inference path sweeps measure (the papers' eager PyTorch model)
 
-# family key, backbone, legend label: the four curves of the V3 paper's Figures 1 and 2
-FAMILIES: tuple[tuple[str, str, str], ...] = (
-    ("v1", "mobilenet_v1", "MobileNetV1"),
-    ("v2", "mobilenet_v2", "MobileNetV2"),
-    ("v3-large", "mobilenet_v3_large", "MobileNetV3-Large"),
-    ("v3-small", "mobilenet_v3_small", "MobileNetV3-Small"),
-)
-FAMILY_LABEL = {key: label for key, _model, label in FAMILIES}
 
 
 @dataclass(frozen=True)
@@ -50,26 +44,6 @@ class Series:
     def label(self) -> str:
         mine = " (this machine)" if self.this_machine else ""
         return f"{self.machine_label}{mine} · {self.threads} thread{'s' if self.threads != 1 else ''}"
-
-
-@dataclass(frozen=True)
-class PaperPoint:
-    """A configuration the papers publish MAdds and top-1 for: placeable on the MAdds plot
-    without measuring anything."""
-
-    model: str
-    family: str
-    width: float
-    resolution: int
-    madds_millions: float
-    top1: float
-    source: str
-
-    def label(self) -> str:
-        return f"{self.model} {self.width:g}/{self.resolution}"
-
-    def config(self) -> tuple[str, float, int]:
-        return self.model, round(self.width, 6), self.resolution
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from engine.api import ProfileResult, ResultsDB, fastest_exact_path, path_names, profile_model
+from engine.api import ProfileResult, ResultsDB, fastest_exact_path, path_agreement, path_names, profile_model
 from engine.cli import print_json
 
 
@@ -32,6 +32,8 @@ def register(sub) -> None:
                    help=f"inference path to time (valid: {', '.join(path_names())}; default: the fastest "
                         "exact one on this machine, onnxruntime where installed)")
     p.add_argument("--no-save", action="store_true", help="do not store the run in the results database")
+    p.add_argument("--no-agreement", action="store_true",
+                   help="skip measuring the path's outputs against the reference path on real photos")
     p.set_defaults(run=run_profile)
 
 
@@ -77,8 +79,13 @@ def run_profile(args: argparse.Namespace) -> int:
     if not args.no_save:
         with ResultsDB() as db:
             db.save_run(result)
+    agreement = None
+    if result.path != "reference" and not args.no_agreement:  # what the fast path costs in accuracy
+        agreement = path_agreement(result.model, result.path, threads=result.threads)
     if args.json:
-        print_json(profile_document(result))
+        doc = profile_document(result)
+        doc["agreement"] = agreement.to_json() if agreement else None
+        print_json(doc)
         return 0
     if args.csv:
         write_csv(result, args.csv)
@@ -86,7 +93,15 @@ def run_profile(args: argparse.Namespace) -> int:
     print(f"{'layer':<34} {'kind':<16} {'ms':>8} {'MAdds':>10}")
     for layer in result.layers:
         print(f"{layer.name:<34} {layer.kind:<16} {layer.ms_median:8.3f} {layer.madds / 1e6:9.2f}M")
-    print(f"\n{result.model} {result.width:g}/{result.resolution} on {result.threads} threads ({result.device}): "
-          f"median {total.median:.2f} ms (p10 {total.p10:.2f}, p90 {total.p90:.2f}, {total.runs} runs)")
-    print(f"sum of layers {result.layer_sum_ms:.2f} ms, overhead {result.overhead_ms:.2f} ms")
+    if result.layers:
+        print(f"{'(no layer: glue, reorders, SE products)':<51} {result.unattributed_ms:8.3f}")
+    print(f"\n{result.model} {result.width:g}/{result.resolution} on {result.threads} threads ({result.device}), "
+          f"path {result.path}: median {total.median:.2f} ms (p10 {total.p10:.2f}, p90 {total.p90:.2f}, {total.runs} runs)")
+    if result.layer_sum_ms is not None:
+        print(f"sum of layers {result.layer_sum_ms:.2f} ms ({result.attribution:.0%} of the whole), "
+              f"overhead {result.overhead_ms:.2f} ms")
+    else:
+        print("no per-layer times on this path")
+    if agreement is not None:
+        print(f"against the reference on {agreement.source}: {agreement.summary()}")
     return 0

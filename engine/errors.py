@@ -33,6 +33,10 @@ class CheckpointMismatch(InvalidInput):
     """A checkpoint whose keys or shapes do not fit the model."""
 
 
+class MissingData(StudioError):
+    """A file the app ships is not where the installation put it: a broken install, not bad input."""
+
+
 class Cancelled(StudioError):
     """Long work stopped because the user asked for it."""
 

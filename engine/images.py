@@ -10,7 +10,8 @@ import numpy as np
 from engine.errors import InvalidInput
 
 READABLE = "JPEG, PNG, BMP, WebP, TIFF, PPM/PGM"
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".jpe"}  # what counts as an image in a folder
+# what counts as an image in a folder (image sources, evaluation folders, the CLI)
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".jpe"}
 
 
 def decode_image(data: bytes, what: str = "image") -> np.ndarray:

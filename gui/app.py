@@ -49,14 +49,34 @@ def run_gui(argv: list[str]) -> int:
     mode, folder = parsed
     if mode == "screenshots":
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from gui.screenshots import take_screenshots
+    # Checked before Qt starts: Qt's own failure to open a window aborts with a screenful of text.
+    from gui.platform_check import platform_problem
 
-        make_app()
-        return take_screenshots(folder)
+    problem = platform_problem()
+    if problem:
+        print(f"mobilenet-studio: {problem}", file=sys.stderr)
+        return 1
+    from engine.api import InvalidInput, StudioError, user_folders
 
-    from gui.main_window import MainWindow
+    try:
+        user_folders()  # a MOBILENET_STUDIO_HOME that is a file or cannot be created: one line
+        if mode == "screenshots":
+            from gui.screenshots import take_screenshots
 
-    app = make_app()
-    window = MainWindow()
+            make_app()
+            return take_screenshots(folder)
+        from gui.main_window import MainWindow
+        from gui.settings import settings_problem
+
+        warning = settings_problem()
+        if warning:
+            print(f"mobilenet-studio: {warning}", file=sys.stderr)
+        app = make_app()
+        window = MainWindow()
+    except StudioError as exc:  # also a broken installation's missing data file: one line, as in the CLI
+        if "--debug" in argv:
+            raise
+        print(f"mobilenet-studio: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, InvalidInput) else 1
     window.show()
     return app.exec()

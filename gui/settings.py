@@ -4,6 +4,7 @@ of the user's real settings, so tests and screenshots never read or change them.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
@@ -17,6 +18,26 @@ def open_settings() -> QSettings:
     if override:
         return QSettings(override, QSettings.Format.IniFormat)
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+
+
+def settings_problem() -> str | None:
+    """One line when the settings file cannot be read or written (the app still starts, with
+    defaults, and says it will not remember this session), or None. QSettings itself fails silently."""
+    settings = open_settings()
+    path = Path(settings.fileName())
+    if settings.status() == QSettings.Status.FormatError:
+        return f"the settings file {path} cannot be read; starting with defaults"
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing == path:
+        writable = path.is_file() and os.access(path, os.W_OK)
+    else:
+        writable = existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)
+    if writable:
+        return None
+    return (f"the settings file {path} cannot be written; settings will not be remembered this session "
+            f"(set {SETTINGS_ENV} to a writable .ini file)")
 
 
 def to_bool(value: object, default: bool = False) -> bool:

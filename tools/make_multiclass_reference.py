@@ -54,7 +54,7 @@ def tflite_bytes(entry_name: str) -> bytes:
 def images() -> dict[str, np.ndarray]:
     import skimage.data
 
-    from engine import samples
+    from engine.tasks import samples
 
     found = {}
     for name in SKIMAGE:

@@ -6,7 +6,7 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 
-from engine.paths import ASSETS
+from engine.paths import asset
 
 # family -> (csv file, column holding the width multiplier)
 _TABLES = {"v1": ("v1.csv", "alpha"), "v2": ("v2.csv", "multiplier"), "v3-large": ("v3.csv", "multiplier"),
@@ -42,7 +42,7 @@ def _num(text: str) -> float | None:
 def all_rows() -> tuple[PublishedRow, ...]:
     rows = []
     for family, (file, width_col) in _TABLES.items():
-        with open(ASSETS / "papers" / file, newline="", encoding="utf-8") as fh:
+        with open(asset("papers", file), newline="", encoding="utf-8") as fh:
             for rec in csv.DictReader(fh):
                 variant = rec.get("variant", "")
                 if family.startswith("v3") and not variant.startswith(family.split("-")[1]):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import os
 import pkgutil
 import sys
@@ -44,7 +45,24 @@ def print_json(document) -> None:
     sys.stdout.write("\n")
 
 
+class _WarningLine(logging.Handler):
+    """The engine's warnings (e.g. a damaged results database moved aside) as one stderr line each."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"warning: {record.getMessage()}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    engine_log = logging.getLogger("engine")
+    handler = _WarningLine(logging.WARNING)
+    engine_log.addHandler(handler)
+    try:
+        return _main(argv)
+    finally:
+        engine_log.removeHandler(handler)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:

@@ -1,4 +1,5 @@
-"""`classify IMAGE...` (top-K ImageNet labels) and `evaluate FOLDER` (top-1/top-5)."""
+"""`classify IMAGE...` (top-K ImageNet labels) and `evaluate FOLDER | --sample NAME` (top-1/top-5;
+a sample set adds the top-1's 95 % Wilson interval)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import argparse
 import sys
 from pathlib import Path
 
+import torch
+
 from engine.api import (
-    UNTRAINED, ClassifyRunner, InvalidInput, WeightsUnavailable, check_range, evaluate_folder, load_classifier,
-    read_image,
+    UNTRAINED, ClassifyRunner, InvalidInput, ResultsDB, WeightsUnavailable, check_range, evaluate_folder,
+    evaluate_samples, fingerprint, load_classifier, read_image, sample_path, sample_sets,
 )
 from engine.cli import print_json
-from engine.cli.weights_cmd import StderrProgress
+from engine.cli.progress import StderrProgress
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
@@ -29,8 +32,11 @@ def register(sub) -> None:
     _model_args(p)
     p.set_defaults(run=run_classify)
 
-    p = sub.add_parser("evaluate", help="top-1/top-5 accuracy over FOLDER/<class>/<images>")
-    p.add_argument("folder")
+    p = sub.add_parser("evaluate", help="top-1/top-5 accuracy over FOLDER/<class>/<images> or a sample set")
+    p.add_argument("folder", nargs="?", help="FOLDER/<class>/<images> (or use --sample)")
+    p.add_argument("--sample", metavar="NAME", help="a labelled sample set, e.g. imagenet-sample-20 (fetched if missing)")
+    p.add_argument("--path", default="reference",
+                   help="inference path of the network: reference (default), fast, bf16, int8, onnxruntime")
     p.add_argument("--limit", type=int, help="at most N images (taken across all classes)")
     p.add_argument("--no-save", action="store_true", help="do not store the accuracy in the results database")
     _model_args(p)
@@ -68,15 +74,12 @@ def run_classify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save_accuracy(clf: ClassifyRunner, result, folder: str) -> None:
-    """Store top-1/top-5 so the trade-offs join it with this model's measured latency."""
-    import torch
-
-    from engine.api import ResultsDB, fingerprint
-
+def _save_accuracy(clf: ClassifyRunner, result, dataset: str) -> None:
+    """Store top-1/top-5 (with n, from which the Trade-offs page draws the Wilson interval) so
+    the trade-offs join it with this model's measured latency."""
     with ResultsDB() as db:
         db.save_accuracy(model=result.model, width=1.0, resolution=clf.preprocess.crop,
-                         weights=str(result.weights), dataset=Path(folder).resolve().name, top1=result.top1,
+                         weights=str(result.weights), dataset=dataset, top1=result.top1,
                          top5=result.top5, n=result.images,
                          fingerprint=fingerprint(threads=torch.get_num_threads(), device="cpu", backend="torch eager"))
 
@@ -84,21 +87,41 @@ def _save_accuracy(clf: ClassifyRunner, result, folder: str) -> None:
 def run_evaluate(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise InvalidInput(f"--limit must be at least 1, got {args.limit}")
+    if bool(args.folder) == bool(args.sample):
+        raise InvalidInput("evaluate needs a FOLDER or --sample NAME (not both); sample sets: "
+                           + ", ".join(sample_sets()))
+    if args.sample:
+        return _evaluate_sample(args)
     clf = _classifier(args)
-    tty = sys.stderr.isatty()
-
-    def progress(done: int, total: int) -> None:
-        if tty or done == total:
-            bar = "#" * int(30 * done / total)
-            print(f"\revaluating {done}/{total} [{bar:<30}]", end="\n" if done == total else "",
-                  file=sys.stderr, flush=True)
-
-    result = evaluate_folder(clf, args.folder, args.limit, progress=progress)
+    if args.path != "reference":
+        clf.use_path(args.path)
+    result = evaluate_folder(clf, args.folder, args.limit, progress=StderrProgress("images").counter("evaluating"))
     if not args.no_save and not clf.untrained:  # random weights' accuracy is no trade-off point
-        _save_accuracy(clf, result, args.folder)
+        _save_accuracy(clf, result, Path(args.folder).resolve().name)
     if args.json:
         print_json({**result.to_json(), "untrained": clf.untrained, "note": clf.note})
         return 0
     print(f"{result.model} ({result.weights or UNTRAINED}) on {result.images} images, {result.classes} classes: "
           f"top-1 {result.top1:.2%}, top-5 {result.top5:.2%}")
+    return 0
+
+
+def _evaluate_sample(args: argparse.Namespace) -> int:
+    if args.sample not in sample_sets():
+        raise InvalidInput(f"unknown sample set {args.sample!r}; valid: {', '.join(sample_sets())}")
+    path = sample_path(args.sample, StderrProgress())  # fetched before the model loads
+    clf = _classifier(args)
+    if args.path != "reference":
+        clf.use_path(args.path)
+    result = evaluate_samples(clf, args.sample, path=path,
+                              warn=lambda line: print(f"warning: {line}", file=sys.stderr))
+    if not args.no_save and not clf.untrained:
+        _save_accuracy(clf, result, args.sample)
+    if args.json:
+        print_json({**result.to_json(), "untrained": clf.untrained, "note": clf.note})
+        return 0
+    low, high = result.top1_interval
+    print(f"{result.model} ({result.weights or UNTRAINED}, path {result.path}) on {args.sample}, "
+          f"{result.images} images: top-1 {result.top1:.0%} (95 % interval {low:.0%}-{high:.0%}; "
+          f"{result.images} images are few), top-5 {result.top5:.0%}")
     return 0

@@ -11,8 +11,11 @@ from pathlib import Path
 
 import torch
 
+from engine.api import (
+    InvalidInput, build_model, check_output, check_range, check_resolution, export_onnx, model_info, network_of,
+    op_counts,
+)
 from engine.cli import print_json
-from engine.api import InvalidInput, check_range, check_resolution, model_info
 
 OPSET_RANGE = (14, 20)  # 14: first with HardSwish; 20: the TorchScript exporter's newest
 
@@ -31,16 +34,13 @@ def register(sub) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from engine.api import build_model, export_onnx, network_of, op_counts
-
     check_range("opset", args.opset, *OPSET_RANGE)
     info = model_info(args.model)
     resolution = args.resolution or info.input.size
     check_resolution(resolution)
     if args.onnx.suffix.lower() != ".onnx":
         raise InvalidInput(f"--onnx {args.onnx} must end in .onnx")
-    if not args.onnx.parent.is_dir():
-        raise InvalidInput(f"--onnx {args.onnx}: folder {args.onnx.parent} does not exist")
+    check_output(args.onnx, option="--onnx", suffixes=(".onnx",), what="an ONNX model")
     options = {name: True for name in args.option}
     model = build_model(args.model, width=args.width, weights=args.weights, **options)
     network = network_of(args.model, model)

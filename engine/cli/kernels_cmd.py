@@ -103,11 +103,9 @@ def run_activations(args: argparse.Namespace) -> int:
 
 
 def run_symconv(args: argparse.Namespace) -> int:
-    from engine.api import SYMCONV_METHODS as METHODS, run_symconv as run
-
-    methods = tuple(args.method) if args.method else METHODS
+    methods = tuple(args.method) if args.method else api.SYMCONV_METHODS
     ny, nx = args.grid
-    result = run(ny, nx, args.op_size, args.velocity, methods, repeats=args.repeats,
+    result = api.run_symconv(ny, nx, args.op_size, args.velocity, methods, repeats=args.repeats,
                  frequency=args.frequency, design=args.design)
     if args.json:
         print_json(result.to_json())

@@ -10,12 +10,12 @@ import time
 
 import numpy as np
 
-from engine.cli import print_json
 from engine.api import CAMERA_BACKENDS as BACKENDS, SOURCE_SPECS as VALID_SPECS
 from engine.api import (
-    PACES, STAGES, TASKS, FrameSource, InvalidInput, LivePipeline, LiveStatus, StudioError, bare_model_ms, check_range,
-    open_source, torch_threads,
+    PACES, STAGES, TASKS, FrameSource, InvalidInput, LivePipeline, LiveStatus, bare_model_ms, check_range,
+    fastest_exact_path, make_runner, open_source, torch_threads,
 )
+from engine.cli import print_json
 
 DEFAULT_SECONDS = 10.0
 
@@ -63,15 +63,6 @@ def parse_size(text: str) -> tuple[int, int]:
     for name, value in zip(("width", "height"), size):
         check_range(f"{name} in --size", value, 16, 8192)
     return size
-
-
-def _make_runner():
-    try:
-        from engine.api import make_runner
-    except ImportError:
-        raise StudioError("live needs the task runners (engine.tasks.make_runner), which this "
-                          "installation lacks") from None
-    return make_runner
 
 
 def summary(status: LiveStatus, model_ms: list[float], seconds: float, pace: str) -> dict:
@@ -124,11 +115,8 @@ def run_live(args: argparse.Namespace) -> int:
     source = open_source(args.source, loop=args.loop, size=args.size,  # fails before any model loads
                          backend=args.camera_backend)
     try:
-        make_runner = _make_runner()
         weights = None if args.random_weights else "default"
         with torch_threads(args.threads):
-            from engine.api import fastest_exact_path
-
             path = args.path or fastest_exact_path()
             runners = [make_runner(args.task, name, weights=weights, threads=args.threads, path=path)
                        for name in filter(None, (args.model, args.model2))]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 from pathlib import Path
 
-from engine.api import ProfileResult, ResultsDB, fastest_exact_path, path_agreement, path_names, profile_model
+from engine.api import (
+    PathAgreement, ProfileResult, check_output, fastest_exact_path, path_agreement, path_names, profile_model,
+    save_or_keep, write_with,
+)
 from engine.cli import print_json
+from engine.cli.progress import StderrProgress
 
 
 def register(sub) -> None:
@@ -37,23 +40,14 @@ def register(sub) -> None:
     p.set_defaults(run=run_profile)
 
 
-def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        width = 30
-        filled = width * done // total
-        sys.stderr.write(f"\rprofiling [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done == total:
-            sys.stderr.write("\n")
-
-
 def write_csv(result: ProfileResult, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+    def write(fh) -> None:
         writer = csv.writer(fh)
         writer.writerow(["name", "kind", "block", "ms_median", "madds", "params"])
         for layer in result.layers:
             writer.writerow([layer.name, layer.kind, layer.block, f"{layer.ms_median:.5f}", layer.madds, layer.params])
-    os.replace(tmp, path)
+
+    write_with(path, write, newline="")
 
 
 JSON_FIELDS = ("model", "width", "resolution", "threads", "device", "path", "total_ms", "layer_sum_ms",
@@ -71,14 +65,16 @@ def profile_document(result: ProfileResult) -> dict:
 
 def run_profile(args: argparse.Namespace) -> int:
     options = {name: True for name in args.option}
+    if args.csv:  # before measuring: a bad path must not cost the whole run
+        check_output(args.csv, option="--csv", suffixes=(".csv",), what="a CSV table")
+    if args.trace:
+        check_output(args.trace, option="--trace", suffixes=(".json",), what="a Chrome/Perfetto trace")
     result = profile_model(
         args.model, width=args.width, resolution=args.resolution, batch=args.batch, threads=args.threads,
         repeats=args.repeats, device=args.device, channels_last=args.channels_last, weights=args.weights,
-        trace=args.trace, progress=_progress, path=args.inference_path or fastest_exact_path(), **options,
+        trace=args.trace, progress=StderrProgress("runs").counter("profiling"),
+        path=args.inference_path or fastest_exact_path(), **options,
     )
-    if not args.no_save:
-        with ResultsDB() as db:
-            db.save_run(result)
     agreement = None
     if result.path != "reference" and not args.no_agreement:  # what the fast path costs in accuracy
         agreement = path_agreement(result.model, result.path, threads=result.threads)
@@ -86,7 +82,16 @@ def run_profile(args: argparse.Namespace) -> int:
         doc = profile_document(result)
         doc["agreement"] = agreement.to_json() if agreement else None
         print_json(doc)
-        return 0
+    else:
+        _print_table(result, args, agreement)
+    if not args.no_save:  # after the run is shown: a database that fails cannot lose it
+        _stored, problem = save_or_keep(result)
+        if problem:
+            print(f"warning: {problem}", file=sys.stderr)
+    return 0
+
+
+def _print_table(result: ProfileResult, args: argparse.Namespace, agreement: PathAgreement | None) -> None:
     if args.csv:
         write_csv(result, args.csv)
     total = result.total_ms
@@ -104,4 +109,3 @@ def run_profile(args: argparse.Namespace) -> int:
         print("no per-layer times on this path")
     if agreement is not None:
         print(f"against the reference on {agreement.source}: {agreement.summary()}")
-    return 0

@@ -1,10 +1,9 @@
-"""`sweep`, `recommend` and `results list|export|import`: the results database from the shell."""
+"""`sweep`, `recommend` and `results list|export|import|delete`: the results database from the shell."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from engine.api import SWEEP_BACKBONES as BACKBONES
@@ -13,6 +12,7 @@ from engine.api import (
     sweep_grid,
 )
 from engine.cli import print_json
+from engine.cli.progress import StderrProgress
 
 
 def register(sub) -> None:
@@ -45,34 +45,24 @@ def register(sub) -> None:
     q = action.add_parser("import", help="add a JSON export from another machine")
     q.add_argument("path", type=Path)
     q.add_argument("--json", action="store_true")
+    q = action.add_parser("delete", help="remove a stored run, or a machine with all its runs")
+    which = q.add_mutually_exclusive_group(required=True)
+    which.add_argument("--run", metavar="UUID", dest="run_uuid", help="the run's uuid ('results list --json' shows them)")
+    which.add_argument("--machine", metavar="ID", help="a machine id: its runs and accuracies go too")
+    q.add_argument("--json", action="store_true")
     p.set_defaults(run=run_results)
-
-
-class Bar:
-    """A one-line progress bar on stderr (only on a terminal; a final line otherwise)."""
-
-    def __init__(self, what: str):
-        self.what, self.tty, self.start = what, sys.stderr.isatty(), time.monotonic()
-        self.current = ""
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.tty or done == total:
-            filled = 30 * done // max(total, 1)
-            elapsed = time.monotonic() - self.start
-            line = f"{self.what} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {elapsed:4.0f}s {self.current}"
-            print(f"\r{line:<100}", end="\n" if done == total else "", file=sys.stderr, flush=True)
 
 
 def run_sweep_cmd(args: argparse.Namespace) -> int:
     grid = sweep_grid(args.models, args.widths, args.resolutions)
-    bar = Bar("sweep")
+    bar = StderrProgress("configurations")
 
     def on_row(record) -> None:
-        bar.current = f"{record.model} {record.width:g}/{record.resolution}: {record.total_ms.median:.1f} ms"
+        bar.note(f"{record.model} {record.width:g}/{record.resolution}: {record.total_ms.median:.1f} ms")
 
     try:
         summary = run_sweep(grid, threads=args.threads, repeats=args.repeats, warmup=args.warmup,
-                            per_layer=args.per_layer, progress=bar, on_row=on_row)
+                            per_layer=args.per_layer, progress=bar.counter("sweep"), on_row=on_row)
     except KeyboardInterrupt:  # every finished configuration is already committed
         print("\ninterrupted: finished configurations are saved; run the same sweep again to resume",
               file=sys.stderr)
@@ -112,7 +102,7 @@ def run_results(args: argparse.Namespace) -> int:
             print(f"{db.path}: {len(runs)} runs, {len(db.machines())} machines")
             for r in runs:
                 print(f"{r.timestamp}  {r.model:<20} {r.width:>5g}/{r.resolution:<4} {r.threads}t {r.path:<10} "
-                      f"{r.total_ms.median:8.2f} ms  {r.machine_label}")
+                      f"{r.total_ms.median:8.2f} ms  {r.machine_label}  {r.uuid}")
             return 0
         if args.action == "export":
             suffix = args.path.suffix.lower()
@@ -123,6 +113,13 @@ def run_results(args: argparse.Namespace) -> int:
                 print_json({"path": str(args.path), "runs": count})
             else:
                 print(f"wrote {count} runs to {args.path}")
+            return 0
+        if args.action == "delete":
+            runs, accuracies = db.delete(run=args.run_uuid, machine=args.machine)
+            if args.json:
+                print_json({"runs_deleted": runs, "accuracies_deleted": accuracies})
+            else:
+                print(f"deleted {runs} run(s) and {accuracies} accuracy(ies)")
             return 0
         summary = import_json(db, args.path)
         if args.json:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -18,32 +17,7 @@ from engine.api import (
     open_video, read_image, write_image,
 )
 from engine.cli import print_json
-from engine.cli.weights_cmd import StderrProgress
-
-
-class FrameProgress(StderrProgress):
-    """StderrProgress's conventions (a self-overwriting line on a terminal, only the last line
-    otherwise) counting frames instead of bytes."""
-
-    def __call__(self, message: str, done: int | None = None, total: int | None = None) -> None:
-        if done is None:
-            return super().__call__(message)
-        final = total is not None and done >= total
-        if not self.tty and not final:
-            return
-        if total:
-            bar = "#" * int(30 * done / total)
-            text = f"\r{message}: {done}/{total} frames [{bar:<30}] {int(100 * done / total):3d}%"
-        else:
-            text = f"\r{message}: {done} frames"
-        print(text, end="\n" if final or not self.tty else "", file=self.stream, flush=True)
-
-    def finish(self, message: str, done: int) -> None:
-        """Ends the line when the frame count was unknown (or the video was shorter than said)."""
-        if self.tty:
-            print(file=self.stream, flush=True)
-        else:
-            print(f"{message}: {done} frames", file=self.stream, flush=True)
+from engine.cli.progress import StderrProgress
 
 
 def _common(p: argparse.ArgumentParser, task: str) -> None:
@@ -172,7 +146,7 @@ def _medians(results: list) -> dict:
 
 
 def _run_video(args: argparse.Namespace, runner: TaskRunner, video) -> int:
-    progress, label = FrameProgress(), f"{args.task} {video.path.name}"
+    progress, label = StderrProgress("frames"), f"{args.task} {video.path.name}"
     frames: list[dict] = []
     results: list = []
     started = time.perf_counter()
@@ -188,7 +162,7 @@ def _run_video(args: argparse.Namespace, runner: TaskRunner, video) -> int:
                            "timings_ms": doc["timings_ms"]})
             progress(label, index + 1, video.frame_count)
         if video.frame_count != len(results):
-            progress.finish(label, len(results))
+            progress.finish()
         if writer:
             writer.close()
     except BaseException:

@@ -4,7 +4,6 @@ command line. Progress goes to stderr, so --json output on stdout stays one docu
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 from engine.api import (
@@ -12,30 +11,7 @@ from engine.api import (
     weights_cache_root,
 )
 from engine.cli import print_json
-
-
-class StderrProgress:
-    """Status lines, and one self-overwriting percentage line per byte stream (on a terminal)."""
-
-    def __init__(self, stream=None):
-        self.stream = stream or sys.stderr
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self._last = (None, -1)
-        self._last_status: str | None = None
-
-    def __call__(self, message: str, done: int | None = None, total: int | None = None) -> None:
-        if done is None:
-            if message != self._last_status:  # heartbeats repeat their message
-                print(message, file=self.stream, flush=True)
-            self._last_status = message
-            return
-        pct = int(100 * done / total) if total else -1
-        if (message, pct) == self._last or (not self.tty and pct not in (100,)):
-            return  # off a terminal only the finished line, so logs stay short
-        self._last = (message, pct)
-        amount = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB {pct:3d}%" if total else f"{done / 1e6:.1f} MB"
-        end = "\n" if not self.tty or (total and done >= total) else ""
-        print(f"\r{message}: {amount}", end=end, file=self.stream, flush=True)
+from engine.cli.progress import StderrProgress
 
 
 def register(sub) -> None:
@@ -74,7 +50,7 @@ def run_list(args: argparse.Namespace) -> int:
         score = next((f"{k} {metrics[k]}" for k in ("acc1", "box_map", "miou") if k in metrics), "")
         size = f"{r['size'] / 1e6:.1f} MB" if r["size"] else (
             f"~{metrics['file_size_mb']:.1f} MB" if "file_size_mb" in metrics else "")
-        origin = "registry" if r["shipped"] else "url"
+        origin = "registry" if any(s["kind"] != "url" for s in r["sources"]) else "url"
         print(f"{r['name']:<{width}}  {r['status']:<12} {origin:<8} {size:>9}  {score:<12} {r['licence'].split(' ')[0]}")
     print(f"cache: {weights_cache_root()}")
     return 0

@@ -123,8 +123,7 @@ class SqueezeExcitation(nn.Module):
 
 class InvertedResidualV3(nn.Module):
     """MobileNetV3's bneck: optional 1x1 expand -> kxk depthwise -> optional SE -> linear 1x1
-    project, residual when shapes allow. Layers live in `.block`. `_is_cn` marks a strided
-    block, as in torchvision, so heads can find the C1..C5 taps without hard-coded indices."""
+    project, residual when shapes allow. Layers live in `.block`."""
 
     streams_internals = True
 
@@ -157,7 +156,6 @@ class InvertedResidualV3(nn.Module):
         if self.use_res_connect:
             self.add = Add()
         self.stride = stride
-        self._is_cn = stride > 1
         self.out_channels = out_ch
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

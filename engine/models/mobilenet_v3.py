@@ -23,7 +23,7 @@ def minimalistic_spec(spec: V3Spec) -> V3Spec:
     """TF-slim's 'minimalistic' variant of a table: drop SE and h-swish, use 3x3 kernels."""
     relu = lambda row: dataclasses.replace(row, act=Act.RELU)  # noqa: E731
     body = tuple(dataclasses.replace(r, kernel=3, se=False, act=Act.RELU) for r in spec.body)
-    return dataclasses.replace(spec, stem=relu(spec.stem), body=body, last_conv=relu(spec.last_conv))
+    return dataclasses.replace(spec, stem=relu(spec.stem), body=body, last_act=Act.RELU)
 
 
 def mobilenet_v3(
@@ -59,7 +59,7 @@ def mobilenet_v3(
         )
         in_ch, table_in, prev = ch(out), out, row
     last_conv = 6 * in_ch  # torchvision: the last 1x1 conv is six times its input
-    layers.append(ConvBNAct(in_ch, last_conv, kernel=1, act=spec.last_conv.act, norm=norm))
+    layers.append(ConvBNAct(in_ch, last_conv, kernel=1, act=spec.last_act, norm=norm))
     # As for V2, the head after pooling keeps its width for multipliers below one (TF-slim).
     head = make_divisible(spec.head // divider * max(1.0, width))
     head_act = activation(Act.RELU if minimalistic else Act.HSWISH)

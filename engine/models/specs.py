@@ -126,7 +126,7 @@ class BneckRow:
 class V3Spec:
     stem: ConvRow
     body: tuple[BneckRow, ...]
-    last_conv: ConvRow  # conv2d 1x1 after the last bneck (960 / 576)
+    last_act: Act  # of the conv2d 1x1 after the last bneck, six times its input wide (960 / 576)
     head: int  # conv2d 1x1, NBN after pooling (1280 / 1024), a Linear layer in torchvision
 
 
@@ -152,7 +152,7 @@ V3_LARGE = V3Spec(
         BneckRow(kernel=5, exp=960, out=160, se=True, act=HS, stride=1, tail=True),
         BneckRow(kernel=5, exp=960, out=160, se=True, act=HS, stride=1, tail=True),
     ),
-    last_conv=ConvRow(out=960, kernel=1, act=HS),
+    last_act=HS,
     head=1280,
 )
 
@@ -173,6 +173,6 @@ V3_SMALL = V3Spec(
         BneckRow(kernel=5, exp=576, out=96, se=True, act=HS, stride=1, tail=True),
         BneckRow(kernel=5, exp=576, out=96, se=True, act=HS, stride=1, tail=True),
     ),
-    last_conv=ConvRow(out=576, kernel=1, act=HS),
+    last_act=HS,
     head=1024,
 )

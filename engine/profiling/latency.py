@@ -22,6 +22,7 @@ from torch import nn
 
 from engine.analysis.layers import analyze_layers
 from engine.errors import Cancelled, InvalidInput, check_range
+from engine.files import atomic_path
 from engine.models import catalog
 from engine.profiling.inference_paths import PreparedModule, prepare
 from engine.profiling.machine import fingerprint
@@ -284,7 +285,8 @@ def _node_layer_ms(model: PreparedModule, example: torch.Tensor, runs: int) -> d
         image_list, _ = prepared.detector.transform(list(example))
         network_input = image_list.tensors
     totals: dict[str, float] = defaultdict(float)
-    for node in prepared.run.node_times(network_input.contiguous().numpy(), max(runs, 3), prepared.network):
+    # at least 10 runs: with 2-3 a single pre-empted node (under load) can outweigh the whole model
+    for node in prepared.run.node_times(network_input.contiguous().numpy(), max(runs, 10), prepared.network):
         if node.layer:
             totals[node.layer] += node.us_median / 1000
     return dict(totals)
@@ -313,7 +315,5 @@ def export_trace(model: nn.Module, example: torch.Tensor, path: Path) -> None:
     finally:
         for handle in handles:
             handle.remove()
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    prof.export_chrome_trace(str(tmp))
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        prof.export_chrome_trace(str(tmp))

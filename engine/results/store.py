@@ -9,23 +9,33 @@ ResultsDB where you use it (it is cheap), e.g. inside the worker that runs a swe
 
 from __future__ import annotations
 
-import hashlib
 import json
+import logging
 import sqlite3
 import uuid as uuidlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import wraps
 from pathlib import Path
 
 from engine.errors import InvalidInput
 from engine.paths import user_home
 from engine.profiling.latency import LayerTiming, ProfileResult, Timing
-from engine.results.schema import migrate
+from engine.results import ingest
+from engine.results.ingest import ImportSummary, options_key
+from engine.results.machines import RUN_KEYS, machine_id, machine_label, machine_part
+from engine.results.opening import (
+    LOCK_TIMEOUT_S, Damaged, ResultsBusy, ResultsUnavailable, check_contents, check_header, error_kind, migrate_checked,
+    move_aside,
+    unavailable,
+)
+from engine.results.salvage import salvage_document
 
-# Keys of the profiler's fingerprint that describe the run, not the machine.
-RUN_KEYS = ("threads", "device", "backend")
+log = logging.getLogger(__name__)
+__all__ = ["RUN_KEYS", "machine_id", "machine_label", "machine_part", "options_key", "ImportSummary",
+           "ResultsBusy", "ResultsUnavailable", "ResultsDB", "RunRecord", "AccuracyRecord", "Machine"]
 
 
 def default_path() -> Path:
@@ -34,26 +44,6 @@ def default_path() -> Path:
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def machine_part(fingerprint: dict) -> dict:
-    return {k: v for k, v in fingerprint.items() if k not in RUN_KEYS}
-
-
-def machine_id(fingerprint: dict) -> str:
-    """Stable id of a machine: the same hardware and software stack always hashes the same
-    (the GPU name is left out so CPU and CUDA runs of one box are one machine)."""
-    canonical = {k: v for k, v in machine_part(fingerprint).items() if k != "gpu"}
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def machine_label(fingerprint: dict) -> str:
-    cores = fingerprint.get("cores")
-    return f"{fingerprint.get('cpu', 'unknown CPU')}" + (f", {cores} cores" if cores else "")
-
-
-def options_key(options: dict) -> str:
-    return json.dumps(dict(options), sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -115,23 +105,79 @@ class AccuracyRecord:
         return dict(self.__dict__)
 
 
-_RUN_COLUMNS = ("uuid, machine_id, model, width, resolution, options, batch, threads, memory_format, device, "
-                "path, weights, timestamp, median_ms, p10_ms, p90_ms, runs, layer_sum_ms, overhead_ms, madds, params")
-_ACC_COLUMNS = "uuid, machine_id, model, width, resolution, options, weights, dataset, top1, top5, n, timestamp"
+_RUN_COLUMNS = ", ".join(ingest._RUN_COLUMNS)
+_ACC_COLUMNS = ", ".join(ingest._ACC_COLUMNS)
+
+
+def _guarded(method: Callable) -> Callable:
+    """SQLite errors after opening (a lock held too long, a full disk) become one-line errors."""
+    @wraps(method)
+    def call(self: ResultsDB, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
+            raise  # our bug, not the file's: keep the traceback
+        except sqlite3.Error as exc:
+            raise unavailable(self.path, exc, self.timeout) from None
+    return call
 
 
 class ResultsDB:
-    def __init__(self, path: str | Path | None = None):
+    """An open, checked results database. A damaged or foreign file is moved aside and replaced
+    (what could be read is kept; `notice` then says where the old file went, and the same line
+    is logged as a warning); a newer, locked or unwritable one raises ResultsUnavailable."""
+
+    def __init__(self, path: str | Path | None = None, *, timeout: float | None = None):
         self.path = Path(path) if path is not None else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.timeout = LOCK_TIMEOUT_S if timeout is None else timeout
+        self.notice: str | None = None
         try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.DatabaseError as exc:
-            raise InvalidInput(f"{self.path} is not a results database ({exc})") from None
-        self.conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable against a killed process
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        migrate(self.conn)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ResultsUnavailable(f"cannot create the folder of the results database {self.path.parent} "
+                                     f"({exc.strerror or type(exc).__name__})") from None
+        try:
+            self.conn = self._open()
+        except Damaged as why:
+            self._repair(str(why))
+
+    def _open(self) -> sqlite3.Connection:
+        check_header(self.path)
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.timeout)
+        except sqlite3.Error as exc:
+            raise unavailable(self.path, exc, self.timeout) from None
+        try:
+            check_contents(conn, self.path)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable against a killed process
+            conn.execute("PRAGMA foreign_keys=ON")
+            migrate_checked(conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            if error_kind(exc) == "corrupt":
+                raise Damaged(str(exc)) from None
+            raise unavailable(self.path, exc, self.timeout) from None
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _repair(self, why: str) -> None:
+        """Move the damaged file aside, start a fresh one, copy over what can still be read."""
+        try:
+            aside = move_aside(self.path)
+        except OSError as exc:
+            raise ResultsUnavailable(f"results database {self.path} is damaged ({why}) and cannot be moved aside "
+                                     f"({exc.strerror or type(exc).__name__})") from None
+        self.conn = self._open()
+        with self.transaction():
+            kept = ingest.add_document(self.conn, salvage_document(aside), set(), strict=False)
+        self.notice = (f"results database {self.path} was unusable ({why}): moved it to {aside}, kept "
+                       f"{kept.runs_added} runs and {kept.accuracies_added} accuracies that could still be read"
+                       + (f" ({kept.dropped} unreadable entries dropped)" if kept.dropped else "")
+                       + ", and started a fresh database")
+        log.warning(self.notice)
 
     def close(self) -> None:
         self.conn.close()
@@ -154,42 +200,31 @@ class ResultsDB:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def _ensure_machine(self, fingerprint: dict, mid: str | None = None, label: str | None = None) -> str:
-        mid = mid or machine_id(fingerprint)
+    def _ensure_machine(self, fingerprint: dict) -> str:
+        mid = machine_id(fingerprint)
         self.conn.execute("INSERT OR IGNORE INTO machines (id, label, fingerprint) VALUES (?, ?, ?)",
-                          (mid, label or machine_label(fingerprint), json.dumps(machine_part(fingerprint))))
+                          (mid, machine_label(fingerprint), json.dumps(machine_part(fingerprint))))
         return mid
 
+    @_guarded
     def save_run(self, result: ProfileResult, *, uuid: str | None = None) -> RunRecord:
         """Store a profile run (and its layers) atomically; returns what was stored."""
         with self.transaction():
             mid = self._ensure_machine(result.machine)
-            record = RunRecord(
-                uuid=uuid or uuidlib.uuid4().hex, machine_id=mid, machine_label="", model=result.model,
-                width=float(result.width), resolution=result.resolution, options=dict(result.options),
-                batch=result.batch, threads=result.threads, memory_format=result.memory_format,
-                device=result.device, path=result.path, weights=result.weights, timestamp=now(),
-                total_ms=result.total_ms, layer_sum_ms=result.layer_sum_ms, overhead_ms=result.overhead_ms,
-                madds=result.madds, params=result.params,
-            )
-            self._insert_run(record, result.layers)
-        return self.run(record.uuid)
+            uuid = uuid or uuidlib.uuid4().hex
+            t = result.total_ms
+            ingest.insert_run(self.conn, {
+                "uuid": uuid, "machine_id": mid, "model": result.model, "width": float(result.width),
+                "resolution": result.resolution, "options": dict(result.options), "batch": result.batch,
+                "threads": result.threads, "memory_format": result.memory_format, "device": result.device,
+                "path": result.path, "weights": result.weights, "timestamp": now(), "median_ms": t.median,
+                "p10_ms": t.p10, "p90_ms": t.p90, "runs": t.runs, "layer_sum_ms": result.layer_sum_ms,
+                "overhead_ms": result.overhead_ms, "madds": result.madds, "params": result.params,
+                "layers": [(lt.name, lt.kind, lt.block, lt.ms_median, lt.madds, lt.params) for lt in result.layers],
+            })
+        return self.run(uuid)
 
-    def _insert_run(self, r: RunRecord, layers) -> bool:
-        """Insert inside an open transaction; False when the uuid is already stored."""
-        cur = self.conn.execute(
-            f"INSERT OR IGNORE INTO runs ({_RUN_COLUMNS}) VALUES ({', '.join('?' * 21)})",
-            (r.uuid, r.machine_id, r.model, r.width, r.resolution, options_key(r.options), r.batch, r.threads,
-             r.memory_format, r.device, r.path, r.weights, r.timestamp, r.total_ms.median, r.total_ms.p10,
-             r.total_ms.p90, r.total_ms.runs, r.layer_sum_ms, r.overhead_ms, r.madds, r.params))
-        if cur.rowcount == 0:
-            return False
-        self.conn.executemany(
-            "INSERT INTO layers (run_id, idx, name, kind, block, ms_median, madds, params) VALUES (?,?,?,?,?,?,?,?)",
-            [(cur.lastrowid, i, lt.name, lt.kind, lt.block, lt.ms_median, lt.madds, lt.params)
-             for i, lt in enumerate(layers)])
-        return True
-
+    @_guarded
     def save_accuracy(self, *, model: str, width: float, resolution: int, weights: str, dataset: str,
                       top1: float, top5: float, n: int, options: dict | None = None,
                       fingerprint: dict | None = None, uuid: str | None = None) -> AccuracyRecord:
@@ -201,18 +236,36 @@ class ResultsDB:
             mid = self._ensure_machine(fingerprint) if fingerprint else None
             record = AccuracyRecord(uuid or uuidlib.uuid4().hex, mid, model, float(width), int(resolution),
                                     dict(options or {}), weights, dataset, float(top1), float(top5), int(n), now())
-            self._insert_accuracy(record)
+            ingest.insert_accuracy(self.conn, record.to_json())
         return record
 
-    def _insert_accuracy(self, a: AccuracyRecord) -> bool:
-        cur = self.conn.execute(
-            f"INSERT OR IGNORE INTO accuracies ({_ACC_COLUMNS}) VALUES ({', '.join('?' * 12)})",
-            (a.uuid, a.machine_id, a.model, a.width, a.resolution, options_key(a.options), a.weights, a.dataset,
-             a.top1, a.top5, a.n, a.timestamp))
-        return cur.rowcount == 1
+    @_guarded
+    def add_document(self, doc: dict) -> ImportSummary:
+        """Add an export document (`results import`): all of it, checked, in one transaction, or
+        nothing (InvalidInput names the first bad entry)."""
+        known = {m.id for m in self.machines()}
+        with self.transaction():
+            return ingest.add_document(self.conn, doc, known, strict=True)
+
+    @_guarded
+    def delete(self, *, run: str | None = None, machine: str | None = None) -> tuple[int, int]:
+        """Remove one run (by uuid), or a machine with all its runs and accuracies: (runs, accuracies)."""
+        with self.transaction():
+            if run is not None:
+                runs = self.conn.execute("DELETE FROM runs WHERE uuid = ?", (run,)).rowcount
+                if not runs:
+                    raise InvalidInput(f"no stored run with id {run!r}; 'results list' shows them")
+                return runs, 0
+            if not self.conn.execute("SELECT 1 FROM machines WHERE id = ?", (machine,)).fetchone():
+                raise InvalidInput(f"no stored machine with id {machine!r}; 'results list --json' shows them")
+            runs = self.conn.execute("DELETE FROM runs WHERE machine_id = ?", (machine,)).rowcount
+            accuracies = self.conn.execute("DELETE FROM accuracies WHERE machine_id = ?", (machine,)).rowcount
+            self.conn.execute("DELETE FROM machines WHERE id = ?", (machine,))
+            return runs, accuracies
 
     # -- reading -----------------------------------------------------------------------------
 
+    @_guarded
     def machines(self) -> list[Machine]:
         rows = self.conn.execute("SELECT id, label, fingerprint FROM machines ORDER BY rowid")
         return [Machine(mid, label, json.loads(fp)) for mid, label, fp in rows]
@@ -233,22 +286,26 @@ class ResultsDB:
             raise InvalidInput(f"no stored run with id {uuid!r}")
         return found[0]
 
+    @_guarded
     def _runs_where(self, clause: str, args: tuple) -> list[RunRecord]:
         sql = (f"SELECT {', '.join('r.' + c.strip() for c in _RUN_COLUMNS.split(','))}, m.label FROM runs r "
                f"JOIN machines m ON m.id = r.machine_id WHERE {clause} ORDER BY r.id")
         return [_run_record(row) for row in self.conn.execute(sql, args)]
 
+    @_guarded
     def layers(self, uuid: str) -> list[LayerTiming]:
         rows = self.conn.execute(
             "SELECT l.name, l.kind, l.block, l.ms_median, l.madds, l.params FROM layers l JOIN runs r "
             "ON r.id = l.run_id WHERE r.uuid = ? ORDER BY l.idx", (uuid,))
         return [LayerTiming(*row) for row in rows]
 
+    @_guarded
     def accuracies(self, *, model: str | None = None) -> list[AccuracyRecord]:
         sql = f"SELECT {_ACC_COLUMNS} FROM accuracies" + (" WHERE model = ?" if model else "") + " ORDER BY id"
         return [AccuracyRecord(*row[:5], json.loads(row[5]), *row[6:])
                 for row in self.conn.execute(sql, (model,) if model else ())]
 
+    @_guarded
     def measured_configs(self, *, machine_id: str, threads: int, path: str, batch: int = 1,
                          memory_format: str = "contiguous", device: str = "cpu") -> set[tuple]:
         """(model, width, resolution, options key) already measured in this setting: what a sweep skips."""
@@ -258,6 +315,7 @@ class ResultsDB:
             (machine_id, threads, path, batch, memory_format, device))
         return {(m, round(w, 6), r, o) for m, w, r, o in rows}
 
+    @_guarded
     def integrity(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
 

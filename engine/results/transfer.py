@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-from dataclasses import dataclass
+import tempfile
+import uuid as uuidlib
 from pathlib import Path
 
-from engine.errors import InvalidInput
-from engine.profiling.latency import LayerTiming, Timing
+from engine.errors import InvalidInput, StudioError
+from engine.files import check_output, write_with
+from engine.paths import user_home
+from engine.profiling.latency import ProfileResult
+from engine.results.ingest import ImportSummary
+from engine.results.machines import machine_id, machine_label, machine_part
 from engine.results.schema import SCHEMA_VERSION
-from engine.results.store import AccuracyRecord, ResultsDB, RunRecord, machine_id, now
+from engine.results.store import ResultsDB, RunRecord, now
 
 FORMAT = "mobilenet-studio-results"
 
@@ -25,26 +29,15 @@ CSV_COLUMNS = ("uuid", "machine_id", "machine_label", "model", "width", "resolut
                "p90_ms", "runs", "layer_sum_ms", "overhead_ms", "madds", "params")
 
 
-@dataclass(frozen=True)
-class ImportSummary:
-    machines: int  # machines new to this database
-    runs_added: int
-    runs_skipped: int  # already present (same uuid)
-    accuracies_added: int
-    accuracies_skipped: int
-
-    def to_json(self) -> dict:
-        return dict(self.__dict__)
+EXPORT_SUFFIXES = (".json", ".csv")
 
 
 def _atomic_write(path: Path, write) -> None:
-    path = Path(path)
-    if path.parent and not path.parent.is_dir():
-        raise InvalidInput(f"cannot write {path}: folder {path.parent} does not exist")
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        write(fh)
-    os.replace(tmp, path)
+    path = check_output(path, option="export path", suffixes=EXPORT_SUFFIXES, what="results")
+    try:
+        write_with(path, write, newline="")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path} ({exc.strerror or type(exc).__name__})") from None
 
 
 def export_document(db: ResultsDB, *, layers: bool = True) -> dict:
@@ -89,58 +82,80 @@ def export_csv(db: ResultsDB, path: str | Path) -> int:
     return len(runs)
 
 
+MAX_IMPORT_BYTES = 512 * 1024 * 1024  # far above any real export; refuses /dev/zero and the like
+
+
 def import_json(db: ResultsDB, path: str | Path) -> ImportSummary:
-    """Add another export's machines, runs and accuracies, all in one transaction."""
+    """Add another export's machines, runs and accuracies: every field is checked first, and a
+    document with one bad entry is refused whole (InvalidInput names the entry and why)."""
     path = Path(path)
     try:
+        if not path.is_file():
+            raise InvalidInput(f"{path} does not exist" if not path.exists() else f"{path} is not a regular file")
+        if path.stat().st_size > MAX_IMPORT_BYTES:
+            raise InvalidInput(f"{path} is larger than {MAX_IMPORT_BYTES >> 20} MB; not a results export")
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput(f"{path} does not exist") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"{path} is not a results export ({exc})") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InvalidInput(f"{path} is not a results export ({type(exc).__name__}: {exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InvalidInput(f"{path} is not a results export (expected a JSON file written by "
                            f"'mobilenet-studio results export')")
-    if int(doc.get("schema_version", 0)) > SCHEMA_VERSION:
-        raise InvalidInput(f"{path} comes from a newer MobileNet Studio (schema {doc['schema_version']}, "
-                           f"this one reads up to {SCHEMA_VERSION})")
     try:
-        return _import(db, doc)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidInput(f"{path}: malformed results export ({type(exc).__name__}: {exc})") from None
+        _check_version(doc.get("schema_version", 1))
+        return db.add_document(doc)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{path} was not imported (nothing of it was written): {exc}") from None
 
 
-def _import(db: ResultsDB, doc: dict) -> ImportSummary:
-    known = {m.id for m in db.machines()}
-    new_machines = 0
-    counts = {"runs": [0, 0], "accuracies": [0, 0]}
-    with db.transaction():
-        for m in doc.get("machines", []):
-            mid = machine_id(m["fingerprint"])  # recomputed: an edited id cannot merge two machines
-            if mid != m["id"]:
-                raise ValueError(f"machine id {m['id']} does not match its fingerprint")
-            db._ensure_machine(m["fingerprint"], mid, m.get("label"))
-            new_machines += mid not in known
-            known.add(mid)
-        for r in doc.get("runs", []):
-            if r["machine_id"] not in known:
-                raise ValueError(f"run {r['uuid']} names an unknown machine {r['machine_id']}")
-            t = r["total_ms"]
-            record = RunRecord(
-                uuid=str(r["uuid"]), machine_id=r["machine_id"], machine_label="", model=r["model"],
-                width=float(r["width"]), resolution=int(r["resolution"]), options=dict(r["options"]),
-                batch=int(r["batch"]), threads=int(r["threads"]), memory_format=r["memory_format"],
-                device=r["device"], path=r["path"], weights=r["weights"], timestamp=r["timestamp"],
-                total_ms=Timing(float(t["median"]), float(t["p10"]), float(t["p90"]), int(t["runs"])),
-                layer_sum_ms=r.get("layer_sum_ms"), overhead_ms=r.get("overhead_ms"),
-                madds=r.get("madds"), params=r.get("params"))
-            layers = [LayerTiming(lt["name"], lt["kind"], lt["block"], float(lt["ms_median"]), int(lt["madds"]),
-                                  int(lt["params"])) for lt in r.get("layers", [])]
-            counts["runs"][0 if db._insert_run(record, layers) else 1] += 1
-        for a in doc.get("accuracies", []):
-            mid = a.get("machine_id") if a.get("machine_id") in known else None
-            record = AccuracyRecord(str(a["uuid"]), mid, a["model"], float(a["width"]),
-                                    int(a["resolution"]), dict(a["options"]), a["weights"], a["dataset"],
-                                    float(a["top1"]), float(a["top5"]), int(a["n"]), a["timestamp"])
-            counts["accuracies"][0 if db._insert_accuracy(record) else 1] += 1
-    return ImportSummary(new_machines, *counts["runs"], *counts["accuracies"])
+def _check_version(version: object) -> None:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise InvalidInput(f"schema_version {version!r} is not valid; valid: a whole number from 1 to {SCHEMA_VERSION}")
+    if version > SCHEMA_VERSION:
+        raise InvalidInput(f"it comes from a newer MobileNet Studio (schema {version}, this one reads up to "
+                           f"{SCHEMA_VERSION})")
+
+
+def run_document(result: ProfileResult, uuid: str | None = None) -> dict:
+    """A one-run export document of a measurement (importable with `results import`)."""
+    t = result.total_ms
+    mid = machine_id(result.machine)
+    run = {"uuid": uuid or uuidlib.uuid4().hex, "machine_id": mid, "model": result.model,
+           "width": float(result.width), "resolution": result.resolution, "options": dict(result.options),
+           "batch": result.batch, "threads": result.threads, "memory_format": result.memory_format,
+           "device": result.device, "path": result.path, "weights": result.weights, "timestamp": now(),
+           "total_ms": t.to_json(), "layer_sum_ms": result.layer_sum_ms, "overhead_ms": result.overhead_ms,
+           "madds": result.madds, "params": result.params, "layers": [lt.to_json() for lt in result.layers]}
+    machine = {"id": mid, "label": machine_label(result.machine), "fingerprint": machine_part(result.machine)}
+    return {"format": FORMAT, "schema_version": SCHEMA_VERSION, "exported": now(), "machines": [machine],
+            "runs": [run], "accuracies": []}
+
+
+def keep_unsaved(result: ProfileResult) -> Path:
+    """Write a measurement the database could not take to <user data>/unsaved/ (or the temporary
+    folder when that is unusable), so `results import` can add it later; returns the file."""
+    doc = run_document(result)
+    name = f"run-{result.model}-{doc['runs'][0]['uuid'][:8]}.json"
+    for folder in (user_home() / "unsaved", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _atomic_write(folder / name, lambda fh: json.dump(doc, fh, indent=1))
+            return folder / name
+        except (OSError, InvalidInput):
+            continue
+    raise InvalidInput("the run could not be kept in a file either (no writable folder)")
+
+
+def save_or_keep(result: ProfileResult, db_path: Path | None = None) -> tuple[RunRecord | None, str | None]:
+    """Store a measurement; when the database cannot take it, keep it in a file instead.
+    Returns (the stored run, None) or (None, one line saying why and where the run went)."""
+    try:
+        with ResultsDB(db_path) as db:
+            return db.save_run(result), None
+    except StudioError as exc:
+        reason = str(exc)
+    try:
+        kept = keep_unsaved(result)
+    except InvalidInput as exc:
+        return None, f"the run was not saved ({reason}); {exc}"
+    return None, (f"the run was not saved ({reason}); it is kept in {kept}: "
+                  f"'mobilenet-studio results import {kept}' adds it")

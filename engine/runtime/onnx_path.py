@@ -14,7 +14,6 @@ ops and steal the CPU from the UI, the capture thread or a second model running 
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from engine.files import atomic_path
 from engine.runtime import exports
 from engine.runtime.network import Flat, Outputs, flatten, output_keys, unflatten
 
@@ -82,20 +82,12 @@ def export_onnx(network: nn.Module, example: Tensor, path: str | Path, *, opset:
     network = freeze_same_padding(network, example)
     with torch.inference_mode(False), torch.no_grad():
         keys = output_keys(network(example))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        with warnings.catch_warnings():  # the exporter's deprecation notice: we chose it on purpose
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                Flat(network).eval(), (example,), tmp, dynamo=False, opset_version=opset,
-                input_names=[INPUT_NAME], output_names=_output_names(keys), do_constant_folding=True,
-            )
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, make_parents=True) as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporter's deprecation notice: we chose it on purpose
+        torch.onnx.export(
+            Flat(network).eval(), (example,), str(tmp), dynamo=False, opset_version=opset,
+            input_names=[INPUT_NAME], output_names=_output_names(keys), do_constant_folding=True,
+        )
     return path
 
 

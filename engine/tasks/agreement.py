@@ -23,6 +23,7 @@ import torch
 
 from engine import paths
 from engine.models import catalog
+from engine.models.detection.agreement import match
 from engine.runtime import prepare
 from engine.tasks import CATALOG_TASK, cached_weights, make_runner
 
@@ -60,7 +61,7 @@ class PathAgreement:
 
 def real_photos() -> tuple[list[np.ndarray], str]:
     """RGB uint8 photos: the cached labelled sample set, else the bundled photos."""
-    from engine.samples import cached_sample_path, read_samples
+    from engine.tasks.samples import cached_sample_path, read_samples
 
     try:
         cached = cached_sample_path(SAMPLE_SET)
@@ -75,24 +76,12 @@ def real_photos() -> tuple[list[np.ndarray], str]:
     return photos, f"bundled photos ({', '.join(Path(f).name for f in files)})"
 
 
-def box_iou(a, b) -> float:
-    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
-    x2, y2 = min(a[2], b[2]), min(a[3], b[3])
-    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def matched_boxes(want, got) -> int:
-    """One-to-one matches (same label, IoU >= 0.5), greedy from the best-scored reference box."""
-    free = list(got)
-    matched = 0
-    for d in sorted(want, key=lambda d: -d.score):
-        best = max((g for g in free if g.label == d.label), key=lambda g: box_iou(d.box, g.box), default=None)
-        if best is not None and box_iou(d.box, best.box) >= IOU_MATCH:
-            free.remove(best)
-            matched += 1
-    return matched
+    """One-to-one matches of two detection lists (same label, IoU >= 0.5): the project's one
+    detection matcher (engine.models.detection.agreement.match)."""
+    pairs = match([d.box for d in want], [d.box for d in got], iou_min=IOU_MATCH, strict=False,
+                  labels_a=[d.label for d in want], labels_b=[d.label for d in got])
+    return len(pairs)
 
 
 def mask_iou(want: np.ndarray, got: np.ndarray, classes: list[int]) -> float:

@@ -11,7 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["TASKS", "UNTRAINED", "StageTimes", "TaskResult", "TaskRunner"]
+__all__ = ["TASKS", "UNTRAINED", "StageTimes", "FrameResult", "TaskResult", "TaskRunner"]
 
 TASKS = ("classify", "detect", "segment")
 UNTRAINED = "untrained — for latency only"  # every display of a random-weights result says this
@@ -35,6 +35,26 @@ class StageTimes:
                 "postprocess": self.postprocess_ms}
 
 
+@dataclass(frozen=True, eq=False)
+class FrameResult:
+    """What every task's result starts with (positional, in this order), and the head of its
+    JSON document. Subclasses add their outputs and a `task` field (last, with its default)."""
+
+    model: str
+    weights: str | None  # manifest entry or checkpoint path; None = random weights
+    frame_size: tuple[int, int]  # (height, width)
+    timings: StageTimes
+
+    @property
+    def untrained(self) -> bool:
+        return self.weights is None
+
+    def json_head(self) -> dict[str, Any]:
+        return {"task": self.task, "model": self.model, "weights": self.weights,
+                "untrained": self.untrained, "note": UNTRAINED if self.untrained else "",
+                "frame_size": list(self.frame_size), "timings_ms": self.timings.to_json()}
+
+
 @runtime_checkable
 class TaskResult(Protocol):
     """What a runner returns for one frame. Results keep everything a display needs to redraw
@@ -53,8 +73,8 @@ class TaskResult(Protocol):
 @runtime_checkable
 class TaskRunner(Protocol):
     """A loaded model ready for frames. `run` may be called from a worker thread; `draw` is
-    pure (returns an annotated copy, OpenCV only) so the CLI's --out files, snapshots,
-    recordings and the live view all share it."""
+    pure (returns an annotated copy, OpenCV only) and is the one overlay renderer: the CLI's
+    --out files, snapshots, recordings, the live view and the GUI's pages all show its image."""
 
     task: str
     model: str

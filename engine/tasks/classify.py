@@ -19,8 +19,9 @@ from engine import paths
 from engine.errors import InvalidInput, check_range
 from engine.models import catalog
 from engine.tasks import draw as overlay
-from engine.tasks.base import UNTRAINED, StageTimes
+from engine.tasks.base import UNTRAINED, FrameResult, StageTimes
 from engine.tasks.inference import network_on_path
+from engine.threads import torch_threads
 from engine.weights.load import load_weights
 
 __all__ = ["Preprocess", "Prediction", "ClassifyResult", "ClassifyRunner", "classification_models",
@@ -72,22 +73,12 @@ class Prediction:
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
-class ClassifyResult:
-    model: str
-    weights: str | None  # manifest entry or checkpoint path; None = random weights
-    frame_size: tuple[int, int]  # (height, width)
-    timings: StageTimes
+class ClassifyResult(FrameResult):
     top: tuple[Prediction, ...]  # best first
     task: str = "classify"
 
-    @property
-    def untrained(self) -> bool:
-        return self.weights is None
-
     def to_json(self) -> dict:
-        return {"task": self.task, "model": self.model, "weights": self.weights, "untrained": self.untrained,
-                "note": UNTRAINED if self.untrained else "", "frame_size": list(self.frame_size),
-                "timings_ms": self.timings.to_json(), "top": [p.to_json() for p in self.top]}
+        return {**self.json_head(), "top": [p.to_json() for p in self.top]}
 
 
 class ClassifyRunner:
@@ -138,9 +129,10 @@ class ClassifyRunner:
         return [self._top(row, topk) for row in self.probabilities(images)]
 
     def run(self, frame_bgr: np.ndarray) -> ClassifyResult:
-        if self.threads:
-            torch.set_num_threads(self.threads)  # per calling thread with OpenMP builds
-        frame = overlay.ensure_bgr(frame_bgr)
+        with torch_threads(self.threads):  # the runner's thread count for this frame (None: as set)
+            return self._run(overlay.ensure_bgr(frame_bgr))
+
+    def _run(self, frame: np.ndarray) -> ClassifyResult:
         start = time.perf_counter()
         batch = self.preprocess(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))[None]
         t_pre = time.perf_counter()

@@ -14,8 +14,9 @@ import torch
 
 from engine.errors import check_range
 from engine.tasks import draw as overlay
-from engine.tasks.base import UNTRAINED, StageTimes
+from engine.tasks.base import UNTRAINED, FrameResult, StageTimes
 from engine.tasks.inference import network_on_path
+from engine.threads import torch_threads
 
 SCORE_FLOOR = 0.05  # results keep boxes down to this score; displays choose their own threshold
 MAX_SIDE = 2048  # larger frames are downscaled (area interpolation) before the model sees them
@@ -34,27 +35,17 @@ class Detection:
 
 
 @dataclass(frozen=True, eq=False)
-class DetectResult:
-    model: str
-    weights: str | None  # manifest entry or checkpoint path; None = random weights
-    frame_size: tuple[int, int]  # (height, width)
-    timings: StageTimes
+class DetectResult(FrameResult):
     detections: tuple[Detection, ...]  # best score first
     score_floor: float = SCORE_FLOOR
     task: str = "detect"
-
-    @property
-    def untrained(self) -> bool:
-        return self.weights is None
 
     def above(self, score: float) -> DetectResult:
         """The same result keeping only detections scoring >= score."""
         return replace(self, detections=tuple(d for d in self.detections if d.score >= score))
 
     def to_json(self) -> dict:
-        return {"task": self.task, "model": self.model, "weights": self.weights, "untrained": self.untrained,
-                "note": UNTRAINED if self.untrained else "", "frame_size": list(self.frame_size),
-                "timings_ms": self.timings.to_json(), "score_floor": self.score_floor,
+        return {**self.json_head(), "score_floor": self.score_floor,
                 "detections": [d.to_json() for d in self.detections]}
 
 
@@ -93,9 +84,10 @@ class DetectRunner:
         return self.weights is None
 
     def run(self, frame_bgr: np.ndarray) -> DetectResult:
-        if self.threads:
-            torch.set_num_threads(self.threads)  # per calling thread with OpenMP builds
-        frame = overlay.ensure_bgr(frame_bgr)
+        with torch_threads(self.threads):  # the runner's thread count for this frame (None: as set)
+            return self._run(overlay.ensure_bgr(frame_bgr))
+
+    def _run(self, frame: np.ndarray) -> DetectResult:
         height, width = frame.shape[:2]
         net = self.network
 

@@ -21,8 +21,9 @@ import torch.nn.functional as F
 from engine import paths
 from engine.errors import check_range
 from engine.tasks import draw as overlay
-from engine.tasks.base import UNTRAINED, StageTimes
+from engine.tasks.base import UNTRAINED, FrameResult, StageTimes
 from engine.tasks.inference import network_on_path
+from engine.threads import torch_threads
 
 LONG_SIDE_CAP = 4  # class segmenters: the longer side is at most 4x the shorter (working) side
 BILINEAR_LIMIT = 1 << 26  # classes × pixels up to which logits are resized before the argmax
@@ -35,11 +36,7 @@ class SegmentKind(StrEnum):
 
 
 @dataclass(frozen=True, eq=False)
-class SegmentResult:
-    model: str
-    weights: str | None  # manifest entry or checkpoint path; None = random weights
-    frame_size: tuple[int, int]  # (height, width)
-    timings: StageTimes
+class SegmentResult(FrameResult):
     kind: SegmentKind
     labels: tuple[str, ...]  # class names; mask values index this (foreground: background, person)
     mask: np.ndarray  # H×W uint8 class index at the frame's size
@@ -48,13 +45,8 @@ class SegmentResult:
     task: str = "segment"
     alpha: np.ndarray | None = None  # foreground: the H×W uint8 probability × 255 the mask came from
 
-
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", SegmentKind(self.kind))
-
-    @property
-    def untrained(self) -> bool:
-        return self.weights is None
 
     def foreground(self) -> np.ndarray:
         """H×W uint8 person probability × 255 at the frame's size (foreground models only)."""
@@ -65,9 +57,7 @@ class SegmentResult:
         return overlay.foreground_alpha(self.probabilities[0], self.frame_size)
 
     def to_json(self) -> dict:
-        return {"task": self.task, "model": self.model, "weights": self.weights, "untrained": self.untrained,
-                "note": UNTRAINED if self.untrained else "", "frame_size": list(self.frame_size),
-                "timings_ms": self.timings.to_json(), "kind": self.kind.value, "labels": list(self.labels),
+        return {**self.json_head(), "kind": self.kind.value, "labels": list(self.labels),
                 "network_size": list(self.probabilities.shape[1:]),
                 "coverage": {k: round(v, 6) for k, v in self.coverage.items()}}
 
@@ -132,9 +122,10 @@ class SegmentRunner:
         return torch.from_numpy(blob)
 
     def run(self, frame_bgr: np.ndarray) -> SegmentResult:
-        if self.threads:
-            torch.set_num_threads(self.threads)  # per calling thread with OpenMP builds
-        frame = overlay.ensure_bgr(frame_bgr)
+        with torch_threads(self.threads):  # the runner's thread count for this frame (None: as set)
+            return self._run(overlay.ensure_bgr(frame_bgr))
+
+    def _run(self, frame: np.ndarray) -> SegmentResult:
         height, width = frame.shape[:2]
         start = time.perf_counter()
         batch = self.preprocess(frame)

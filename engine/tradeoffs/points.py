@@ -87,6 +87,8 @@ def tradeoff_points(db: ResultsDB | None = None, *, machine_id: str | None = Non
             latest[key] = run
     points = []
     for run in latest.values():
+        if run.model not in catalog.MODELS.names():  # stored by a version with other models: not plottable
+            continue
         info = catalog.model_info(run.model)
         measured = _measured(accuracies, run)
         if measured is not None:

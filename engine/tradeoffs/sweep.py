@@ -23,7 +23,9 @@ from engine.kernels.timing import Progress, ShouldStop, check_stop, report
 from engine.models import catalog
 from engine.profiling.latency import profile_model
 from engine.profiling.machine import fingerprint
+from engine.results.opening import ResultsUnavailable
 from engine.results.store import ResultsDB, RunRecord, machine_id, options_key
+from engine.results.transfer import keep_unsaved
 from engine.analysis.published import all_rows
 
 BACKBONES = ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small")
@@ -124,7 +126,12 @@ def run_sweep(configs: Sequence[SweepConfig] | None = None, *, threads: int = 2,
                 result = profile_model(config.model, width=config.width, resolution=config.resolution,
                                        threads=threads, repeats=repeats, warmup=warmup, path=path,
                                        per_layer=per_layer, should_stop=should_stop)
-                record = db.save_run(result)
+                try:
+                    record = db.save_run(result)
+                except ResultsUnavailable as exc:  # keep the run just measured, then stop
+                    kept = keep_unsaved(result)
+                    raise ResultsUnavailable(f"{exc}; the last run is kept in {kept} ('results import' adds "
+                                             f"it); run the same sweep again to resume") from None
                 measured += 1
                 if on_row is not None:
                     on_row(record)

@@ -21,7 +21,6 @@ from pathlib import Path
 
 from engine import paths
 
-DEMO_DIR = paths.ASSETS / "demo"
 PHOTOS = ("astronaut", "chelsea", "coffee")
 SCENE_SECONDS = 8.0  # each photo holds the screen this long (at the clip's nominal fps)
 FADE_SECONDS = 0.5  # cross-fade into the next photo
@@ -51,10 +50,16 @@ VIDEO_CREDIT = "OpenCV sample vtest.avi: a campus crossing, 768×576 at 10 fps (
 FETCH_HINT = "run 'mobilenet-studio weights fetch --demo' to get the demo video"
 
 
-def demo_video() -> tuple[Path | None, str]:
-    """(the cached demo video, re-hashed; or None, and why not)."""
-    from engine.weights import fetch, manifest
+def demo_video(verify: bool = True) -> tuple[Path | None, str]:
+    """(the cached demo video, re-hashed; or None, and why not). verify=False only looks for the
+    file and its sidecar (cheap enough for a UI thread's label; opening the source verifies)."""
+    from engine.weights import cache, fetch, manifest
 
+    if not verify:
+        entry = manifest.get(DEMO_VIDEO)
+        path = cache.converted_path(entry.name, entry.suffix)
+        found = path.is_file() and cache.sidecar(path).is_file()
+        return (path, "") if found else (None, f"the demo video is not in the cache; {FETCH_HINT}")
     state = fetch.cached_state(manifest.get(DEMO_VIDEO))
     if state.ok:
         return state.path, ""
@@ -66,9 +71,11 @@ def demo_video() -> tuple[Path | None, str]:
 @functools.lru_cache(maxsize=None)
 def photo(name: str) -> np.ndarray:
     """A demo photo as BGR uint8 (read once, then shared read-only)."""
-    image = cv2.imread(str(DEMO_DIR / f"{name}.jpg"), cv2.IMREAD_COLOR)
+    path = paths.asset("demo", f"{name}.jpg")
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
-        raise FileNotFoundError(f"demo photo missing: {DEMO_DIR / name}.jpg (the installation is incomplete)")
+        raise paths.MissingData(f"the demo photo {path} cannot be decoded: the installation is incomplete; "
+                                f"reinstall mobilenet-studio")
     image.setflags(write=False)
     return image
 

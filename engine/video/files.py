@@ -12,7 +12,6 @@ import os
 # one line. Read once when the first capture opens, so it is set before cv2 is used for video.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET; set it to 24 to see them
 
-import tempfile  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -20,6 +19,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from engine.errors import InvalidInput  # noqa: E402
+from engine.files import check_output, clean_stale, discard, publish, temp_beside, write_bytes  # noqa: E402
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".gif")
 VIDEO_OUT_SUFFIXES = (".mp4",)
@@ -102,27 +102,8 @@ def open_video(path: str | Path) -> VideoFile:
 
 
 def check_out(path: str | Path, suffixes: tuple[str, ...], what: str) -> Path:
-    """An output path whose extension is one of `suffixes` and whose folder exists."""
-    path = Path(path)
-    if path.suffix.lower() not in suffixes:
-        raise InvalidInput(f"--out {path}: cannot write {what} as {path.suffix or 'a file without extension'}; "
-                           f"valid extensions: {', '.join(suffixes)}")
-    if path.is_dir():
-        raise InvalidInput(f"--out {path} is a directory; give a file name")
-    if not path.parent.is_dir():
-        raise InvalidInput(f"--out {path}: folder {path.parent} does not exist")
-    return path
-
-
-def _temp_beside(path: Path, suffix: str) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{suffix}", dir=path.parent)
-    os.close(fd)
-    return Path(name)
-
-
-def _publish(tmp: Path, path: Path) -> None:
-    tmp.chmod(0o644)  # mkstemp makes 0600; outputs are ordinary files
-    os.replace(tmp, path)
+    """An --out path that can be written (engine.files.check_output), checked before any work."""
+    return check_output(path, option="--out", suffixes=suffixes, what=what)
 
 
 def write_image(path: str | Path, image_bgr: np.ndarray) -> Path:
@@ -131,13 +112,10 @@ def write_image(path: str | Path, image_bgr: np.ndarray) -> Path:
     ok, encoded = cv2.imencode(path.suffix.lower(), image_bgr)
     if not ok:
         raise InvalidInput(f"--out {path}: OpenCV could not encode a {image_bgr.shape} image as {path.suffix}")
-    tmp = _temp_beside(path, path.suffix)
     try:
-        tmp.write_bytes(encoded.tobytes())
-        _publish(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+        return write_bytes(path, encoded.tobytes())
+    except OSError as exc:
+        raise InvalidInput(f"--out {path}: cannot write ({exc.strerror or type(exc).__name__})") from None
 
 
 class AtomicVideoWriter:
@@ -149,7 +127,8 @@ class AtomicVideoWriter:
         self.path = check_out(path, VIDEO_OUT_SUFFIXES, "a video")
         self.size = (int(size[0]), int(size[1]))
         self.frames = 0
-        self._tmp = _temp_beside(self.path, self.path.suffix)  # the container follows the suffix
+        clean_stale(self.path.parent)  # what a killed run left
+        self._tmp = temp_beside(self.path)  # the container follows the suffix, which the temporary keeps
         self._writer = cv2.VideoWriter(str(self._tmp), cv2.VideoWriter_fourcc(*"mp4v"), float(fps), self.size)
         if not self._writer.isOpened():
             self.cancel()
@@ -168,16 +147,16 @@ class AtomicVideoWriter:
             self.cancel()
             raise InvalidInput(f"--out {self.path}: no frames to write")
         try:
-            _publish(self._tmp, self.path)
+            publish(self._tmp, self.path)
         finally:
-            self._tmp.unlink(missing_ok=True)
+            discard(self._tmp)
         return self.path
 
     def cancel(self) -> None:
         writer = getattr(self, "_writer", None)
         if writer is not None:
             writer.release()
-        self._tmp.unlink(missing_ok=True)
+        discard(self._tmp)
 
     abort = cancel  # the live pipeline's recorder interface: write / close / abort
 

@@ -13,9 +13,7 @@ lanes see the very same frames (same ids). Faults (source ended, source error, n
 
 from __future__ import annotations
 
-import os
 import statistics
-import tempfile
 import threading
 import time
 from collections import deque
@@ -28,6 +26,7 @@ import cv2
 import numpy as np
 
 from engine.errors import InvalidInput
+from engine.files import write_bytes
 from engine.tasks.base import TaskResult, TaskRunner
 from engine.video.mailbox import Mailbox
 from engine.video.recording import FrameWriter, Recorder
@@ -240,7 +239,8 @@ class LivePipeline:
             done = inferred is not None and status.lanes[lane].inferred >= inferred
             if done or status.state == LiveState.STALLED or (deadline is not None and time.monotonic() >= deadline):
                 return status
-            if status.state in (LiveState.ENDED, LiveState.ERROR, LiveState.STOPPED, LiveState.IDLE) and all(l.in_flight == 0 for l in status.lanes):
+            over = status.state in (LiveState.ENDED, LiveState.ERROR, LiveState.STOPPED, LiveState.IDLE)
+            if over and all(l.in_flight == 0 for l in status.lanes):
                 return status
             time.sleep(poll_s)
 
@@ -370,17 +370,10 @@ def bare_model_ms(runner: TaskRunner, frame: np.ndarray, repeats: int = 15) -> f
 
 
 def save_png(image: np.ndarray, path: str | Path) -> Path:
-    """Write a snapshot atomically (temp file + os.replace): never a half-written PNG."""
+    """Write a snapshot atomically (engine.files): never a half-written PNG."""
     path = Path(path)
     ok, data = cv2.imencode(".png", image)
     if not ok:
         raise InvalidInput(f"cannot encode a {image.dtype} {image.shape} image as PNG")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data.tobytes())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes(path, data.tobytes())
     return path

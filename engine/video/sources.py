@@ -321,7 +321,7 @@ class SourceSpec:
 
     def describe(self) -> str:
         if self.kind == SourceKind.DEMO:
-            return "the demo video" if demo_video()[0] is not None else "the demo slideshow"
+            return "the demo video" if demo_video(verify=False)[0] is not None else "the demo slideshow"
         if self.kind == SourceKind.WEBCAM:
             size = f" at {self.capture_size[0]}×{self.capture_size[1]}" if self.capture_size else ""
             backend = f" ({self.backend})" if self.backend != "any" else ""

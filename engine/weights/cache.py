@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from engine import paths
+from engine.files import atomic_path, clean_stale, write_text
 
 CHUNK = 1 << 20
 
@@ -56,24 +54,13 @@ def sha256_file(path: Path, on_chunk: Callable[[int], None] | None = None) -> st
     return digest.hexdigest()
 
 
-@contextmanager
-def atomic_target(final: Path) -> Iterator[Path]:
-    """A temporary path next to `final`; moved onto `final` only if the block succeeds."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        tmp_path.chmod(0o644)  # mkstemp makes 0600; cached weights are not secrets
-        os.replace(tmp_path, final)
-    finally:
-        tmp_path.unlink(missing_ok=True)
+def atomic_target(final: Path):
+    """A temporary path next to `final`, moved onto it only if the block succeeds (engine.files)."""
+    return atomic_path(final, make_parents=True)
 
 
 def write_json_atomic(path: Path, doc: dict) -> None:
-    with atomic_target(path) as tmp:
-        tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    write_text(path, json.dumps(doc, indent=2) + "\n", make_parents=True)
 
 
 class CacheStatus(StrEnum):
@@ -135,14 +122,7 @@ def remove(path: Path) -> None:
         path.parent.rmdir()  # an emptied sources/<entry>/ folder
 
 
-def clean_partials(folder: Path, older_than_s: float = 3600.0) -> None:
-    """Drop temporary files an interrupted run left behind (old ones only: a younger one may
-    belong to a fetch running in another process)."""
-    if folder.is_dir():
-        now = time.time()
-        for stale in folder.glob(".*.part"):
-            try:
-                if now - stale.stat().st_mtime > older_than_s:
-                    stale.unlink(missing_ok=True)
-            except FileNotFoundError:
-                pass
+def clean_partials(folder: Path) -> None:
+    """Drop temporary files an interrupted run left behind (engine.files.clean_stale: those whose
+    process is gone; a fetch running in another process keeps its own)."""
+    clean_stale(folder, legacy=True)

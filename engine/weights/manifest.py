@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from engine.errors import UnknownName
-from engine.paths import ASSETS
-
-MANIFEST = ASSETS / "weights" / "manifest.json"
+from engine.paths import asset
 
 
 @dataclass(frozen=True)
@@ -120,7 +118,7 @@ def _entry(raw: dict) -> WeightEntry:
 @lru_cache(maxsize=1)
 def entries() -> tuple[WeightEntry, ...]:
     """All manifest entries, in manifest order."""
-    doc = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    doc = json.loads(asset("weights", "manifest.json").read_text(encoding="utf-8"))
     return tuple(_entry(raw) for raw in doc["entries"])
 
 

@@ -30,6 +30,7 @@ import tarfile
 import urllib.error
 import urllib.parse
 import urllib.request
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -193,7 +194,7 @@ def archive_members(url: str, members: list[str], folder: Path, progress: Progre
         raise
     except urllib.error.HTTPError as exc:
         raise WeightsUnavailable(f"{url} answered HTTP {exc.code}") from None
-    except (tarfile.TarError, EOFError, zlib_error()) as exc:
+    except (tarfile.TarError, EOFError, zlib.error) as exc:
         raise WeightsUnavailable(f"{url} is not a readable tar.gz ({_reason(exc)})") from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         raise WeightsUnavailable(f"cannot download {url} ({_reason(exc)})") from None
@@ -202,9 +203,3 @@ def archive_members(url: str, members: list[str], folder: Path, progress: Progre
     if missing:
         raise WeightsUnavailable(f"{url.rsplit('/', 1)[-1]} has no member {', '.join(missing)}")
     return found
-
-
-def zlib_error() -> type[Exception]:
-    import zlib
-
-    return zlib.error

@@ -1,5 +1,5 @@
 """What the Classify, Detect and Segment pages share: a model picker over
-`api.models_for(task)`, open or drop an image, one LatestJobRunner that loads runners (kept per
+`api.models_for(task)`, open or drop an image, one JobRunner that loads runners (kept per
 model and weights) and runs them off the UI thread, the untrained badge with a way to the
 Weights page, an inline error line, and the per-stage timing. Subclasses build the view and
 show a finished `Outcome`."""
@@ -23,7 +23,7 @@ from engine import api
 from gui import theme
 from gui.pages.base import Page
 from gui.widgets.stage_times import StageTimesView
-from gui.workers.jobs import LatestJobRunner
+from gui.workers.jobs import JobRunner
 from gui.widgets.panel import inline_error
 
 __all__ = ["Outcome", "TaskPage", "DEMO_IMAGE"]
@@ -95,7 +95,7 @@ class TaskPage(Page):
         self._started = False
         self.outcome: Outcome | None = None
 
-        self.jobs = LatestJobRunner(self)
+        self.jobs = JobRunner(self)
         self.jobs.succeeded.connect(self._on_result)
         self.jobs.failed.connect(self._on_error)
         self.jobs.busy_changed.connect(self.report_busy)
@@ -193,7 +193,7 @@ class TaskPage(Page):
         target = str(path) if path is not None else self._path  # kept only once it runs
         model, runners = self.model_combo.currentData(), self.runners
         self._started = True
-        self.jobs.submit(lambda: runners.run(model, target), f"{self.TITLE}: {model} on {Path(target).name}…")
+        self.jobs.submit(lambda _job: runners.run(model, target), f"{self.TITLE}: {model} on {Path(target).name}…")
 
     def ask_open(self) -> bool:
         path, _ = QFileDialog.getOpenFileName(self, "Open image", self._folder, IMAGE_FILTER)

@@ -3,9 +3,11 @@ is idle (screenshots and tests wait on it), its own settings group, and a clean 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QVBoxLayout, QWidget
 
 __all__ = ["Page"]
 
@@ -19,6 +21,34 @@ class Page(QWidget):
     # Ask the window to show another page and hand it a payload (e.g. the Profiler asking the
     # Models page to select a layer): navigate.emit(target_page_id, payload) -> target.receive().
     navigate = Signal(str, object)
+    error_label: QLabel | None = None  # the page's inline_error(), where show_error writes
+
+    def page_layout(self, spacing: int = 12) -> QVBoxLayout:
+        """The page's outer layout, with the margins every page uses."""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 18, 24, 12)
+        layout.setSpacing(spacing)
+        return layout
+
+    def show_error(self, message: str) -> None:
+        """One line in the page's error label and in the status bar; never a traceback."""
+        if self.error_label is not None:
+            self.error_label.setText(message)
+            self.error_label.show()
+        self.status_message.emit(message)
+
+    def ask_save(self, title: str, default: str, pattern: str, export: Callable[[str], object]) -> str | None:
+        """Ask where to save, then `export(path)`; an OSError shows as the page's error line.
+        Returns the path written (None when the user cancelled or it failed)."""
+        path, _ = QFileDialog.getSaveFileName(self, title, default, pattern)
+        if not path:
+            return None
+        try:
+            export(path)
+        except OSError as exc:
+            self.show_error(f"could not export to {path}: {exc.strerror or exc}")
+            return None
+        return path
 
     def receive(self, payload: object) -> None:
         """Take a payload another page sent with `navigate` (called just before showing)."""

@@ -3,7 +3,7 @@ the latency of the run and which weights produced it. Without cached weights the
 with random weights, labelled untrained, and the page points to the Weights page.
 
 A TaskPage like Detect and Segment: the classify runner from `api.make_runner` loads and runs
-off the UI thread (one LatestJobRunner), so opening three images quickly classifies the last
+off the UI thread (one JobRunner), so opening three images quickly classifies the last
 one; loaded runners are kept per (model, weights)."""
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from engine import api
 from gui.pages import register_page
 from gui.pages._task_page import Outcome, TaskPage
 from gui.widgets.annotated_view import AnnotatedView, Box
-from gui.widgets.task_colours import box_colour
+from gui.pages.task_colours import box_colour
 
 __all__ = ["DetectPage", "DEFAULT_SCORE", "describe"]
 

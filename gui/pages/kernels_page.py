@@ -6,12 +6,10 @@ pictures of the operator, velocity model and wavefields plus a correctness badge
 from __future__ import annotations
 
 import json
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QSplitter, QStackedWidget, QToolBar,
@@ -26,26 +24,13 @@ from gui.widgets.grouped_bar_chart import GroupedBarChart
 from gui.widgets.kernels_fields import FieldImages
 from gui.widgets.kernels_forms import ModelForm, SymconvForm
 from gui.widgets.kernels_results import EXPERIMENTS, csv_for, summary_for, views_for
-from gui.workers.jobs import LatestJobRunner
+from gui.workers.jobs import Job, JobRunner
 from gui.widgets.panel import inline_error, panel as _panel
 
 __all__ = ["KernelsPage"]
 
 BADGE_STYLE = {True: "background:#e6f4ea; color:#1e7e34; border:1px solid #b7dfc3;",
                False: "background:#fdecea; color:#c62828; border:1px solid #f5c2c0;"}
-
-
-class _Progress(QObject):
-    """Crosses from the worker thread to the UI thread (queued, because it lives on the UI thread)."""
-
-    step = Signal(int, int)
-
-
-@dataclass(frozen=True)
-class Run:
-    kind: str
-    describe: str
-    stop: threading.Event
 
 
 @register_page("kernels", "Kernels", order=70, tooltip="Convolution kernels lab")
@@ -55,12 +40,11 @@ class KernelsPage(Page):
         self.setObjectName("page")
         self.result = None
         self.result_kind: str | None = None
-        self._run: Run | None = None
         self._shown = ""
         self._started_at = 0.0
-        self._progress = _Progress(self)
-        self._progress.step.connect(self._on_step)
-        self.runner = LatestJobRunner(self)
+        self.runner = JobRunner(self)
+        self.runner.progress.connect(self._on_step)
+        self.runner.cancelled.connect(self._on_cancelled)
         self.runner.succeeded.connect(self._on_result)
         self.runner.failed.connect(self._on_error)
         self.runner.busy_changed.connect(self._on_busy)
@@ -146,8 +130,9 @@ class KernelsPage(Page):
         top.addWidget(self.experiment)
         top.addStretch(1)
         top.addWidget(self.progress)
-        self.forms = {"separable": ModelForm("separable"), "activations": ModelForm("activations"),
-                      "symconv": SymconvForm()}
+        models = [m.name for m in api.list_models() if m.task == "classification"]
+        self.forms = {"separable": ModelForm("separable", models), "activations": ModelForm("activations", models),
+                      "symconv": SymconvForm(api.VELOCITY_MODELS, api.SYMCONV_METHODS)}
         self.form_stack = QStackedWidget()
         for form in self.forms.values():
             self.form_stack.addWidget(form)
@@ -187,23 +172,21 @@ class KernelsPage(Page):
             return
         kind = self.current_kind()
         values = self.forms[kind].values()
-        stop = threading.Event()
-        progress, should_stop = self._progress.step.emit, stop.is_set
         if kind == "symconv":
             describe = (f"symmetric convolution {values['ny']}×{values['nx']}, {values['op_size']}×"
                         f"{values['op_size']} operator, {values['velocity']} velocity")
 
-            def job():
+            def work(job: Job):
                 return api.run_symconv(values["ny"], values["nx"], values["op_size"], values["velocity"],
-                                       values["methods"], repeats=values["repeats"], progress=progress,
-                                       should_stop=should_stop)
+                                       values["methods"], repeats=values["repeats"], progress=job.progress,
+                                       should_stop=job.should_stop)
         else:
             describe = (f"{EXPERIMENTS[kind].lower()} · {values['model']} · width {values['width']} · "
                         f"{values['resolution']} px · {values['threads']} thread(s)")
-            common = {"threads": values["threads"], "repeats": values["repeats"], "progress": progress,
-                      "should_stop": should_stop}
 
-            def job():
+            def work(job: Job):
+                common = {"threads": values["threads"], "repeats": values["repeats"], "progress": job.progress,
+                          "should_stop": job.should_stop}
                 if kind == "separable":
                     layers = api.separable_layers(values["model"], width=values["width"],
                                                   resolution=values["resolution"])
@@ -212,17 +195,16 @@ class KernelsPage(Page):
                 return api.run_activations(values["model"], width=values["width"],
                                            resolution=values["resolution"], **common)
 
-        self._run = Run(kind, describe, stop)
         self._started_at = time.perf_counter()
         self.progress.setRange(0, 0)  # busy until the first step arrives
-        self.runner.submit(lambda: (kind, describe, job()), f"Running {describe}…")
+        self.runner.submit(lambda job: (kind, describe, work(job)), f"Running {describe}…")
 
     def cancel(self) -> None:
-        if self._run is not None and self.runner.is_busy():
-            self._run.stop.set()
+        if self.runner.is_busy():
+            self.runner.cancel()
             self.status_message.emit("Cancelling after the current measurement…")
 
-    def _on_step(self, done: int, total: int) -> None:
+    def _on_step(self, done: int, total: int, _message: str) -> None:
         if self.runner.is_busy():
             self.progress.setTextVisible(True)
             self.progress.setRange(0, max(total, 1))
@@ -245,10 +227,10 @@ class KernelsPage(Page):
             action.setEnabled(True)
         self.status_message.emit(f"{describe}: done in {time.perf_counter() - self._started_at:.1f} s")
 
+    def _on_cancelled(self, _serial: int) -> None:
+        self.status_message.emit("Cancelled; the previous results stay on screen")
+
     def _on_error(self, _serial: int, message: str) -> None:
-        if self._run is not None and self._run.stop.is_set():
-            self.status_message.emit("Cancelled; the previous results stay on screen")
-            return
         self.error_label.setText(message)
         self.error_label.show()
         self.status_message.emit(message)
@@ -299,8 +281,6 @@ class KernelsPage(Page):
         self.run()
 
     def shutdown(self) -> None:
-        if self._run is not None:
-            self._run.stop.set()
         self.runner.wait()
 
     def save_settings(self, settings: QSettings) -> None:

@@ -2,31 +2,31 @@
 models running on the same frames through the engine's LivePipeline, each lane with its own
 overlay, HUD and latency curve.
 
-Threads: opening the source and loading models run on job threads (LatestJobRunner); the
-pipeline runs its own capture and inference threads. The UI thread only polls: a ~30 Hz timer
+Threads: the page's LiveSession opens the source and loads models on job threads and owns the
+pipeline, which runs its own capture and inference threads; its LiveRecorder writes snapshots
+and recordings. The UI thread only polls: a ~30 Hz timer
 reads each lane's newest result and repaints when its `seq` changed, so no frame ever waits in
 a Qt signal queue. A 10 ms StallMeter records the longest time the UI thread was unresponsive.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine import api
+from engine.api import SourceSpec
 from gui.pages import register_page
 from gui.pages.base import Page
+from gui.pages.live_recorder import LiveRecorder
+from gui.pages.live_session import LiveSession
 from gui.widgets.live_controls import LiveControls
-from gui.widgets.live_engine import LivePipeline, RunnerCache, SourceSpec, save_png
 from gui.widgets.live_lane import LANE_COLOURS, LaneView
 from gui.widgets.live_plot import LatencyPlot
 from gui.widgets.stall_meter import StallMeter
-from gui.workers.jobs import LatestJobRunner
 
 __all__ = ["LivePage"]
 
@@ -37,43 +37,39 @@ WARMUP_RESULTS = 2  # a model's first runs (allocations, thread start-up) stay o
 SCREENSHOT_MODELS = ("ssdlite_mobilenet_v2_person", "ssdlite320_mobilenet_v3_large")
 
 
+def live_controls() -> LiveControls:
+    """The control panel with the engine's choices: each task's models and default, the camera backends."""
+    tasks = {task: (api.models_for(task), api.DEFAULT_MODELS[task]) for task in api.DEFAULT_MODELS}
+    return LiveControls(tasks, api.CAMERA_BACKENDS)
+
+
 @register_page("live", "Live", order=60, tooltip="Webcam, video or demo clip through one or two models")
 class LivePage(Page):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("page")
-        self.pipeline: LivePipeline | None = None
-        self.runners: list[api.TaskRunner] = []
-        self._retired: list[LivePipeline] = []  # stopped without waiting; joined on shutdown
-        self._cache = RunnerCache()
-        self._want_running = False
-        self._closed = False
         self._seq = [0, 0]
-        self._lanes_n = 0  # lanes of self.pipeline
         self._ticks = 0
-        self._source_fps = 30.0
         self._screenshot = False
         self.demo_size = (640, 480)
-        self.save_dir = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation) \
-            or str(Path.home())
-        self.last_saved: Path | None = None
-
-        self.starter = LatestJobRunner(self)  # open source + load runners
-        self.starter.succeeded.connect(self._on_started)
-        self.starter.failed.connect(self._on_start_failed)
-        self.starter.busy_changed.connect(self.report_busy)
-        self.swapper = LatestJobRunner(self)  # load a replacement runner while running
-        self.swapper.succeeded.connect(self._on_swapped)
-        self.swapper.failed.connect(lambda _s, message: self._show_error(message))
-        self.swapper.busy_changed.connect(self.report_busy)
+        self.session = LiveSession(self)
+        self.session.starting.connect(self._on_starting)
+        self.session.start_failed.connect(self._on_start_failed)
+        self.session.swapped.connect(self._on_swapped)
+        self.session.swap_failed.connect(self._show_error)
+        self.session.busy_changed.connect(self.report_busy)
+        self.recorder = LiveRecorder(self)
+        self.recorder.message.connect(self.status_message)
+        self.recorder.error.connect(self._show_error)
 
         self.display_timer = QTimer(self)
         self.display_timer.setInterval(DISPLAY_MS)
         self.display_timer.timeout.connect(self._tick)
         self.stall = StallMeter(parent=self)
 
-        self.controls = LiveControls()
-        self.lanes = [LaneView(0), LaneView(1)]
+        self.controls = live_controls()
+        self.recorder.recording_changed.connect(self.controls.set_recording)
+        self.lanes = [LaneView(0, api.UNTRAINED), LaneView(1, api.UNTRAINED)]
         self.plot = LatencyPlot(LANE_COLOURS)
         self.summary = QLabel("Idle")
         self.summary.setObjectName("cardNote")
@@ -126,16 +122,33 @@ class LivePage(Page):
         c.start_button.clicked.connect(self.toggle)
         c.snapshot_button.clicked.connect(self.snapshot)
         c.record_button.clicked.connect(self.toggle_recording)
-        c.folder_button.clicked.connect(self._ask_folder)
+        c.folder_button.clicked.connect(lambda: self.recorder.ask_folder(self))
         c.demo_button.clicked.connect(self.use_demo)
         c.task_changed.connect(self._on_task_changed)
         c.model_changed.connect(self._on_model_changed)
         c.source_changed.connect(self._on_source_changed)
         c.display_changed.connect(self._apply_display)
 
+    # what the session and the recorder hold --------------------------------------------------
+    @property
+    def pipeline(self) -> api.LivePipeline | None:
+        return self.session.pipeline
+
+    @property
+    def save_dir(self) -> str:
+        return self.recorder.save_dir
+
+    @save_dir.setter
+    def save_dir(self, folder: str) -> None:
+        self.recorder.save_dir = folder
+
+    @property
+    def last_saved(self) -> Path | None:
+        return self.recorder.last_saved
+
     # control --------------------------------------------------------------------------------
     def toggle(self) -> None:
-        if self._want_running:
+        if self.session.want_running:
             self.stop()
         else:
             self.start_run()
@@ -143,25 +156,14 @@ class LivePage(Page):
     def start_run(self) -> None:
         """(Re)start with what the controls say: source and models load off the UI thread."""
         self._halt()
-        self._want_running = True
         self._show_error("")
         spec, task, models = self.controls.source_spec(self.demo_size), self.controls.task(), self.controls.models()
-        cache = self._cache
-
-        def prepare():
-            source = spec.open()  # a bad source fails before any model loads
-            try:
-                return spec, source, [cache.get(i, task, m) for i, m in enumerate(models)]
-            except BaseException:
-                source.close()
-                raise
-
         self.controls.set_running(True)
         self._set_summary(f"Opening {spec.describe()} and loading {', '.join(models)}…")
-        self.starter.submit(prepare, f"Starting {', '.join(models)} on {spec.describe()}…")
+        self.session.start(spec, task, models)
 
     def stop(self) -> None:
-        self._want_running = False
+        self.session.want_running = False
         self._halt()
         self.controls.set_running(False)
         self._update_hud()
@@ -173,23 +175,14 @@ class LivePage(Page):
     def _halt(self) -> None:
         """Stop the running pipeline without waiting for its threads (they end within a frame;
         shutdown joins them), so the UI never blocks on a slow model."""
-        pipeline = self.pipeline
-        if pipeline is not None and pipeline.running:
-            self._stop_recording()
-            pipeline.stop(timeout=0)
-            self._retired.append(pipeline)
+        if self.session.running():
+            self.recorder.stop(self.pipeline)
+        self.session.halt()
         self.stall.stop()
         self.display_timer.stop()
 
-    def _on_started(self, _serial: int, payload) -> None:
-        spec, source, runners = payload
-        if self._closed or not self._want_running:
-            source.close()
-            return
-        self._retired = [p for p in self._retired if not p.stop(timeout=0)]
-        self.pipeline, self._lanes_n = LivePipeline(runners), len(runners)
-        self.runners = list(runners)  # as started (set_runner swaps lanes later)
-        self._source_fps = source.fps
+    def _on_starting(self, spec: SourceSpec, runners: list[api.TaskRunner]) -> None:
+        """The session's new pipeline is about to start: set the lanes up for it."""
         self._seq = [0, 0]
         self.plot.clear_points()
         self._apply_display()
@@ -197,13 +190,11 @@ class LivePage(Page):
             if i < len(runners):
                 lane.set_model(runners[i].model, runners[i].untrained, getattr(runners[i], "path", None))
         self.plot.set_names([r.model for r in runners])
-        self.pipeline.start(source, pace="live")
         self.stall.start()
         self.display_timer.start()
         self.status_message.emit(f"Running {', '.join(r.model for r in runners)} on {spec.describe()}")
 
-    def _on_start_failed(self, _serial: int, message: str) -> None:
-        self._want_running = False
+    def _on_start_failed(self, message: str) -> None:
         self.controls.set_running(False)
         self._show_error(message, offer_demo=self.controls.source_kind() != "demo")
         self._set_summary("Not running")
@@ -211,33 +202,27 @@ class LivePage(Page):
 
     def _on_task_changed(self) -> None:
         self._sync_models()
-        if self._want_running:
+        if self.session.want_running:
             self.start_run()
 
     def _on_source_changed(self) -> None:
-        if self._want_running:
+        if self.session.want_running:
             self.start_run()
 
     def _on_model_changed(self, lane: int) -> None:
         self._sync_models()
-        pipeline, models = self.pipeline, self.controls.models()
-        if not self._want_running:
+        models = self.controls.models()
+        if not self.session.want_running:
             return
-        if pipeline is None or not pipeline.running or len(models) != self._lanes_n:
+        if not self.session.running() or len(models) != self.session.lanes:
             self.start_run()  # a lane added or removed: the pipeline is rebuilt
             return
-        task, model, cache = self.controls.task(), models[lane], self._cache
-        self.swapper.submit(lambda: (lane, task, cache.get(lane, task, model)), f"Loading {model}…")
+        self.session.swap(lane, self.controls.task(), models[lane])
 
-    def _on_swapped(self, _serial: int, payload) -> None:
-        lane, task, runner = payload
-        pipeline = self.pipeline
-        if self._closed or pipeline is None or not pipeline.running or task != self.controls.task():
-            return
-        if lane >= self._lanes_n or self.controls.models()[lane] != runner.model:
+    def _on_swapped(self, lane: int, task: str, runner: api.TaskRunner) -> None:
+        if task != self.controls.task() or self.controls.models()[lane] != runner.model:
             return  # the user moved on meanwhile
-        pipeline.set_runner(lane, runner)
-        self.runners[lane] = runner
+        self.session.put(lane, runner)
         self.lanes[lane].set_model(runner.model, runner.untrained, getattr(runner, "path", None))
         self.plot.set_names(self.controls.models())
         self.status_message.emit(f"Lane {'AB'[lane]} now runs {runner.model}")
@@ -255,7 +240,7 @@ class LivePage(Page):
         pipeline, options = self.pipeline, self.controls.display_options()
         if pipeline is None:
             return
-        for lane in range(self._lanes_n):
+        for lane in range(self.session.lanes):
             pipeline.set_display(lane, **options)
             try:
                 image = pipeline.redraw(lane, **options)
@@ -269,7 +254,7 @@ class LivePage(Page):
         pipeline = self.pipeline
         if pipeline is None:
             return
-        for lane in range(self._lanes_n):
+        for lane in range(self.session.lanes):
             result = pipeline.latest(lane)
             if result is not None and result.seq != self._seq[lane]:
                 self._seq[lane] = result.seq
@@ -289,8 +274,8 @@ class LivePage(Page):
             self.lanes[lane.lane].set_status(lane)
         self.plot.refresh()
         state = status.state
-        if state in ("ended", "error") and self._want_running:
-            self._want_running = False  # the source is done: stop the threads, keep the last frames
+        if state in ("ended", "error") and self.session.want_running:
+            self.session.want_running = False  # the source is done: stop the threads, keep the last frames
             self._halt()
             self.controls.set_running(False)
             self.status_message.emit(status.message)
@@ -311,78 +296,22 @@ class LivePage(Page):
         self.controls.show_error(message, offer_demo)
 
     # snapshot and recording -----------------------------------------------------------------
-    def _stamp(self) -> str:
-        return time.strftime("%Y%m%d-%H%M%S") + f"-{int(time.time() * 1000) % 1000:03d}"
-
     def snapshot(self) -> Path | None:
         """Save the lanes' newest annotated frames (side by side) as one PNG, atomically."""
-        pipeline = self.pipeline
-        images = [] if pipeline is None else [pipeline.snapshot(i) for i in range(self._lanes_n)]
-        images = [image for image in images if image is not None]
-        if not images:
-            self.status_message.emit("Nothing to snapshot yet: start the live view first")
-            return None
-        if len({image.shape[0] for image in images}) > 1:
-            images = images[:1]
-        try:
-            path = save_png(np.hstack(images), Path(self.save_dir) / f"live-{self._stamp()}.png")
-        except (OSError, api.StudioError) as exc:
-            self._show_error(f"could not save the snapshot in {self.save_dir}: {exc}")
-            return None
-        self.last_saved = path
-        self.status_message.emit(f"Snapshot saved to {path}")
-        return path
+        return self.recorder.snapshot(self.pipeline, self.session.lanes)
 
     def toggle_recording(self) -> None:
-        pipeline = self.pipeline
-        if pipeline is not None and pipeline.recording:
-            self._stop_recording()
-            return
-        latest = None if pipeline is None or not pipeline.running else pipeline.latest(0)
-        if latest is None:
-            self.status_message.emit("Nothing to record yet: start the live view first")
-            return
-        height, width = latest.annotated.shape[:2]
-        lanes = self._lanes_n  # two models: both lanes side by side, as on screen
-        path = Path(self.save_dir) / f"live-{self._stamp()}.mp4"
-        try:
-            writer = api.AtomicVideoWriter(path, self._source_fps, (width * lanes, height))
-            pipeline.start_recording(writer, lane=None if lanes > 1 else 0)
-        except api.StudioError as exc:
-            self._show_error(str(exc))
-            return
-        self._record_path = path
-        self.controls.set_recording(True)
-        what = "both lanes side by side" if lanes > 1 else "the live view"
-        self.status_message.emit(f"Recording {what} to {path} (R stops)")
-
-    def _stop_recording(self) -> None:
-        pipeline = self.pipeline
-        if pipeline is None or not pipeline.recording:
-            return
-        self.controls.set_recording(False)
-        try:
-            pipeline.stop_recording()
-        except (OSError, api.StudioError) as exc:
-            self._show_error(f"recording not saved: {exc}")
-            return
-        self.last_saved = self._record_path
-        self.status_message.emit(f"Recording saved to {self._record_path}")
-
-    def _ask_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Save snapshots and recordings in", self.save_dir)
-        if folder:
-            self.save_dir = folder
+        self.recorder.toggle(self.pipeline, self.session.lanes, self.session.source_fps)
 
     # page hooks -----------------------------------------------------------------------------
     def ready(self) -> bool:
-        if self.starter.is_busy() or self.swapper.is_busy():
+        if self.session.is_busy():
             return False
         if not self._screenshot:
             return True
         pipeline = self.pipeline
         if pipeline is None:
-            return not self._want_running  # the start failed: nothing more will come
+            return not self.session.want_running  # the start failed: nothing more will come
         status = pipeline.status()
         done = all(lane.inferred >= SCREENSHOT_FRAMES or lane.state == "error" for lane in status.lanes)
         if done or status.state in ("ended", "error", "stalled"):
@@ -425,23 +354,16 @@ class LivePage(Page):
         super().hideEvent(event)
         for act in (self.start_action, self.snapshot_action, self.record_action):
             act.setEnabled(False)
-        if self._want_running and not event.spontaneous():  # a page switch, not a minimised window
+        if self.session.want_running and not event.spontaneous():  # a page switch, not a minimised window
             self.stop()
             self.status_message.emit("Live view stopped on leaving its page (Space restarts it)")
 
     def shutdown(self) -> None:
         """Stop every pipeline thread within a second (window close)."""
-        self._closed, self._want_running = True, False
         self.display_timer.stop()
         self.stall.stop()
-        self._stop_recording()
-        deadline = time.monotonic() + 1.0
-        for pipeline in [*self._retired, *([self.pipeline] if self.pipeline else [])]:
-            pipeline.stop(timeout=max(0.0, deadline - time.monotonic()))
-        self._retired = []
-        left_ms = max(0, int(1000 * (deadline - time.monotonic())))
-        self.starter.wait(left_ms)
-        self.swapper.wait(left_ms)
+        self.recorder.stop(self.pipeline)
+        self.session.shutdown(1.0)
 
     def save_settings(self, settings: QSettings) -> None:
         self.controls.save_settings(settings)

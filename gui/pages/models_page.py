@@ -11,23 +11,22 @@ from dataclasses import dataclass
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
-    QSplitter, QToolBar, QVBoxLayout, QWidget,
+    QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QSplitter, QVBoxLayout, QWidget,
 )
 
 from engine import api
 from gui import formatting
-from gui.export import atomic_write, write_csv
+from gui.export import write_csv, write_png
 from gui.pages import register_page
 from gui.pages.base import Page
 from gui.settings import to_list
 from gui.widgets.block_chart import BlockChart
-from gui.widgets.controls import PresetCombo, parse_number
+from gui.widgets.controls import OptionChecks, PresetCombo, fill_model_combo, parse_number
 from gui.widgets.layer_table import CSV_HEADER, LayerTableModel, LayerTableView
 from gui.widgets.totals import PublishedTable, TotalsRow
 from gui.widgets.weights_info import WeightsCard
-from gui.workers.jobs import LatestJobRunner
-from gui.widgets.panel import inline_error, panel as _panel
+from gui.widgets.panel import inline_error, page_header, panel as _panel
+from gui.workers.jobs import JobRunner
 
 __all__ = ["ModelsPage"]
 
@@ -62,16 +61,15 @@ class ModelsPage(Page):
         self._started = False
         self.stats: api.ModelStats | None = None
 
-        self.runner = LatestJobRunner(self)
+        self.runner = JobRunner(self)
         self.runner.succeeded.connect(self._on_stats)
-        self.runner.failed.connect(self._on_error)
+        self.runner.failed.connect(lambda _serial, message: self._on_error(message))
         self.runner.busy_changed.connect(self.report_busy)
 
         self._build_actions()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 18, 24, 12)
-        layout.setSpacing(12)
-        layout.addLayout(self._build_header())
+        layout = self.page_layout()
+        self.showing_label = QLabel("Computing…")
+        layout.addLayout(page_header("Models", self.showing_label, self.menu_actions()))
         layout.addWidget(self._build_controls())
         self.error_label = inline_error()
         layout.addWidget(self.error_label)
@@ -100,45 +98,18 @@ class ModelsPage(Page):
         for action in (self.recompute_action, self.export_csv_action, self.export_png_action):
             self.addAction(action)
 
-    def _build_header(self) -> QHBoxLayout:
-        title = QLabel("Models")
-        title.setObjectName("pageTitle")
-        self.showing_label = QLabel("Computing…")
-        self.showing_label.setObjectName("pageSubtitle")
-        text = QVBoxLayout()
-        text.setSpacing(2)
-        text.addWidget(title)
-        text.addWidget(self.showing_label)
-        toolbar = QToolBar()
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        toolbar.addActions([self.recompute_action, self.export_csv_action, self.export_png_action])
-        header = QHBoxLayout()
-        header.addLayout(text, 1)
-        header.addWidget(toolbar, 0, Qt.AlignmentFlag.AlignBottom)
-        return header
-
     def _build_controls(self) -> QFrame:
         frame, outer = _panel()
         self.model_combo = QComboBox()
         self.model_combo.setMaxVisibleItems(30)
-        task = None
-        for name, info in self._models.items():
-            if task is not None and info.task != task:
-                self.model_combo.insertSeparator(self.model_combo.count())
-            task = info.task
-            self.model_combo.addItem(f"{name}  · {info.task}" if info.task != "classification" else name, name)
-            self.model_combo.setItemData(self.model_combo.count() - 1, info.description,
-                                         Qt.ItemDataRole.ToolTipRole)
+        fill_model_combo(self.model_combo, list(self._models.values()), separators=True)
         self._native = self._models[DEFAULT_MODEL].input.size
         self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(DEFAULT_MODEL)))
         self.width_combo = PresetCombo(WIDTH_PRESETS, "1.0")
         self.resolution_combo = PresetCombo(RESOLUTION_PRESETS, "224")
-        self.options_box = QHBoxLayout()
-        self.options_box.setSpacing(14)
-        self.option_checks: dict[str, QCheckBox] = {}
-        self.no_options = QLabel("none for this model")
-        self.no_options.setObjectName("cardNote")
-        self.options_box.addWidget(self.no_options)
+        self.options = OptionChecks("none for this model")
+        self.options.toggled.connect(self.request)
+        self.option_checks, self.no_options = self.options.checks, self.options.none  # the names tests use
         self.description = QLabel("")
         self.description.setObjectName("cardNote")
 
@@ -155,7 +126,7 @@ class ModelsPage(Page):
         options_caption = QLabel("Options")
         options_caption.setObjectName("cardNote")
         grid.addWidget(options_caption, 0, len(fields))
-        grid.addLayout(self.options_box, 1, len(fields))
+        grid.addWidget(self.options, 1, len(fields))
         grid.setColumnMinimumWidth(0, 220)
         grid.setColumnMinimumWidth(1, 130)
         grid.setColumnMinimumWidth(2, 130)
@@ -215,9 +186,8 @@ class ModelsPage(Page):
 
     # requests -------------------------------------------------------------------------------
     def current_request(self) -> Request:
-        options = tuple(name for name, box in self.option_checks.items() if box.isChecked())
         return Request(self.model_combo.currentData(), self.width_combo.currentText().strip(),
-                       self.resolution_combo.currentText().strip(), options)
+                       self.resolution_combo.currentText().strip(), self.options.checked())
 
     def request(self, force: bool = False) -> None:
         """Ask for the statistics of the current controls; repeated identical asks are ignored."""
@@ -230,7 +200,7 @@ class ModelsPage(Page):
         options = {name: True for name in req.options}
         self._started_at = time.perf_counter()
 
-        def compute():
+        def compute(_job):
             stats = api.model_stats(req.model, width=width, resolution=resolution, **options)
             return req, stats, api.model_info(req.model).to_json()["weights"]
 
@@ -294,12 +264,10 @@ class ModelsPage(Page):
             f"{formatting.millions(stats.params, 2)} params, {len(stats.layers)} layers "
             f"(computed in {elapsed:.1f} s)")
 
-    def _on_error(self, _serial: int, message: str) -> None:
-        self.error_label.setText(message)
-        self.error_label.show()
+    def _on_error(self, message: str) -> None:
+        self.show_error(message)
         if self._shown is not None:
             self.showing_label.setText(f"Showing {self._shown.describe()} (the last valid configuration)")
-        self.status_message.emit(message)
 
     def _on_model_changed(self) -> None:
         native = self._models[self.model_combo.currentData()].input.size
@@ -310,18 +278,8 @@ class ModelsPage(Page):
         self.request()
 
     def _rebuild_options(self, checked: tuple[str, ...] | list[str] = ()) -> None:
-        for box in self.option_checks.values():
-            self.options_box.removeWidget(box)
-            box.deleteLater()
-        self.option_checks.clear()
         info = self._models[self.model_combo.currentData()]
-        for name in info.options:
-            box = QCheckBox(name.replace("_", " "))
-            box.setChecked(name in checked)
-            box.toggled.connect(lambda _on: self.request())
-            self.options_box.addWidget(box)
-            self.option_checks[name] = box
-        self.no_options.setVisible(not info.options)
+        self.options.set_options(info.options, checked)
         self.width_combo.setEnabled(info.has_width)
         self.description.setText(info.description)
 
@@ -338,13 +296,7 @@ class ModelsPage(Page):
         write_csv(path, CSV_HEADER, self.layer_model.csv_rows())
 
     def export_chart(self, path: str) -> None:
-        pixmap = self.chart.grab()
-
-        def save(tmp: str) -> None:
-            if not pixmap.save(tmp, "PNG"):
-                raise OSError(f"could not write a PNG to {path}")
-
-        atomic_write(path, save)
+        write_png(self.chart, path)
 
     def _ask_export_csv(self) -> None:
         self._ask_and_export("Export layer table", "layers.csv", "CSV files (*.csv)", self.export_csv)
@@ -356,15 +308,9 @@ class ModelsPage(Page):
         if self.stats is None:
             return
         stem = f"{self._shown.model}_{self._shown.width_text}_{self._shown.resolution_text}" if self._shown else ""
-        path, _ = QFileDialog.getSaveFileName(self, title, f"{stem}_{default}", pattern)
-        if not path:
-            return
-        try:
-            export(path)
-        except OSError as exc:
-            self._on_error(0, f"could not export to {path}: {exc.strerror or exc}")
-            return
-        self.status_message.emit(f"Saved {path}")
+        path = self.ask_save(title, f"{stem}_{default}", pattern, export)
+        if path:
+            self.status_message.emit(f"Saved {path}")
 
     # settings -------------------------------------------------------------------------------
     def save_settings(self, settings: QSettings) -> None:

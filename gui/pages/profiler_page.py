@@ -21,7 +21,7 @@ from gui.pages import register_page
 from gui.pages.base import Page
 from gui.widgets.layer_bars import COMPARISON_NOTE, SERIES, BarRun, LayerBars, series_values
 from gui.widgets.profile_controls import ProfileControls, ProfileRequest
-from gui.workers.progress_job import ProgressJob
+from gui.workers.jobs import JobRunner
 from gui.widgets.panel import inline_error, panel as _panel
 
 __all__ = ["ProfilerPage", "CSV_HEADER"]
@@ -45,6 +45,16 @@ def write_trace(req: ProfileRequest, path: str) -> None:
         api.export_trace(model, example, path)  # writes a temp file and renames it: atomic
 
 
+def profile_controls() -> ProfileControls:
+    """The configuration panel with this machine's choices: the fastest exact inference path first
+    (the default, as in the live view), CUDA when torch sees a GPU."""
+    import torch  # already loaded by engine.api
+
+    fastest = api.fastest_exact_path()
+    devices = ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
+    return ProfileControls(api.list_models(), (fastest, *(p for p in api.PATHS if p != fastest)), devices)
+
+
 @register_page("profiler", "Profiler", order=30, tooltip="Per-layer latency on this machine")
 class ProfilerPage(Page):
     def __init__(self, parent: QWidget | None = None):
@@ -57,10 +67,10 @@ class ProfilerPage(Page):
         self._started_at = 0.0
         self._queued: list[tuple[ProfileRequest, bool]] = []  # (request, pin it when done)
 
-        self.job = ProgressJob(self)
+        self.job = JobRunner(self)
         self.job.progress.connect(self._on_progress)
         self.job.succeeded.connect(self._on_done)
-        self.job.failed.connect(self._on_error)
+        self.job.failed.connect(lambda _serial, message: self._on_error(message))
         self.job.cancelled.connect(self._on_cancelled)
         self.job.busy_changed.connect(self._on_busy)
 
@@ -135,7 +145,7 @@ class ProfilerPage(Page):
 
     def _build_controls(self) -> QFrame:
         frame, outer = _panel()
-        self.controls = ProfileControls()
+        self.controls = profile_controls()
         self.run_button = QPushButton("Run")
         self.run_button.setToolTip(self.run_action.toolTip())
         self.run_button.setDefault(True)
@@ -173,10 +183,10 @@ class ProfilerPage(Page):
         self.progress_label.setText("building the model…")
         self.cancel_button.setEnabled(True)
         self.cancel_button.setFocus()  # the controls go disabled; Esc and Space still reach Cancel
-        return self.job.start(
-            lambda progress, should_stop: (req, api.profile_model(
-                req.model, progress=progress, should_stop=should_stop, **req.kwargs())),
+        self.job.submit(lambda job: (req, api.profile_model(
+            req.model, progress=job.progress, should_stop=job.should_stop, **req.kwargs())),
             f"Profiling {req.short()}…")
+        return True
 
     def cancel(self) -> None:
         self._queued.clear()
@@ -184,7 +194,7 @@ class ProfilerPage(Page):
             self.job.cancel()
             self.progress_label.setText("cancelling…")
 
-    def _on_progress(self, done: int, total: int) -> None:
+    def _on_progress(self, done: int, total: int, _message: str) -> None:
         self.progress.setRange(0, total)
         self.progress.setValue(done)
         req = self._running
@@ -193,7 +203,7 @@ class ProfilerPage(Page):
             "timing the whole model" if done <= total - repeats else "timing each layer")
         self.progress_label.setText(phase)
 
-    def _on_done(self, payload: object) -> None:
+    def _on_done(self, _serial: int, payload: object) -> None:
         req, result = payload
         if isinstance(result, str):  # a trace export finished
             self.progress_label.setText(f"trace written to {result}")
@@ -215,7 +225,7 @@ class ProfilerPage(Page):
         self.progress_label.setText("failed")
         self.status_message.emit(message)
 
-    def _on_cancelled(self) -> None:
+    def _on_cancelled(self, _serial: int) -> None:
         self.progress.setValue(0)
         self.progress_label.setText("cancelled; the chart shows the last finished run")
         self.status_message.emit("Profiling cancelled")
@@ -338,11 +348,12 @@ class ProfilerPage(Page):
     def export_trace(self, path: str) -> bool:
         """Write the trace in the background (it builds and runs the model once)."""
         req = self.shown
-        if req is None:
+        if req is None or self.job.is_busy():
             return False
         self._running = None
         self.progress_label.setText("writing the trace…")
-        return self.job.start(lambda _p, _s: (req, write_trace(req, path) or str(path)), f"Writing trace {path}…")
+        self.job.submit(lambda _job: (req, write_trace(req, path) or str(path)), f"Writing trace {path}…")
+        return True
 
     def _ask_export_png(self) -> None:
         self._ask("Export chart", "profile.png", "PNG images (*.png)", self.export_chart)

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 from engine import api
 from gui.pages import register_page
 from gui.pages._task_page import Outcome, TaskPage
+from gui.pages.task_colours import LEGEND_MIN, bgr_to_qcolor
 from gui.widgets.annotated_view import AnnotatedView, display_size
-from gui.widgets.task_colours import LEGEND_MIN, bgr_to_qcolor
 
 __all__ = ["SegmentPage", "MODES", "DEFAULT_OPACITY"]
 

@@ -9,24 +9,21 @@ user presses Run sweep."""
 
 from __future__ import annotations
 
-import time
-
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QToolBar,
-    QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QToolBar, QVBoxLayout, QWidget,
 )
 
 from engine.api import StudioError
 from gui.pages import register_page
+from gui.pages import tradeoffs_data as data
 from gui.pages.base import Page
+from gui.pages.tradeoffs_sweep import SweepPanel
 from gui.settings import to_bool, to_list
-from gui.widgets import tradeoffs_data as data
-from gui.widgets.tradeoffs_controls import SweepOptions, TargetControls
-from gui.widgets.tradeoffs_plot import LEGEND_HTML, TradeoffPlot
-from gui.workers.progress_job import ProgressJob
 from gui.widgets.panel import inline_error, panel as _panel
+from gui.widgets.tradeoffs_controls import TargetControls
+from gui.widgets.tradeoffs_plot import LEGEND_HTML, TradeoffPlot
 
 __all__ = ["TradeoffsPage", "SCREENSHOT_CONFIGS"]
 
@@ -44,12 +41,6 @@ EMPTY_LATENCY = ("Nothing measured on this machine yet.\nPress “Run sweep” a
                  "The MAdds plot already shows the papers' points: MAdds need no measuring.")
 
 
-class _RowRelay(QObject):
-    """Carries each stored run from the sweep's worker thread to the UI thread (queued)."""
-
-    row = Signal(object)
-
-
 @register_page("tradeoffs", "Trade-offs", order=35, tooltip="Accuracy vs latency and MAdds; latency budgets")
 class TradeoffsPage(Page):
     def __init__(self, parent: QWidget | None = None):
@@ -58,18 +49,7 @@ class TradeoffsPage(Page):
         self.snapshot = data.Snapshot()
         self.recommendation: data.Recommendation | None = None
         self._wanted_key: str | None = None  # the series to select once it exists (settings, a sweep)
-        self._sweep_total = 0
-        self._sweep_started = 0.0
-        self._rows_landed = 0
         self._saved_target = 0.0
-        self.job = ProgressJob(self)
-        self.job.progress.connect(self._on_progress)
-        self.job.succeeded.connect(self._on_sweep_done)
-        self.job.failed.connect(self._on_error)
-        self.job.cancelled.connect(self._on_cancelled)
-        self.job.busy_changed.connect(self._on_busy)
-        self.relay = _RowRelay(self)
-        self.relay.row.connect(self._on_row)
 
         self.import_action = self._action("Import results…", "Add a JSON export from another machine: it "
                                           "appears as its own series", self._ask_import, "Import")
@@ -87,8 +67,8 @@ class TradeoffsPage(Page):
         self.legend = QLabel(LEGEND_HTML)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
-        self.latency_plot = TradeoffPlot("latency")
-        self.madds_plot = TradeoffPlot("madds")
+        self.latency_plot = TradeoffPlot("latency", data.latency_front)
+        self.madds_plot = TradeoffPlot("madds", data.madds_front)
         row = QHBoxLayout()
         row.addWidget(self.latency_plot, 1)
         row.addWidget(self.madds_plot, 1)
@@ -96,7 +76,6 @@ class TradeoffsPage(Page):
         plots_layout.addLayout(row, 1)
         layout.addWidget(plots_frame, 1)
         self.targets.changed.connect(self._update_recommendation)
-        self.options.changed.connect(self._update_sweep_status)
         self._refresh_all()
 
     # construction ---------------------------------------------------------------------------
@@ -137,35 +116,18 @@ class TradeoffsPage(Page):
         header.addWidget(toolbar, 0, Qt.AlignmentFlag.AlignBottom)
         return header
 
-    def _build_sweep(self) -> QFrame:
-        frame, outer = _panel()
-        self.options = SweepOptions()
-        self.sweep_button = QPushButton("Run sweep")
-        self.sweep_button.setDefault(True)
-        self.sweep_button.setToolTip("Time every configuration of the chosen backbones that has a published "
-                                     "top-1 and is not measured yet (resumable)")
-        self.sweep_button.clicked.connect(lambda: self.run_sweep())
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop after the configuration in flight; everything finished stays stored")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setFormat("no sweep running")
-        self.progress.setMinimumWidth(240)
-        self.cancel_button.setEnabled(False)
-        top = QHBoxLayout()
-        top.addWidget(self.options)
-        top.addStretch(1)
-        top.addWidget(self.sweep_button)
-        top.addWidget(self.cancel_button)
-        top.addWidget(self.progress)
-        self.sweep_status = QLabel("")
-        self.sweep_status.setObjectName("cardNote")
-        self.sweep_status.setWordWrap(True)
-        outer.addLayout(top)
-        outer.addWidget(self.sweep_status)
-        return frame
+    def _build_sweep(self) -> SweepPanel:
+        self.sweep = SweepPanel()
+        self.sweep.started.connect(self._on_sweep_started)
+        self.sweep.row_stored.connect(self._on_row)
+        self.sweep.finished.connect(self._on_sweep_finished)
+        self.sweep.failed.connect(self._on_error)
+        self.sweep.busy_changed.connect(self._on_busy)
+        # the panel's parts under the names the page always had (tests, settings)
+        self.options, self.sweep_button, self.cancel_button = (self.sweep.options, self.sweep.sweep_button,
+                                                               self.sweep.cancel_button)
+        self.progress, self.sweep_status = self.sweep.progress, self.sweep.status
+        return self.sweep
 
     def _build_target(self) -> QFrame:
         frame, outer = _panel()
@@ -183,6 +145,8 @@ class TradeoffsPage(Page):
         """Read the database again (cheap) and redraw everything."""
         try:
             self.snapshot = data.load_snapshot()
+            if self.snapshot.problem:
+                self._on_error(self.snapshot.problem)
         except StudioError as exc:
             self._on_error(str(exc))
         self._refresh_all()
@@ -216,7 +180,7 @@ class TradeoffsPage(Page):
             f"{len(self.snapshot.points)} measured points in {len(self.snapshot.series)} series "
             f"({n_machines} machine{'s' if n_machines != 1 else ''})" if self.snapshot.points
             else "Accuracy against latency measured on this machine and against MAdds")
-        self._update_sweep_status()
+        self.sweep.update_status()
         self._redraw()
 
     def _redraw(self) -> None:
@@ -253,95 +217,39 @@ class TradeoffsPage(Page):
         lines.append(rec.explanation)
         self.explanation.setText("<br>".join(lines))
 
-    def _update_sweep_status(self) -> None:
-        if self.job.is_busy():
-            return
-        configs = data.sweep_configs(self.options.models())
-        threads = self.options.threads.value()
-        done = data.sweep_progress(configs, threads)
-        left = len(configs) - done
-        if not configs:
-            text = "Choose at least one backbone to sweep."
-        elif left == 0:
-            text = (f"All {len(configs)} configurations of the chosen backbones are measured on this machine "
-                    f"with {threads} thread{'s' if threads != 1 else ''}.")
-        else:
-            text = (f"{done} of {len(configs)} configurations already measured on this machine with {threads} "
-                    f"thread{'s' if threads != 1 else ''}; a sweep measures the other {left} "
-                    f"(the full default sweep takes a few minutes) and can be cancelled and resumed any time.")
-        self.sweep_status.setText(text)
-        self.sweep_button.setEnabled(bool(configs) and left > 0)
-
     # sweeping -------------------------------------------------------------------------------
     def run_sweep(self, configs=None, *, threads: int | None = None, repeats: int | None = None) -> bool:
         """Measure `configs` (default: the chosen backbones' grid) off the UI thread; points are
         plotted as each configuration is stored. False if a sweep is already running."""
-        if self.job.is_busy():
-            return False
-        configs = list(configs) if configs is not None else data.sweep_configs(self.options.models())
-        threads = threads or self.options.threads.value()
-        repeats = repeats or self.options.repeats.value()
-        if not configs:
-            return False
-        self.error_label.hide()
-        self._sweep_total, self._rows_landed = len(configs), 0
-        self._sweep_started = time.perf_counter()
-        self.progress.setRange(0, len(configs))
-        self.progress.setValue(0)
-        self.progress.setFormat("%v / %m configurations")
-        self.select_series(f"{data.this_machine_id(threads)}|{threads}")
-        relay = self.relay.row.emit
-
-        def work(progress, should_stop):
-            return data.sweep(configs, threads=threads, repeats=repeats, progress=progress,
-                              should_stop=should_stop, on_row=relay)
-
-        self.sweep_status.setText(f"Sweeping {len(configs)} configurations on {threads} thread(s), "
-                                  f"{repeats} timed runs each…")
-        return self.job.start(work, f"Sweeping {len(configs)} configurations…")
+        return self.sweep.run(configs, threads=threads, repeats=repeats)
 
     def cancel(self) -> None:
-        if self.job.is_busy():
-            self.job.cancel()
-            self.sweep_status.setText("Cancelling after the configuration in flight…")
+        self.sweep.cancel()
+
+    @property
+    def _rows_landed(self) -> int:
+        return self.sweep.rows_landed
+
+    def _on_sweep_started(self, series_key: str) -> None:
+        self.error_label.hide()
+        self.select_series(series_key)
 
     def _on_row(self, record: data.RunRecord) -> None:
-        self._rows_landed += 1
         self.reload()
         self.status_message.emit(f"{record.model} {record.width:g}/{record.resolution}: "
                                  f"{record.total_ms.median:.2f} ms")
 
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
-        if self.job.is_cancelling():
-            return
-        elapsed = time.perf_counter() - self._sweep_started
-        eta = f", about {elapsed / self._rows_landed * (total - done):.0f} s left" if self._rows_landed else ""
-        self.sweep_status.setText(f"Sweeping: {done} of {total} configurations done ({self._rows_landed} "
-                                  f"measured now){eta}. Cancel keeps everything finished.")
-
-    def _on_sweep_done(self, summary: data.SweepSummary) -> None:
+    def _on_sweep_finished(self, message: str) -> None:
         self.reload()
-        self.status_message.emit(f"Sweep done: {summary.measured} measured, {summary.skipped} already stored, "
-                                 f"{summary.seconds:.0f} s on {summary.threads} thread(s)")
+        self.status_message.emit(message)
 
     def _on_error(self, message: str) -> None:
         self.error_label.setText(message)
         self.error_label.show()
         self.status_message.emit(message)
 
-    def _on_cancelled(self) -> None:
-        self.reload()
-        self.status_message.emit(f"Sweep cancelled; {self._rows_landed} configuration(s) measured and kept")
-
     def _on_busy(self, busy: bool, label: str) -> None:
-        self.sweep_button.setEnabled(not busy)
-        self.cancel_button.setEnabled(busy)
-        self.options.setEnabled(not busy)
         self.import_action.setEnabled(not busy)
-        if not busy:
-            self._update_sweep_status()
         self.report_busy(busy, label)
 
     # import / export ------------------------------------------------------------------------
@@ -407,10 +315,10 @@ class TradeoffsPage(Page):
         return [self.import_action, self.export_action]
 
     def ready(self) -> bool:
-        return not self.job.is_busy()
+        return not self.sweep.job.is_busy()
 
     def shutdown(self) -> None:
-        self.job.wait()
+        self.sweep.job.wait()
 
     def save_settings(self, settings: QSettings) -> None:
         settings.setValue("target_ms", self.targets.target_ms())

@@ -1,19 +1,17 @@
 """The Weights page: every weight set in the manifest with its cache status, fetched from the
 package registry or a URL with a progress bar, imported from a file the user has, cancellable.
 
-Work runs on a one-thread pool. The engine reports progress through a callback (message, done,
-total); ours forwards it to the UI thread and raises Cancelled once the user asked to stop, so
-the engine unwinds through its atomic writes and leaves no partial file. After every operation,
-successful or not, the table is listed again (off the UI thread: listing re-hashes the cache)."""
+Work runs on the page's JobRunner. The engine reports progress through a callback (message, done,
+total); the job's `report` forwards it to the UI thread and raises Cancelled once the user asked to
+stop, so the engine unwinds through its atomic writes and leaves no partial file. After every
+operation, successful or not, the table is listed again (off the UI thread: listing re-hashes the cache)."""
 
 from __future__ import annotations
 
-import threading
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QSettings, Qt, QThreadPool, Signal
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
@@ -27,60 +25,26 @@ from gui.pages import register_page
 from gui.pages.base import Page
 from gui.widgets.weights_info import metrics_tooltip, published_text, short_licence, status_colour
 from gui.widgets.panel import inline_error
+from gui.workers.jobs import Job, JobRunner
 
 __all__ = ["WeightsPage", "COLUMNS"]
 
 COLUMNS = ("Name", "Model", "Source", "Status", "Size", "Licence", "Published")
-CANCELLED = "cancelled by the user"
 NO_SELECTION = "Select a row to see its file and sha256; fetch or import into it."
 Work = Callable[[Callable[..., None]], str]  # gets the progress callback, returns a summary line
 
 
 def _source_text(row: dict) -> tuple[str, str]:
-    """(short text, tooltip listing every source in the order they are tried)."""
+    """(short text, tooltip listing every source in the order they are tried). Every source
+    but a plain URL names a registry requirement (a wheel, an npm tarball, a source archive)."""
     sources = row["sources"]
     first = sources[0]
-    short = (f"registry: {first['requirement']}" if first["kind"] == "registry-package"
-             else f"URL: {first['url'].split('/')[2]}")
-    tip = "\n".join(f"{s['requirement']} ({s['member']})" if s["kind"] == "registry-package" else s["url"]
+    registry = {"registry-package": "registry", "npm-tarball": "npm", "sdist-member": "source archive"}
+    short = (f"URL: {first['url'].split('/')[2]}" if first["kind"] == "url"
+             else f"{registry.get(first['kind'], first['kind'])}: {first['requirement']}")
+    tip = "\n".join(s["url"] if s["kind"] == "url" else f"{s['requirement']} ({s.get('member', '')})"
                     for s in sources)
     return short, f"Tried in this order:\n{tip}"
-
-
-class _Relay(QObject):
-    """Lives on the UI thread; the worker emits through it. A slot connected with
-    Qt.DirectConnection runs on the worker thread, before the callback checks for cancel."""
-
-    progress = Signal(str, object, object)  # message, bytes done, bytes total (None: a status line)
-    finished = Signal(str, str, object)  # ok | cancelled | error, summary or message, fresh rows
-
-
-class _Task(QRunnable):
-    def __init__(self, work: Work, relay: _Relay, cancel: threading.Event):
-        super().__init__()
-        self.setAutoDelete(False)
-        self._work, self._relay, self._cancel = work, relay, cancel
-
-    def report(self, message: str, done: int | None = None, total: int | None = None) -> None:
-        self._relay.progress.emit(message, done, total)
-        if self._cancel.is_set():
-            raise api.Cancelled(CANCELLED)
-
-    def run(self) -> None:
-        try:
-            kind, text = "ok", self._work(self.report)
-        except api.Cancelled as exc:
-            kind, text = "cancelled", str(exc)
-        except api.StudioError as exc:
-            kind, text = "error", str(exc)
-        except Exception as exc:  # a bug, not bad input: report it, keep the window alive
-            traceback.print_exc()
-            kind, text = "error", f"{type(exc).__name__}: {exc}"
-        try:
-            rows = api.list_weights()
-        except Exception as exc:
-            kind, text, rows = "error", f"{text}; listing the cache failed: {exc}", None
-        self._relay.finished.emit(kind, text, rows)
 
 
 def _describe(result: api.FetchResult) -> str:
@@ -95,16 +59,16 @@ class WeightsPage(Page):
         super().__init__(parent)
         self.setObjectName("page")
         self.rows: list[dict] = []
-        self.cancel_requested = threading.Event()
-        self._task: _Task | None = None
         self._started = False
         self._folder = str(Path.home())
         self._select_model: str | None = None
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self.relay = _Relay(self)
-        self.relay.progress.connect(self._on_progress)
-        self.relay.finished.connect(self._on_finished)
+        self.jobs = JobRunner(self)
+        self.jobs.progress.connect(self._on_progress)
+        self.jobs.partial.connect(lambda _serial, rows: self.set_rows(rows))
+        self.jobs.succeeded.connect(self._on_done)
+        self.jobs.failed.connect(self._on_failed)
+        self.jobs.cancelled.connect(self._on_cancelled)
+        self.jobs.busy_changed.connect(self.report_busy)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 12)
@@ -228,15 +192,19 @@ class WeightsPage(Page):
 
     def run(self, work: Work, label: str) -> bool:
         """Start `work(progress)` off the UI thread; False when another operation is running."""
-        if self._task is not None:
+        if self.jobs.is_busy():
             self.status_message.emit("Another weights operation is running; cancel it first")
             return False
-        self.cancel_requested.clear()
         self.error_label.hide()
-        self._task = _Task(work, self.relay, self.cancel_requested)
+
+        def listed(job: Job) -> str:
+            try:
+                return work(job.report)
+            finally:  # the table tells the truth whatever happened
+                job.emit(api.list_weights())
+
         self._set_running(True, label)
-        self.report_busy(True, label)
-        self._pool.start(self._task)
+        self.jobs.submit(listed, label)
         return True
 
     def refresh(self) -> None:
@@ -245,42 +213,41 @@ class WeightsPage(Page):
     def cancel(self) -> None:
         """Ask the running operation to stop: it ends at the engine's next progress report
         (pip's own download cannot be interrupted; the stop comes when it hands the wheel over)."""
-        if self._task is None:
+        if not self.jobs.is_busy():
             return
-        self.cancel_requested.set()
+        self.jobs.cancel()
         self.cancel_button.setEnabled(False)
         self.progress_label.setText("Cancelling at the next progress report…")
 
     def is_running(self) -> bool:
-        return self._task is not None
+        return self.jobs.is_busy()
 
     # results --------------------------------------------------------------------------------
-    def _on_progress(self, message: str, done: object, total: object) -> None:
+    def _on_progress(self, done: object, total: object, message: str) -> None:
         if done is not None and total:
             self.progress_bar.setRange(0, 1000)
             self.progress_bar.setValue(int(1000 * min(int(done) / int(total), 1.0)))
             self.progress_bar.setFormat(f"{formatting.size_bytes(int(done))} of {formatting.size_bytes(int(total))}")
         else:
             self.progress_bar.setRange(0, 0)  # a status line: pip, conversion, hashing
-        if not self.cancel_requested.is_set():
+        if not self.jobs.is_cancelling():
             self.progress_label.setText(message)
 
-    def _on_finished(self, kind: str, text: str, rows: object) -> None:
-        self._task = None
-        if rows is not None:
-            self.set_rows(rows)
+    def _on_done(self, _serial: int, text: str) -> None:
         self._set_running(False)
-        if kind == "error":
-            self._show_error(text)
+        self.progress_label.setText(text)
+        if text:
             self.status_message.emit(text)
-        elif kind == "cancelled":
-            self.progress_label.setText("Cancelled; no partial file was kept.")
-            self.status_message.emit("Weights operation cancelled")
-        else:
-            self.progress_label.setText(text)
-            if text:
-                self.status_message.emit(text)
-        self.report_busy(False, "")
+
+    def _on_failed(self, _serial: int, message: str) -> None:
+        self._set_running(False)
+        self._show_error(message)
+        self.status_message.emit(message)
+
+    def _on_cancelled(self, _serial: int) -> None:
+        self._set_running(False)
+        self.progress_label.setText("Cancelled; no partial file was kept.")
+        self.status_message.emit("Weights operation cancelled")
 
     def _show_error(self, message: str) -> None:
         self.error_label.setText(message)
@@ -346,19 +313,18 @@ class WeightsPage(Page):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._started and self._task is None:
+        if self._started and not self.jobs.is_busy():
             self.refresh()  # another page (or the CLI) may have changed the cache
 
     def ready(self) -> bool:
-        return self._started and self._task is None
+        return self._started and not self.jobs.is_busy()
 
     def start(self) -> None:
         self._started = True
         self.refresh()
 
     def shutdown(self) -> None:
-        self.cancel_requested.set()
-        self._pool.waitForDone()
+        self.jobs.wait()
 
     def save_settings(self, settings: QSettings) -> None:
         settings.setValue("folder", self._folder)

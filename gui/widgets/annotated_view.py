@@ -1,6 +1,6 @@
 """A zoomable image with hoverable boxes (label, score, pixels) as Qt items, so a threshold
 change restyles items instead of re-running a model. Knows nothing about tasks: pages hand it
-plain boxes, RGB arrays (masks come drawn by the engine's renderer) and a function that
+plain boxes, RGB arrays (masks come drawn by the overlay renderer) and a function that
 describes a pixel; the live view can reuse it as it is."""
 
 from __future__ import annotations

@@ -100,7 +100,7 @@ class BlockChart(QWidget):
             self.metric_changed.emit(metric)
 
     def values(self) -> np.ndarray:
-        """The plotted values, in the engine's units (not millions), in block order."""
+        """The plotted values, in the api's units (not millions), in block order."""
         attr = METRICS[self._metric][2]
         return np.array([getattr(b, attr) for b in self._blocks], dtype=float)
 

@@ -1,6 +1,6 @@
 """An image scaled to fit its widget with its aspect ratio kept, centred, with a placeholder
 line when empty. Takes plain RGB uint8 arrays, so any page (classify, detect, segment,
-kernels) can show engine output without converting it itself."""
+kernels) can show api output without converting it itself."""
 
 from __future__ import annotations
 

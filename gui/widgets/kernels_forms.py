@@ -1,16 +1,17 @@
 """The Kernels page's size forms: model experiments (model, width, resolution, threads,
-repeats) and the symmetric convolution (grid, odd operator, velocity model, methods). Values go
-to the engine unchecked: the engine validates and words the error the page shows."""
+repeats) and the symmetric convolution (grid, odd operator, velocity model, methods). The page
+hands in the choices (models, velocity models, methods); values go back unchecked, to be
+validated where the error the page shows is worded."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox, QWidget
 
-from engine import api
 from gui.settings import to_list
 from gui.widgets.controls import PresetCombo, parse_number
-from gui.widgets.kernels_results import VELOCITY_MODELS, classification_models
 
 __all__ = ["ModelForm", "SymconvForm", "DEFAULTS"]
 
@@ -21,13 +22,14 @@ DEFAULT_MODEL = {"separable": "mobilenet_v1", "activations": "mobilenet_v3_large
 DEFAULTS = {"resolution": "160", "width": "1.0", "threads": 1, "repeats": 3, "ny": 128, "nx": 128,
             "op_size": 19, "velocity": "layered"}
 
+
 class ModelForm(QWidget):
     """Model, width, resolution, threads, repeats: the shared sizes of the torch experiments."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, models: Sequence[str]):
         super().__init__()
         self.model = QComboBox()
-        for name in classification_models():
+        for name in models:
             self.model.addItem(name, name)
         self.model.setCurrentIndex(max(0, self.model.findData(DEFAULT_MODEL[kind])))
         self.width = PresetCombo(WIDTHS, DEFAULTS["width"])
@@ -59,27 +61,28 @@ class ModelForm(QWidget):
 
 
 class SymconvForm(QWidget):
-    def __init__(self):
+    def __init__(self, velocity_models: Sequence[str], methods: Sequence[str]):
         super().__init__()
+        self._velocity_models = tuple(velocity_models)
         self.ny = _spin(1, 4096, DEFAULTS["ny"])
         self.nx = _spin(1, 4096, DEFAULTS["nx"])
         self.op_size = _spin(1, 101, DEFAULTS["op_size"])
         self.op_size.setToolTip("odd operator length (e.g. 19, 25)")
         self.velocity = QComboBox()
-        self.velocity.addItems(list(VELOCITY_MODELS))
+        self.velocity.addItems(list(velocity_models))
         self.velocity.setCurrentText(DEFAULTS["velocity"])
         self.repeats = _spin(1, 100, DEFAULTS["repeats"])
-        methods = QWidget()
-        box = QHBoxLayout(methods)
+        method_row = QWidget()
+        box = QHBoxLayout(method_row)
         box.setContentsMargins(0, 0, 0, 0)
         self.methods: dict[str, QCheckBox] = {}
-        for method in api.SYMCONV_METHODS:
+        for method in methods:
             check = QCheckBox(method)
             check.setChecked(True)
             box.addWidget(check)
             self.methods[method] = check
         _grid(self, (("Grid ny", self.ny), ("Grid nx", self.nx), ("Operator (odd)", self.op_size),
-                     ("Velocity model", self.velocity), ("Repeats (median)", self.repeats), ("Methods", methods)))
+                     ("Velocity model", self.velocity), ("Repeats (median)", self.repeats), ("Methods", method_row)))
 
     def values(self) -> dict:
         return {"ny": self.ny.value(), "nx": self.nx.value(), "op_size": self.op_size.value(),
@@ -96,7 +99,7 @@ class SymconvForm(QWidget):
         for key in ("ny", "nx", "op_size", "repeats"):
             getattr(self, key).setValue(int(s.value(f"{prefix}/{key}", DEFAULTS[key])))
         velocity = str(s.value(f"{prefix}/velocity", DEFAULTS["velocity"]))
-        if velocity in VELOCITY_MODELS:
+        if velocity in self._velocity_models:
             self.velocity.setCurrentText(velocity)
         chosen = s.value(f"{prefix}/methods")
         if chosen is not None:

@@ -3,12 +3,10 @@ and CSV rows. Qt-free apart from the chart's data classes, so the mapping is eas
 
 from __future__ import annotations
 
-from engine import api
-VELOCITY_MODELS = api.VELOCITY_MODELS
 from gui import theme
 from gui.widgets.grouped_bar_chart import BarSeries, BarView
 
-__all__ = ["VELOCITY_MODELS", "EXPERIMENTS", "views_for", "summary_for", "csv_for"]
+__all__ = ["EXPERIMENTS", "views_for", "summary_for", "csv_for"]
 
 EXPERIMENTS = {
     "separable": "Separable vs standard convolution",
@@ -154,7 +152,3 @@ def csv_for(kind: str, r) -> tuple[list[str], list[list[object]]]:
              run.mults_per_point, run.adds_per_point, run.reloads, run.max_rel_error, run.tolerance, run.correct]
             for run in r.runs]
     return header, rows
-
-
-def classification_models() -> list[str]:
-    return [m.name for m in api.list_models() if m.task == "classification"]

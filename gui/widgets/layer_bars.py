@@ -6,7 +6,7 @@ Comparing two architectures: layer i of MobileNetV2 is not layer i of MobileNetV
 depth* (0 = input, 1 = output): the current run above the axis, the pinned one mirrored below,
 and a second plot shows cumulative latency along that depth, which is where the two models'
 time really differs (early high-resolution layers vs late wide ones). Widgets get plain data:
-any objects with name, kind, block, ms_median, madds, params (engine LayerTiming)."""
+any objects with name, kind, block, ms_median, madds, params (the api's LayerTiming)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def _fold_groups(layers: Sequence[Any]) -> list[int]:
 
 
 def series_values(layers: Sequence[Any], series: str, batch: int = 1) -> np.ndarray:
-    """One value per layer in engine units (ms, MAdds, params, ns per MAdd); NaN = no bar."""
+    """One value per layer in the api's units (ms, MAdds, params, ns per MAdd); NaN = no bar."""
     if series == "ms":
         return np.array([layer.ms_median for layer in layers], dtype=float)
     if series == "madds":
@@ -208,7 +208,7 @@ class LayerBars(QWidget):
             self.series_changed.emit(series)
 
     def values(self, run: int = 0) -> np.ndarray:
-        """The current series for one run, in engine units, in layer order (NaN = no bar)."""
+        """The current series for one run, in the api's units, in layer order (NaN = no bar)."""
         data = self.runs[run]
         if data is None:
             return np.array([])

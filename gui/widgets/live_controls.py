@@ -1,9 +1,11 @@
 """The Live page's control panel: source, task, models, start/snapshot/record and the display
-sliders. Holds no engine state; the page reads it (`source_spec`, `task`, `models`,
-`display_options`) and listens to its signals."""
+sliders. Holds no model or pipeline state: the page hands in the choices (each task's models, the camera
+backends), reads it back (`source_spec`, `task`, `models`, `display_options`) and listens to its
+signals."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -12,8 +14,7 @@ from PySide6.QtWidgets import (
     QSpinBox, QWidget,
 )
 
-from engine import api
-from gui.widgets.live_engine import SourceSpec
+from engine.api import SourceSpec
 
 __all__ = ["LiveControls"]
 
@@ -37,8 +38,11 @@ class LiveControls(QFrame):
     source_changed = Signal()
     display_changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, models: Mapping[str, tuple[Sequence[str], str]], backends: Sequence[str],
+                 parent: QWidget | None = None):
+        """models: task -> (its models, the default one); backends: OpenCV's camera backends."""
         super().__init__(parent)
+        self._models = {task: (list(names), default) for task, (names, default) in models.items()}
         self.setObjectName("panel")
         grid = QGridLayout(self)
         grid.setContentsMargins(14, 10, 14, 10)
@@ -53,7 +57,7 @@ class LiveControls(QFrame):
         self.camera_spin.setPrefix("index ")
         self.camera_spin.setToolTip("Camera index: 0 is usually the built-in camera")
         self.backend_combo = QComboBox()
-        for name in api.CAMERA_BACKENDS:
+        for name in backends:
             self.backend_combo.addItem("any backend" if name == "any" else name, name)
         self.backend_combo.setToolTip("OpenCV camera backend; 'any' lets OpenCV choose")
         self.capture_combo = QComboBox()
@@ -210,7 +214,7 @@ class LiveControls(QFrame):
     # internals ------------------------------------------------------------------------------
     def _fill_models(self) -> None:
         task = self.task()
-        models = api.models_for(task)
+        models, default = self._models[task]
         for combo, blank in ((self.model_combo, False), (self.model2_combo, True)):
             combo.blockSignals(True)
             combo.clear()
@@ -219,7 +223,7 @@ class LiveControls(QFrame):
             for name in models:
                 combo.addItem(name, name)
             combo.blockSignals(False)
-        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(api.DEFAULT_MODELS[task])))
+        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(default)))
 
     def _on_task(self) -> None:
         self._fill_models()
@@ -292,4 +296,4 @@ class LiveControls(QFrame):
         self.opacity.setValue(int(settings.value("opacity", 50) or 50))
         kind = settings.value("source", "demo")
         self.configure(kind if kind in dict(SOURCES) else "demo", task,
-                       models[0] if models else api.DEFAULT_MODELS[task], models[1] if len(models) > 1 else None)
+                       models[0] if models else self._models[task][1], models[1] if len(models) > 1 else None)

@@ -7,22 +7,22 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from engine import api
+from engine.api import LaneStatus
 from gui import theme
 from gui.widgets.image_view import ImageView
-from gui.widgets.live_engine import STAGES, LaneStatus
 
 __all__ = ["LaneView", "LANE_COLOURS"]
 
 LANE_COLOURS = ("#2f6fdf", "#ef6c00")  # lane A, lane B: the plot's curves use the same colours
 BADGE_STYLE = (f"QLabel {{ color: white; background: {theme.ERROR}; border-radius: 4px; "
                "padding: 2px 8px; font-weight: 600; }")
+# the pipeline's stages in order (the api's STAGES), shortened for the HUD
 STAGE_SHORT = {"capture": "cap", "preprocess": "pre", "inference": "inf", "postprocess": "post", "draw": "draw"}
 
 
 def hud_text(lane: LaneStatus) -> str:
     """The HUD's two lines for a lane (monospace, so figures do not jump as they change)."""
-    stages = "  ".join(f"{STAGE_SHORT[s]} {lane.stages_ms[s]:5.1f}" for s in STAGES)
+    stages = "  ".join(f"{short} {lane.stages_ms[stage]:5.1f}" for stage, short in STAGE_SHORT.items())
     counts = f"captured {lane.captured}  inferred {lane.inferred}  dropped {lane.dropped}"
     if lane.failed:
         counts += f"  failed {lane.failed}"
@@ -30,7 +30,8 @@ def hud_text(lane: LaneStatus) -> str:
 
 
 class LaneView(QFrame):
-    def __init__(self, index: int, parent: QWidget | None = None):
+    def __init__(self, index: int, untrained: str, parent: QWidget | None = None):
+        """untrained: the badge's text for a model with random weights (api.UNTRAINED)."""
         super().__init__(parent)
         self.setObjectName("panel")
         self.index = index
@@ -42,7 +43,7 @@ class LaneView(QFrame):
         swatch.setStyleSheet(f"color: {LANE_COLOURS[index]}; font-size: 14pt;")
         self.title = QLabel("—")
         self.title.setObjectName("panelTitle")
-        self.badge = QLabel(api.UNTRAINED)
+        self.badge = QLabel(untrained)
         self.badge.setStyleSheet(BADGE_STYLE)
         self.badge.setToolTip("No trained weights for this model are cached: it runs with random weights. "
                               "Its overlay is meaningless; its latency is real.")
@@ -66,7 +67,7 @@ class LaneView(QFrame):
 
     def set_model(self, model: str, untrained: bool | None, path: str | None = None) -> None:
         """untrained None: not loaded yet (no badge either way). path: the inference path the
-        network runs on (engine.runtime), shown next to the name."""
+        network runs on (one of the api's PATHS), shown next to the name."""
         self.title.setText(f"{model}  · {path}" if path else model)
         self.title.setToolTip("inference path: " + path if path else "")
         self.badge.setVisible(bool(untrained))

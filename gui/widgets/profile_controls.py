@@ -1,44 +1,29 @@
 """The Profiler's configuration panel: model, width, resolution, options, batch, threads, memory
 format, device, inference path and repeats, read back as one `ProfileRequest`.
 
-Values are passed to the engine as typed (numbers parsed, nothing range-checked here), so the GUI
-rejects exactly what `profile` on the CLI rejects, with the same message."""
+Values are passed on as typed (numbers parsed, nothing range-checked here), so the GUI rejects
+exactly what `profile` on the CLI rejects, with the same message. The page hands in the model
+catalog, the inference paths and the devices as plain data."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox, QWidget
 
-from engine import api
+from engine.api import ModelInfo
 from gui.settings import to_list
-from gui.widgets.controls import PresetCombo, parse_number
+from gui.widgets.controls import OptionChecks, PresetCombo, fill_model_combo, parse_number
 
-__all__ = ["ProfileControls", "ProfileRequest", "available_paths", "available_devices"]
+__all__ = ["ProfileControls", "ProfileRequest"]
 
 WIDTH_PRESETS = ("0.35", "0.5", "0.75", "1.0", "1.3", "1.4")
 RESOLUTION_PRESETS = ("96", "128", "160", "192", "224", "256", "320")
 MEMORY_FORMATS = ("contiguous", "channels_last")
 DEFAULT_MODEL = "mobilenet_v3_large"
-
-
-def available_paths() -> tuple[str, ...]:
-    """Inference paths the engine offers (engine.runtime), the fastest exact one first: it is
-    the default, as in the live view."""
-    fastest = api.fastest_exact_path()
-    return (fastest, *(p for p in api.PATHS if p != fastest))
-
-
-def engine_takes_path() -> bool:
-    return True
-
-
-def available_devices() -> tuple[str, ...]:
-    import torch  # already loaded by engine.api; asked here only for what the machine has
-
-    return ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
 
 
 @dataclass(frozen=True)
@@ -63,14 +48,10 @@ class ProfileRequest:
         return parse_number(self.resolution_text)
 
     def kwargs(self) -> dict:
-        """Keyword arguments for engine.api.profile_model."""
-        kwargs = dict(width=self.width, resolution=self.resolution, batch=self.batch, threads=self.threads,
-                      repeats=self.repeats, device=self.device,
-                      channels_last=self.memory_format == "channels_last",
-                      **{name: True for name in self.options})
-        if engine_takes_path():
-            kwargs["path"] = self.path
-        return kwargs
+        """Keyword arguments for api.profile_model."""
+        return dict(width=self.width, resolution=self.resolution, batch=self.batch, threads=self.threads,
+                    repeats=self.repeats, device=self.device, channels_last=self.memory_format == "channels_last",
+                    path=self.path, **{name: True for name in self.options})
 
     def short(self) -> str:
         extra = f" · {', '.join(self.options)}" if self.options else ""
@@ -94,15 +75,15 @@ def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
 class ProfileControls(QWidget):
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, models: Sequence[ModelInfo], paths: Sequence[str], devices: Sequence[str],
+                 parent: QWidget | None = None):
+        """paths: the inference paths, the default (the fastest exact one) first; devices: what
+        this machine has ("cpu", and "cuda" when torch sees a GPU)."""
         super().__init__(parent)
-        infos = sorted(api.list_models(), key=lambda m: m.task != "classification")  # stable: classifiers first
+        infos = sorted(models, key=lambda m: m.task != "classification")  # stable: classifiers first
         self._infos = {m.name: m for m in infos}
         self.model_combo = QComboBox()
-        for info in infos:
-            self.model_combo.addItem(info.name if info.task == "classification" else f"{info.name}  ({info.task})",
-                                     info.name)
-            self.model_combo.setItemData(self.model_combo.count() - 1, info.description, Qt.ItemDataRole.ToolTipRole)
+        fill_model_combo(self.model_combo, infos)
         self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(DEFAULT_MODEL)))
         self.width_combo = PresetCombo(WIDTH_PRESETS, "1.0")
         self.resolution_combo = PresetCombo(RESOLUTION_PRESETS, "224")
@@ -113,20 +94,14 @@ class ProfileControls(QWidget):
         self.format_combo.addItems(MEMORY_FORMATS)
         self.format_combo.setToolTip("tensor memory layout of weights and input (channels_last = NHWC)")
         self.device_combo = QComboBox()
-        self.device_combo.addItems(available_devices())
+        self.device_combo.addItems(list(devices))
         self.device_combo.setToolTip("CUDA appears when torch sees a GPU; it is timed with CUDA events")
         self.path_combo = QComboBox()
-        self.path_combo.addItems(available_paths())
+        self.path_combo.addItems(list(paths))
         self.path_combo.setToolTip("inference path: the default is the fastest exact (fp32) one on this machine; "
                                    "reference = the eager model as built; bf16 and int8 trade accuracy for speed")
         self.repeats_spin = _spin(3, 10000, 30, "timed runs for the whole model, and again with per-layer hooks")
-        self.options_box = QHBoxLayout()
-        self.options_box.setSpacing(12)
-        self.option_checks: dict[str, QCheckBox] = {}
-        self.no_options = QLabel("none")
-        self.no_options.setObjectName("cardNote")
-        self.options_box.addWidget(self.no_options)
-        self.options_box.addStretch(1)
+        self.options = OptionChecks("none")
 
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -145,7 +120,7 @@ class ProfileControls(QWidget):
         caption = QLabel("Options:")
         caption.setObjectName("cardNote")
         options.addWidget(caption)
-        options.addLayout(self.options_box, 1)
+        options.addWidget(self.options, 1)
         grid.addLayout(options, 2, 0, 1, len(fields))
         grid.setColumnMinimumWidth(0, 230)
         grid.setColumnStretch(len(fields), 1)
@@ -153,24 +128,15 @@ class ProfileControls(QWidget):
         self._rebuild_options()
 
     def _rebuild_options(self, checked: tuple[str, ...] | list[str] = ()) -> None:
-        for box in self.option_checks.values():
-            self.options_box.removeWidget(box)
-            box.deleteLater()
-        self.option_checks.clear()
         info = self._infos[self.model_combo.currentData()]
-        for name in info.options:
-            box = QCheckBox(name.replace("_", " "))
-            box.setChecked(name in checked)
-            self.options_box.insertWidget(self.options_box.count() - 1, box)  # before the stretch
-            self.option_checks[name] = box
-        self.no_options.setVisible(not info.options)
+        self.options.set_options(info.options, checked)
         self.width_combo.setEnabled(info.has_width)
 
     def request(self) -> ProfileRequest:
         return ProfileRequest(
             model=self.model_combo.currentData(), width_text=self.width_combo.currentText().strip(),
             resolution_text=self.resolution_combo.currentText().strip(),
-            options=tuple(n for n, box in self.option_checks.items() if box.isChecked()),
+            options=self.options.checked(),
             batch=self.batch_spin.value(), threads=self.threads_spin.value(),
             memory_format=self.format_combo.currentText(), device=self.device_combo.currentText(),
             path=self.path_combo.currentText(), repeats=self.repeats_spin.value())

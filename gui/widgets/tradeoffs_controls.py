@@ -9,7 +9,7 @@ import os
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QWidget
 
-from gui.widgets.tradeoffs_data import FAMILIES, SWEEP_REPEATS
+from gui.widgets.tradeoffs_points import FAMILIES
 
 __all__ = ["SweepOptions", "TargetControls", "W_CHOICES"]
 
@@ -86,7 +86,7 @@ class SweepOptions(QWidget):
 
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, default_repeats: int, parent: QWidget | None = None):
         super().__init__(parent)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -105,7 +105,7 @@ class SweepOptions(QWidget):
         self.threads.valueChanged.connect(lambda _v: self.changed.emit())
         self.repeats = QSpinBox()
         self.repeats.setRange(3, 1000)
-        self.repeats.setValue(SWEEP_REPEATS)
+        self.repeats.setValue(default_repeats)
         self.repeats.setToolTip("Timed runs per configuration (the median is plotted; p10/p90 in the hover)")
         row.addSpacing(12)
         row.addWidget(QLabel("threads"))

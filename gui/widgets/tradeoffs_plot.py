@@ -10,7 +10,7 @@ machine's (or thread count's) measurement, shown for comparison on the latency p
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pyqtgraph as pg
@@ -20,7 +20,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gui import theme
 from gui.widgets.plot_hover import HoverTip
-from gui.widgets.tradeoffs_data import FAMILIES, FAMILY_LABEL, PaperPoint, TradeoffPoint, latency_front, madds_front
+from engine.api import TradeoffPoint
+from gui.widgets.tradeoffs_points import FAMILIES, FAMILY_LABEL, PaperPoint
 
 __all__ = ["FAMILY_COLOURS", "LEGEND_HTML", "TradeoffPlot", "point_text"]
 
@@ -80,12 +81,17 @@ class _Drawn:
     text: str
 
 
+Front = Callable[[Sequence[TradeoffPoint]], list[TradeoffPoint]]
+
+
 class TradeoffPlot(QWidget):
-    def __init__(self, axis: str, parent: QWidget | None = None):
+    def __init__(self, axis: str, front: Front, parent: QWidget | None = None):
+        """front: the page's Pareto frontier for this axis (the points no other beats on both)."""
         super().__init__(parent)
         if axis not in ("latency", "madds"):
             raise ValueError(f"axis {axis!r}; valid: latency, madds")
         self.axis = axis
+        self._front = front
         self.plot = pg.PlotWidget(background=theme.SURFACE, axisItems={"bottom": _LogAxis("bottom")})
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -158,7 +164,7 @@ class TradeoffPlot(QWidget):
         for item in self._items:
             self.plot.removeItem(item)
         self._items, self.drawn, self.series_shown = [], [], []
-        front_of = latency_front if self.axis == "latency" else madds_front
+        front_of = self._front
         if self.axis == "latency":
             for key, points in others.items():
                 if points:

@@ -65,7 +65,7 @@ class WeightsCard(QFrame):
         self.rows: list[dict] = []
 
     def set_rows(self, model: str, rows: Sequence[dict]) -> None:
-        """rows: the model's manifest entries as dicts (engine `weights_for`), default first,
+        """rows: the model's manifest entries as dicts (api `weights_for`), default first,
         each with `cached`."""
         self.rows = list(rows)
         if not rows:

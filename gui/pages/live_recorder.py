@@ -1,0 +1,91 @@
+"""Snapshots and recordings of the Live page's lanes: the newest annotated frames side by side as
+one PNG, or every frame as an MP4, written atomically into `save_dir`. Messages go out as
+signals, so the page decides where they show (status bar, the controls' error line)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QStandardPaths, Signal
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from engine import api
+
+__all__ = ["LiveRecorder"]
+
+
+def _stamp() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + f"-{int(time.time() * 1000) % 1000:03d}"
+
+
+class LiveRecorder(QObject):
+    message = Signal(str)  # a one-line status
+    error = Signal(str)  # something the user must see (could not save)
+    recording_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.save_dir = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation) \
+            or str(Path.home())
+        self.last_saved: Path | None = None
+        self._record_path: Path | None = None
+
+    def snapshot(self, pipeline: api.LivePipeline | None, lanes: int) -> Path | None:
+        """Save the lanes' newest annotated frames (side by side) as one PNG, atomically."""
+        images = [] if pipeline is None else [pipeline.snapshot(i) for i in range(lanes)]
+        images = [image for image in images if image is not None]
+        if not images:
+            self.message.emit("Nothing to snapshot yet: start the live view first")
+            return None
+        if len({image.shape[0] for image in images}) > 1:
+            images = images[:1]
+        try:
+            path = api.save_png(np.hstack(images), Path(self.save_dir) / f"live-{_stamp()}.png")
+        except (OSError, api.StudioError) as exc:
+            self.error.emit(f"could not save the snapshot in {self.save_dir}: {exc}")
+            return None
+        self.last_saved = path
+        self.message.emit(f"Snapshot saved to {path}")
+        return path
+
+    def toggle(self, pipeline: api.LivePipeline | None, lanes: int, fps: float) -> None:
+        """Start recording what the lanes show (both side by side, as on screen), or stop."""
+        if pipeline is not None and pipeline.recording:
+            self.stop(pipeline)
+            return
+        latest = None if pipeline is None or not pipeline.running else pipeline.latest(0)
+        if latest is None:
+            self.message.emit("Nothing to record yet: start the live view first")
+            return
+        height, width = latest.annotated.shape[:2]
+        path = Path(self.save_dir) / f"live-{_stamp()}.mp4"
+        try:
+            writer = api.AtomicVideoWriter(path, fps, (width * lanes, height))
+            pipeline.start_recording(writer, lane=None if lanes > 1 else 0)
+        except api.StudioError as exc:
+            self.error.emit(str(exc))
+            return
+        self._record_path = path
+        self.recording_changed.emit(True)
+        what = "both lanes side by side" if lanes > 1 else "the live view"
+        self.message.emit(f"Recording {what} to {path} (R stops)")
+
+    def stop(self, pipeline: api.LivePipeline | None) -> None:
+        """Finish a recording in progress (the file appears only now, complete)."""
+        if pipeline is None or not pipeline.recording:
+            return
+        self.recording_changed.emit(False)
+        try:
+            pipeline.stop_recording()
+        except (OSError, api.StudioError) as exc:
+            self.error.emit(f"recording not saved: {exc}")
+            return
+        self.last_saved = self._record_path
+        self.message.emit(f"Recording saved to {self._record_path}")
+
+    def ask_folder(self, parent: QWidget) -> None:
+        folder = QFileDialog.getExistingDirectory(parent, "Save snapshots and recordings in", self.save_dir)
+        if folder:
+            self.save_dir = folder

@@ -1,0 +1,142 @@
+"""The Live page's controller: opens the source and loads the runners off the UI thread, starts,
+swaps and stops the engine's LivePipeline, and joins retired pipelines on shutdown. No widgets:
+the page reads `pipeline` and listens to the signals.
+
+A restart never waits for the old pipeline's threads (they end within a frame): the old one is
+retired and joined on shutdown, so the UI never blocks on a slow model."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, Signal
+
+from engine import api
+from engine.api import SourceSpec
+from gui.workers.jobs import JobRunner
+
+__all__ = ["LiveSession", "RunnerCache"]
+
+
+class RunnerCache:
+    """Loaded runners by (lane, task, model, weights). Each lane gets its own runner object,
+    so two lanes never share one network across threads. Touched only by the job thread."""
+
+    KEEP = 6  # a few models stay loaded, so flipping between two is instant
+
+    def __init__(self) -> None:
+        self._loaded: dict[tuple[int, str, str, str | None], api.TaskRunner] = {}
+
+    def get(self, lane: int, task: str, model: str) -> api.TaskRunner:
+        weights = api.cached_weights(model)  # never fetches: downloads belong to the Weights page
+        key = (lane, task, model, weights)
+        runner = self._loaded.get(key)
+        if runner is None:
+            # the fastest exact (fp32) path: onnxruntime where installed; the HUD shows runner.path
+            runner = api.make_runner(task, model, weights=weights, path=api.fastest_exact_path())
+            self._loaded[key] = runner
+            while len(self._loaded) > self.KEEP:  # dicts keep insertion order: drop the oldest
+                self._loaded.pop(next(iter(self._loaded)))
+        return runner
+
+
+class LiveSession(QObject):
+    """Signals: `starting(spec, runners)` just before the new pipeline starts (the page sets its
+    lanes up), `start_failed(message)`, `swapped(lane, task, runner)`, `swap_failed(message)`,
+    `busy_changed(busy, label)` while a source opens or a model loads."""
+
+    starting = Signal(object, object)
+    start_failed = Signal(str)
+    swapped = Signal(int, str, object)  # lane, task, runner
+    swap_failed = Signal(str)
+    busy_changed = Signal(bool, str)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.pipeline: api.LivePipeline | None = None
+        self.runners: list[api.TaskRunner] = []
+        self.lanes = 0  # lanes of self.pipeline
+        self.source_fps = 30.0
+        self.want_running = False
+        self.closed = False
+        self._retired: list[api.LivePipeline] = []  # stopped without waiting; joined on shutdown
+        self._cache = RunnerCache()
+        self.starter = JobRunner(self)  # open source + load runners
+        self.starter.succeeded.connect(self._on_started)
+        self.starter.failed.connect(self._on_start_failed)
+        self.starter.busy_changed.connect(self.busy_changed)
+        self.swapper = JobRunner(self)  # load a replacement runner while running
+        self.swapper.succeeded.connect(self._on_swapped)
+        self.swapper.failed.connect(lambda _serial, message: self.swap_failed.emit(message))
+        self.swapper.busy_changed.connect(self.busy_changed)
+
+    def running(self) -> bool:
+        return self.pipeline is not None and self.pipeline.running
+
+    def is_busy(self) -> bool:
+        return self.starter.is_busy() or self.swapper.is_busy()
+
+    def start(self, spec: SourceSpec, task: str, models: list[str]) -> None:
+        """Open `spec` and load `models` for `task` off the UI thread, then start (after halt())."""
+        self.want_running = True
+        cache = self._cache
+
+        def prepare(_job):
+            source = spec.open()  # a bad source fails before any model loads
+            try:
+                return spec, source, [cache.get(i, task, m) for i, m in enumerate(models)]
+            except BaseException:
+                source.close()
+                raise
+
+        self.starter.submit(prepare, f"Starting {', '.join(models)} on {spec.describe()}…")
+
+    def swap(self, lane: int, task: str, model: str) -> None:
+        """Load `model` off the UI thread and put it in `lane` of the running pipeline."""
+        cache = self._cache
+        self.swapper.submit(lambda _job: (lane, task, cache.get(lane, task, model)), f"Loading {model}…")
+
+    def halt(self) -> None:
+        """Stop the running pipeline without waiting for its threads."""
+        pipeline = self.pipeline
+        if pipeline is not None and pipeline.running:
+            pipeline.stop(timeout=0)
+            self._retired.append(pipeline)
+
+    def shutdown(self, seconds: float = 1.0) -> None:
+        """Stop every pipeline thread and job within `seconds` (window close)."""
+        self.closed, self.want_running = True, False
+        deadline = time.monotonic() + seconds
+        for pipeline in [*self._retired, *([self.pipeline] if self.pipeline else [])]:
+            pipeline.stop(timeout=max(0.0, deadline - time.monotonic()))
+        self._retired = []
+        left_ms = max(0, int(1000 * (deadline - time.monotonic())))
+        self.starter.wait(left_ms)
+        self.swapper.wait(left_ms)
+
+    def _on_started(self, _serial: int, payload) -> None:
+        spec, source, runners = payload
+        if self.closed or not self.want_running:
+            source.close()
+            return
+        self._retired = [p for p in self._retired if not p.stop(timeout=0)]
+        self.pipeline, self.lanes = api.LivePipeline(runners), len(runners)
+        self.runners = list(runners)  # as started (set_runner swaps lanes later)
+        self.source_fps = source.fps
+        self.starting.emit(spec, self.runners)
+        self.pipeline.start(source, pace="live")
+
+    def _on_start_failed(self, _serial: int, message: str) -> None:
+        self.want_running = False
+        self.start_failed.emit(message)
+
+    def _on_swapped(self, _serial: int, payload) -> None:
+        lane, task, runner = payload
+        if self.closed or not self.running() or lane >= self.lanes:
+            return
+        self.swapped.emit(lane, task, runner)
+
+    def put(self, lane: int, runner: api.TaskRunner) -> None:
+        """Run `runner` in `lane` from the next frame on (the page checked it is still wanted)."""
+        self.pipeline.set_runner(lane, runner)
+        self.runners[lane] = runner

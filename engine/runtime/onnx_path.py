@@ -137,13 +137,18 @@ class OrtRunner:
         self.threads = threads
         self.spinning = spinning
         self.session = open_session(onnx_path, threads, spinning=spinning)
+        self.batch = self.session.get_inputs()[0].shape[0]
         self.output_names = _output_names(keys)
 
     def __call__(self, x: Tensor | np.ndarray) -> Outputs:
         array = x.detach().numpy() if isinstance(x, Tensor) else x
         if array.dtype != np.float32 or not array.flags.c_contiguous:
             array = np.ascontiguousarray(array, dtype=np.float32)
-        values = self.session.run(self.output_names, {INPUT_NAME: array})
+        if array.shape[0] != self.batch and self.batch == 1:  # a batch-1 export fed a batch: one at a time
+            runs = [self.session.run(self.output_names, {INPUT_NAME: array[i:i + 1]}) for i in range(array.shape[0])]
+            values = [np.concatenate(parts) for parts in zip(*runs)]
+        else:
+            values = self.session.run(self.output_names, {INPUT_NAME: array})
         return unflatten([torch.from_numpy(v) for v in values], self.keys)
 
     def node_times(self, example: np.ndarray, runs: int, network: nn.Module | None = None) -> list[NodeTime]:

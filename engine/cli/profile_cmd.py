@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from engine.api import (
-    PathAgreement, ProfileResult, check_output, fastest_exact_path, path_agreement, path_names, profile_model,
+    PathAgreement, ProfileResult, check_output, default_path, path_agreement, path_names, profile_model,
     save_or_keep, write_with,
 )
 from engine.cli import print_json
@@ -33,7 +33,7 @@ def register(sub) -> None:
     p.add_argument("--trace", type=Path, metavar="PATH", help="write a Chrome/Perfetto trace (JSON)")
     p.add_argument("--path", default=None, dest="inference_path",
                    help=f"inference path to time (valid: {', '.join(path_names())}; default: the fastest "
-                        "exact one on this machine, onnxruntime where installed)")
+                        "exact one measured on this machine for this model, size and threads; onnxruntime until measured)")
     p.add_argument("--no-save", action="store_true", help="do not store the run in the results database")
     p.add_argument("--no-agreement", action="store_true",
                    help="skip measuring the path's outputs against the reference path on real photos")
@@ -73,7 +73,7 @@ def run_profile(args: argparse.Namespace) -> int:
         args.model, width=args.width, resolution=args.resolution, batch=args.batch, threads=args.threads,
         repeats=args.repeats, device=args.device, channels_last=args.channels_last, weights=args.weights,
         trace=args.trace, progress=StderrProgress("runs").counter("profiling"),
-        path=args.inference_path or fastest_exact_path(), **options,
+        path=args.inference_path or default_path(args.model, args.resolution, args.threads), **options,
     )
     agreement = None
     if result.path != "reference" and not args.no_agreement:  # what the fast path costs in accuracy

@@ -59,6 +59,13 @@ class PathAgreement:
         return "; ".join(parts) + ("" if self.weights else " (random weights)")
 
 
+def bundled_photos() -> tuple[list[np.ndarray], str]:
+    """The photos shipped in assets/ (RGB uint8)."""
+    files = sorted((paths.ASSETS / "demo").glob("*.jpg")) + sorted((paths.ASSETS / "images").glob("*.png"))
+    photos = [cv2.cvtColor(cv2.imread(str(f), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB) for f in files]
+    return photos, f"bundled photos ({', '.join(Path(f).name for f in files)})"
+
+
 def real_photos() -> tuple[list[np.ndarray], str]:
     """RGB uint8 photos: the cached labelled sample set, else the bundled photos."""
     from engine.tasks.samples import cached_sample_path, read_samples
@@ -71,9 +78,7 @@ def real_photos() -> tuple[list[np.ndarray], str]:
         photos = [sample.rgb for sample in read_samples(cached)]
         if photos:
             return photos, f"{SAMPLE_SET} ({len(photos)} labelled photos)"
-    files = sorted((paths.ASSETS / "demo").glob("*.jpg")) + sorted((paths.ASSETS / "images").glob("*.png"))
-    photos = [cv2.cvtColor(cv2.imread(str(f), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB) for f in files]
-    return photos, f"bundled photos ({', '.join(Path(f).name for f in files)})"
+    return bundled_photos()
 
 
 def matched_boxes(want, got) -> int:
@@ -108,7 +113,10 @@ def path_agreement(model: str, path: str, *, threads: int = 2, reference: str = 
         batch = torch.stack([runner.preprocess(rgb) for rgb in images])
         size = runner.preprocess.crop
         want_path = prepare(model, module=runner.network, path=reference, threads=threads, resolution=size)
-        got_path = prepare(model, module=runner.network, path=path, threads=threads, resolution=size)
+        # int8 is calibrated on the bundled photos (the evaluated ones are the sample set when cached)
+        calibration = torch.stack([runner.preprocess(rgb) for rgb in bundled_photos()[0]]) if path == "int8" else None
+        got_path = prepare(model, module=runner.network, path=path, threads=threads, resolution=size,
+                           calibration=calibration)
         with torch.inference_mode():
             want = torch.cat([want_path(x[None]) for x in batch]).float()
             got = torch.cat([got_path(x[None]) for x in batch]).float()

@@ -30,6 +30,7 @@ from engine.profiling.latency import Timing, summarize
 from engine.profiling.machine import fingerprint
 from engine.runtime import PATHS, available_paths, fastest_exact_path, peak_fma, prepare
 from engine.runtime.onnx_path import open_session
+from engine.tradeoffs.fastest import default_path
 
 CASES = (("mobilenet_v2", 224), ("mobilenet_v3_large", 224), ("mobilenet_v3_small", 224),
          ("ssdlite_mobilenet_v2_person", 300), ("selfie_segmentation", 256), ("lraspp_mobilenet_v3_large", 520))
@@ -105,7 +106,8 @@ def run_case(name: str, size: int, threads: int, repeats: int, warmup: int, peak
                      f"({100 * bound / t.median:4.1f}% of peak)")
         rows.append((path, t, speedup))
     extra: dict = {}
-    default = fastest_exact_path()
+    # the app's default: the fastest exact path measured for this model (measured now if never)
+    default = default_path(name, size, threads, measure=True) if classifier else fastest_exact_path()
     exact_bare = [b for b in ("ort bare", "openvino bare") if b in timings]
     if classifier and default in timings and exact_bare:
         fastest = min(exact_bare, key=lambda b: timings[b].median)

@@ -16,6 +16,7 @@ for latency, worse ranges for accuracy.
 from __future__ import annotations
 
 import collections
+import logging
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -93,9 +94,15 @@ def quantize_onnx(onnx_file: Path, calibration: Sequence[Tensor] | Tensor, *, ke
         with tempfile.TemporaryDirectory() as tmp:
             clean = Path(tmp) / "float.onnx"
             _inline_constant_identities(onnx_file, clean)
-            quantize_static(str(clean), str(target), _Reader(arrays), quant_format=QuantFormat.QDQ,
-                            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
-                            calibrate_method=CalibrationMethod.MinMax)
+            root = logging.getLogger()
+            level = root.level
+            root.setLevel(logging.ERROR)  # its "consider pre-processing" notices
+            try:
+                quantize_static(str(clean), str(target), _Reader(arrays), quant_format=QuantFormat.QDQ,
+                                activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
+                                calibrate_method=CalibrationMethod.MinMax)
+            finally:
+                root.setLevel(level)
 
     file = exports.cached_export("int8", f"{Path(onnx_file).stem}-qdq-{digest}.onnx", write, keep=keep)
     return file, _report(file, sum(len(a) for a in arrays))

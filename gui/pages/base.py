@@ -77,7 +77,8 @@ class Page(QWidget):
         return True
 
     def menu_actions(self) -> list[QAction]:
-        """Actions the window lists in its File menu (exports)."""
+        """File actions only (export, import, save) that the window's File menu lists while this
+        page shows; other page actions (Run, Recompute) belong on the page's own toolbar."""
         return []
 
     def save_settings(self, settings: QSettings) -> None:

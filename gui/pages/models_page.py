@@ -69,7 +69,7 @@ class ModelsPage(Page):
         self._build_actions()
         layout = self.page_layout()
         self.showing_label = QLabel("Computing…")
-        layout.addLayout(page_header("Models", self.showing_label, self.menu_actions()))
+        layout.addLayout(page_header("Models", self.showing_label, [self.recompute_action, *self.menu_actions()]))
         layout.addWidget(self._build_controls())
         self.error_label = inline_error()
         layout.addWidget(self.error_label)
@@ -233,7 +233,7 @@ class ModelsPage(Page):
         self._pending_layer = None
 
     def menu_actions(self) -> list[QAction]:
-        return [self.recompute_action, self.export_csv_action, self.export_png_action]
+        return [self.export_csv_action, self.export_png_action]
 
     def ready(self) -> bool:
         return self._started and not self.runner.is_busy()

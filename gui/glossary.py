@@ -31,7 +31,7 @@ TERMS: dict[str, str] = {
     r"pareto": "Pareto frontier: the configurations no other configuration beats on both axes at once "
                "(at least as accurate and at most as costly). A point below the frontier has a better "
                "alternative.",
-    r"\breward\b|\(LAT/TAR\)": "Reward (MnasNet, used for MobileNetV3's search): ACC × (LAT/TAR)^w, where "
+    r"\breward\b|\(LAT/TAR\)|^w = [−-]": "Reward (MnasNet, used for MobileNetV3's search): ACC × (LAT/TAR)^w, where "
                                "LAT is the measured latency, TAR the latency budget and w < 0 says how much "
                                "accuracy an extra millisecond must buy. The recommendation maximises it.",
     r"symmetric[- ]operator": "Symmetric-operator convolution: a seismic wavefield-extrapolation operator, "

@@ -60,9 +60,12 @@ def _merge(current: str, text: str) -> str | None:
     return None if wanted == current else wanted
 
 
+LONGEST = 120  # longer text is prose that explains itself: no tooltip on top
+
+
 def _visible_text(widget: QWidget) -> str:
     if isinstance(widget, (QLabel, QAbstractButton)):
-        return widget.text()
+        return widget.text() if len(widget.text()) <= LONGEST else ""
     if isinstance(widget, QComboBox):
         return widget.currentText()
     return ""

@@ -12,10 +12,9 @@ from gui.settings import to_bool
 __all__ = ["FirstRunHint", "DISMISSED_KEY"]
 
 DISMISSED_KEY = "help/first_run_hint_dismissed"
-TEXT = ("<b>New here?</b> Start on <b>Models</b>: pick a network, width and input resolution to see every "
-        "layer's shape, MAdds and memory. <b>Profiler</b> then measures it on this machine, <b>Trade-offs</b> "
-        "sets it against the papers, and <b>Classify</b>, <b>Detect</b>, <b>Segment</b> and <b>Live</b> run "
-        "real weights. Hover a term for its meaning; F1 lists the keys; right-click a chart to export it.")
+TEXT = ("<b>New here?</b> Pick a network, width and resolution here to see each layer's MAdds and memory; "
+        "<b>Profiler</b> times it on this machine, <b>Trade-offs</b> sets it against the papers. "
+        "Hover a term for its meaning, F1 lists the keys, right-click a chart to export it.")
 
 
 class FirstRunHint(QFrame):

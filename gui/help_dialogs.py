@@ -14,7 +14,7 @@ from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
+    QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
     QVBoxLayout, QWidget,
 )
 
@@ -25,7 +25,7 @@ __all__ = ["AboutDialog", "ShortcutSheet", "APP_PACKAGE", "LIBRARIES", "library_
 
 APP_PACKAGE = "mobilenet-studio"
 # (shown name, distribution name); optional runtimes show "not installed"
-LIBRARIES = (("PyTorch", "torch"), ("torchvision", "torchvision"), ("ONNX Runtime", "onnxruntime"),
+LIBRARIES = (("PyTorch", "torch"), ("ONNX Runtime", "onnxruntime"),
              ("OpenVINO", "openvino"), ("OpenCV", "opencv-python-headless"), ("NumPy", "numpy"),
              ("pyqtgraph", "pyqtgraph"))
 NOT_INSTALLED = "not installed"
@@ -73,22 +73,40 @@ class AboutDialog(QDialog):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("About MobileNet Studio")
-        self.resize(820, 560)
+        self.resize(900, 640)
         versions = library_versions()
         intro = QLabel(f"<b>MobileNet Studio {versions[0][1]}</b><br>Explore, measure and run the MobileNet "
                        "family: layer tables that reproduce the papers, latency on this machine, live "
                        "classification, detection and segmentation with real pretrained weights.")
         intro.setWordWrap(True)
         self.versions = _table(("Component", "Version"), versions, "aboutVersions")
-        weights = [(e.name, e.model, "; ".join(s.describe() for s in e.sources), e.licence)
-                   for e in api.weight_entries()]
-        self.weights = _table(("Weights", "Model", "Source", "Licence"), weights, "aboutWeights")
+        self.versions.resizeRowsToContents()
+        self.versions.setFixedHeight(self.versions.horizontalHeader().sizeHint().height()
+                                     + self.versions.verticalHeader().length() + 2 * self.versions.frameWidth())
+        weights = [(e.name, "\n".join(s.describe() for s in e.sources), e.licence) for e in api.weight_entries()]
+        self.weights = _table(("Weights", "Source", "Licence"), weights, "aboutWeights")
+        header = self.weights.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, 250)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(2, 240)
+        self.weights.resizeRowsToContents()
+        self.versions.setFixedWidth(320)
         layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(QLabel("Running on"))
-        layout.addWidget(self.versions, 1)
+        top = QHBoxLayout()
+        top.addWidget(self.versions)
+        text = QVBoxLayout()
+        text.addWidget(intro)
+        text.addWidget(QLabel("Versions on the left are read from the installed packages now. Right-click "
+                              "a table (or Ctrl+C) to copy it for a bug report."))
+        text.addStretch(1)
+        for label in (intro, text.itemAt(1).widget()):
+            label.setWordWrap(True)
+        top.addLayout(text, 1)
+        layout.addLayout(top)
         layout.addWidget(QLabel("Weights: where each file comes from, and its licence"))
-        layout.addWidget(self.weights, 2)
+        layout.addWidget(self.weights, 1)
         layout.addWidget(_buttons(self))
 
 

@@ -43,9 +43,9 @@ def test_about_lists_the_installed_versions_and_every_weights_licence(qtbot):
     rows = _cells(about.weights)
     entries = api.weight_entries()
     assert [row[0] for row in rows] == [e.name for e in entries]
-    assert [row[3] for row in rows] == [e.licence for e in entries]
+    assert [row[2] for row in rows] == [e.licence for e in entries]
     for row, entry in zip(rows, entries):
-        assert all(source.describe() in row[2] for source in entry.sources)
+        assert all(source.describe() in row[1] for source in entry.sources)
 
 
 def test_first_run_hint_is_remembered_once_dismissed(qtbot, settings_file):

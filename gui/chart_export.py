@@ -21,7 +21,8 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QTableView, QWidget
 
 from gui.export import atomic_write
 
-__all__ = ["attach_exports", "export_png", "export_svg", "table_tsv", "copy_table", "MAX_PNG_WIDTH"]
+__all__ = ["attach_exports", "ask_chart", "export_png", "export_svg", "save_chart", "table_tsv", "copy_table",
+           "MAX_PNG_WIDTH"]
 
 MAX_PNG_WIDTH = 16384  # QImage's practical limit; a larger request is refused in the dialog
 _ATTACHED = "studio_exports_attached"
@@ -169,14 +170,43 @@ def _copied(text: str) -> str:
     return f"Copied {rows} row{'s' if rows != 1 else ''} as tab-separated text"
 
 
-def ask_png(view: pg.GraphicsView, report: Report, name: str = "chart") -> str | None:
+def save_chart(view: pg.GraphicsView, path: str | Path, width: int | None = None) -> Path:
+    """SVG when `path` ends in .svg, else PNG (`width` pixels wide; default as on screen)."""
+    if str(path).lower().endswith(".svg"):
+        return export_svg(view, path)
+    return export_png(view, path, width)
+
+
+def _ask_width(view: pg.GraphicsView) -> int | None:
     width, height = chart_size(view)
     chosen, ok = QInputDialog.getInt(view, "Export chart as PNG",
                                      f"Width in pixels (on screen {width} × {height}; the height keeps the aspect):",
-                                     max(width * 2, 1), 16, MAX_PNG_WIDTH, 100)
-    if not ok:
+                                     max(width * 2, 16), 16, MAX_PNG_WIDTH, 100)
+    return chosen if ok else None
+
+
+def ask_png(view: pg.GraphicsView, report: Report, name: str = "chart") -> str | None:
+    chosen = _ask_width(view)
+    if chosen is None:
         return None
     return _ask_path(view, report, f"{name}.png", "PNG images (*.png)", lambda p: export_png(view, p, chosen))
+
+
+def ask_chart(view: pg.GraphicsView, report: Report, name: str = "chart") -> str | None:
+    """A page toolbar's "Export chart…": the file dialog offers PNG and SVG; a PNG then asks
+    its width."""
+    path, chosen = QFileDialog.getSaveFileName(view, "Export chart", f"{name}.png",
+                                               "PNG images (*.png);;SVG images (*.svg)")
+    if not path:
+        return None
+    if chosen.startswith("SVG") and not path.lower().endswith(".svg"):
+        path += ".svg"
+    width = None
+    if not path.lower().endswith(".svg"):
+        width = _ask_width(view)
+        if width is None:
+            return None
+    return _export_reporting(report, path, lambda p: save_chart(view, p, width))
 
 
 def ask_svg(view: pg.GraphicsView, report: Report, name: str = "chart") -> str | None:
@@ -187,6 +217,10 @@ def _ask_path(parent: QWidget, report: Report, default: str, pattern: str, expor
     path, _ = QFileDialog.getSaveFileName(parent, "Export chart", default, pattern)
     if not path:
         return None
+    return _export_reporting(report, path, export)
+
+
+def _export_reporting(report: Report, path: str, export) -> str | None:
     try:
         export(path)
     except OSError as exc:

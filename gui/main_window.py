@@ -99,14 +99,8 @@ class MainWindow(QMainWindow):
         page = self.current_page()
         self._fill_file_menu()
         self.hint.set_on_landing(self.stack.currentIndex() == 0)
-        attach_exports(page, lambda message, p=page: self._report(p, message), name=self.current_page_id())
+        attach_exports(page, page.report_export, name=self.current_page_id())
         explain(page)
-
-    def _report(self, page: Page, message: str) -> None:
-        if message.startswith("could not"):
-            page.show_error(message)
-        else:
-            self.statusBar().showMessage(message, 5000)
 
     # pages ----------------------------------------------------------------------------------
     def current_page_id(self) -> str:

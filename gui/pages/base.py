@@ -50,6 +50,14 @@ class Page(QWidget):
             return None
         return path
 
+    def report_export(self, message: str) -> None:
+        """Where an export says how it went: "could not ..." as the page's error line, anything
+        else ("Saved PATH", "Copied ...") in the status bar."""
+        if message.startswith("could not"):
+            self.show_error(message)
+        else:
+            self.status_message.emit(message)
+
     def receive(self, payload: object) -> None:
         """Take a payload another page sent with `navigate` (called just before showing)."""
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import api
+from gui.chart_export import ask_chart, save_chart
 from gui.export import atomic_write, write_csv
 from gui.pages import register_page
 from gui.pages.base import Page
@@ -85,9 +86,10 @@ class KernelsPage(Page):
         self.cancel_action.setToolTip("Stop the running experiment (Esc)")
         self.cancel_action.setEnabled(False)
         self.cancel_action.triggered.connect(self.cancel)
-        self.export_png_action = QAction("Export kernels chart (PNG)…", self)
+        self.export_png_action = QAction("Export kernels chart (PNG or SVG)…", self)
         self.export_png_action.setIconText("Export chart")
-        self.export_png_action.triggered.connect(lambda: self._ask("Export chart", "png", self.export_chart))
+        self.export_png_action.triggered.connect(
+            lambda: ask_chart(self.chart.plot, self.report_export, f"kernels_{self.result_kind}"))
         self.export_csv_action = QAction("Export kernels results (CSV)…", self)
         self.export_csv_action.setIconText("CSV")
         self.export_csv_action.triggered.connect(lambda: self._ask("Export results", "csv", self.export_csv))
@@ -315,14 +317,9 @@ class KernelsPage(Page):
             self.splitter.restoreState(state)
 
     # exports --------------------------------------------------------------------------------
-    def export_chart(self, path: str) -> None:
-        pixmap = self.chart.grab()
-
-        def save(tmp: str) -> None:
-            if not pixmap.save(tmp, "PNG"):
-                raise OSError(f"could not write a PNG to {path}")
-
-        atomic_write(path, save)
+    def export_chart(self, path: str, width: int | None = None) -> None:
+        """PNG or SVG by the file's suffix, through pyqtgraph's exporters."""
+        save_chart(self.chart.plot, path, width)
 
     def export_csv(self, path: str) -> None:
         header, rows = csv_for(self.result_kind, self.result)
@@ -335,7 +332,7 @@ class KernelsPage(Page):
     def _ask(self, title: str, ext: str, export) -> None:
         if self.result is None:
             return
-        pattern = {"png": "PNG images (*.png)", "csv": "CSV files (*.csv)", "json": "JSON files (*.json)"}[ext]
+        pattern = {"csv": "CSV files (*.csv)", "json": "JSON files (*.json)"}[ext]
         path, _ = QFileDialog.getSaveFileName(self, title, f"kernels_{self.result_kind}.{ext}", pattern)
         if not path:
             return

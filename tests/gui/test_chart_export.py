@@ -125,3 +125,17 @@ def test_every_chart_and_table_in_the_window_exports(open_window, preset, qtbot,
     visible = [c for c in range(model.columnCount()) if not table.isColumnHidden(c)]
     assert lines[1].split("\t") == [str(model.data(model.index(0, c)) or "") for c in visible]
     assert len(lines) == 1 + model.rowCount()
+
+
+def test_toolbar_export_offers_png_at_a_width_and_svg(plot, tmp_path, monkeypatch):
+    from gui.chart_export import ask_chart
+
+    messages: list[str] = []
+    answers = iter([(str(tmp_path / "picked"), "SVG images (*.svg)"), (str(tmp_path / "wide.png"), "PNG images (*.png)")])
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: next(answers))
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (640, True))
+    assert ask_chart(plot, messages.append) == str(tmp_path / "picked.svg")
+    assert ET.parse(tmp_path / "picked.svg").getroot().tag == f"{SVG}svg"
+    assert ask_chart(plot, messages.append) == str(tmp_path / "wide.png")
+    assert QImage(str(tmp_path / "wide.png")).width() == 640
+    assert messages == [f"Saved {tmp_path / 'picked.svg'}", f"Saved {tmp_path / 'wide.png'}"]

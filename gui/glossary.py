@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QTableWidget, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QHeaderView, QLabel, QTableWidget, QToolTip, QWidget
 
 __all__ = ["TERMS", "explain", "explanations_for"]
 
@@ -86,14 +88,14 @@ def explain(root: QWidget) -> int:
             changed += _explain_combo(widget)
         elif isinstance(widget, QTableWidget):
             changed += _explain_headers(widget)
+        elif isinstance(widget, QHeaderView) and not isinstance(widget.parent(), QTableWidget):
+            changed += _explain_header_view(widget)
         elif isinstance(widget, pg.GraphicsView) and widget.scene() is not None:
             changed += _explain_chart(widget)
     return changed
 
 
 def _explain_combo(combo: QComboBox) -> int:
-    from PySide6.QtCore import Qt
-
     changed = 0
     for i in range(combo.count()):
         tip = _merge(combo.itemData(i, Qt.ItemDataRole.ToolTipRole) or "", combo.itemText(i))
@@ -129,3 +131,40 @@ def _explain_chart(view: pg.GraphicsView) -> int:
             item.setToolTip(tip)
             changed += 1
     return changed
+
+
+class _HeaderTips(QObject):
+    """A table over its own model (the Models page's layer table) keeps its header tooltips in
+    the model; this filter, on that header's viewport only, adds the explanations when a section
+    asks for its tooltip."""
+
+    def __init__(self, header: QHeaderView):
+        super().__init__(header)
+        self.header = header
+
+    def tip_at(self, x: int, y: int) -> str | None:
+        header = self.header
+        section = header.logicalIndexAt(x if header.orientation() == Qt.Orientation.Horizontal else y)
+        model = header.model()
+        if section < 0 or model is None:
+            return None
+        text = str(model.headerData(section, header.orientation(), Qt.ItemDataRole.DisplayRole) or "")
+        own = str(model.headerData(section, header.orientation(), Qt.ItemDataRole.ToolTipRole) or "")
+        merged = _merge(own, text)
+        return merged.replace(_MARK, "") if merged is not None else None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            tip = self.tip_at(event.pos().x(), event.pos().y())
+            if tip:
+                QToolTip.showText(event.globalPos(), tip, self.header)
+                return True
+        return False
+
+
+def _explain_header_view(header: QHeaderView) -> int:
+    if header.property("studio_glossary"):
+        return 0
+    header.setProperty("studio_glossary", True)
+    header.viewport().installEventFilter(_HeaderTips(header))
+    return 1

@@ -49,7 +49,7 @@ class MainWindow(QMainWindow):
             page.busy_changed.connect(lambda busy, label, pid=spec.id: self._on_busy(pid, busy, label))
             page.status_message.connect(lambda text: self.statusBar().showMessage(text))
             page.navigate.connect(self._navigate)
-            page.idle.connect(lambda p=page: explain(p))  # labels that changed with a result
+            page.idle.connect(lambda p=page: self._help_page(p))  # labels and charts that came with a result
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.stack.currentChanged.connect(self._on_page_changed)
 
@@ -99,7 +99,11 @@ class MainWindow(QMainWindow):
         page = self.current_page()
         self._fill_file_menu()
         self.hint.set_on_landing(self.stack.currentIndex() == 0)
-        attach_exports(page, page.report_export, name=self.current_page_id())
+        self._help_page(page)
+
+    def _help_page(self, page: Page) -> None:
+        page_id = next((pid for pid, p in self.pages.items() if p is page), "chart")
+        attach_exports(page, page.report_export, name=page_id)
         explain(page)
 
     # pages ----------------------------------------------------------------------------------

@@ -136,3 +136,27 @@ def test_explain_keeps_the_pages_own_tooltip(qtbot, text):
     explain(label)  # idempotent
     assert label.toolTip().startswith("the page's own words")
     assert label.toolTip().count(explanations_for(text)[0]) == 1
+
+
+def test_a_model_backed_table_header_explains_its_terms(qtbot):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QHelpEvent, QStandardItemModel
+    from PySide6.QtWidgets import QApplication, QTableView, QToolTip
+
+    model = QStandardItemModel(2, 2)
+    model.setHorizontalHeaderLabels(["Layer", "MAdds"])
+    view = QTableView()
+    view.setModel(model)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    explain(view)
+    header = view.horizontalHeader()
+    middle = QPoint(header.sectionViewportPosition(1) + header.sectionSize(1) // 2, header.height() // 2)
+    QApplication.sendEvent(header.viewport(), QHelpEvent(QHelpEvent.Type.ToolTip, middle,
+                                                         header.viewport().mapToGlobal(middle)))
+    assert QToolTip.text() == explanations_for("MAdds")[0]
+    from gui.glossary import _HeaderTips
+
+    tips = header.findChild(_HeaderTips)
+    assert tips.tip_at(header.sectionViewportPosition(0) + 5, 5) is None  # "Layer" has nothing to explain

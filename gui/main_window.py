@@ -49,7 +49,6 @@ class MainWindow(QMainWindow):
             page.busy_changed.connect(lambda busy, label, pid=spec.id: self._on_busy(pid, busy, label))
             page.status_message.connect(lambda text: self.statusBar().showMessage(text))
             page.navigate.connect(self._navigate)
-            page.idle.connect(lambda p=page: self._help_page(p))  # labels and charts that came with a result
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.stack.currentChanged.connect(self._on_page_changed)
 

@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 from engine import api
 from gui.pages import register_page
 from gui.pages._task_page import Outcome, TaskPage
-from gui.widgets.annotated_view import AnnotatedView, Box
 from gui.pages.task_colours import box_colour
+from gui.widgets.annotated_view import Box
+from gui.widgets.panel import panel
 
 __all__ = ["DetectPage", "DEFAULT_SCORE", "describe"]
 
@@ -50,22 +51,8 @@ class DetectPage(TaskPage):
                      "boxes are meaningless, the timing is real.")
 
     def body(self) -> tuple[QWidget, QWidget]:
-        image_frame = QFrame()
-        image_frame.setObjectName("panel")
-        image_layout = QVBoxLayout(image_frame)
-        image_layout.setContentsMargins(14, 12, 14, 12)
-        self.view = AnnotatedView("Open an image or drop one here")
-        self.hover_label = QLabel("Hover a box for its details · wheel zooms, double-click fits")
-        self.hover_label.setObjectName("cardNote")
-        self.view.hovered.connect(self._on_hover)
-        image_layout.addWidget(self.view, 1)
-        image_layout.addWidget(self.hover_label)
-
-        side = QFrame()
-        side.setObjectName("panel")
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(14, 12, 14, 12)
-        side_layout.setSpacing(8)
+        image_frame = self.annotated_panel("Hover a box for its details · wheel zooms, double-click fits")
+        side, side_layout = panel()
         threshold_title = QLabel("Score threshold")
         threshold_title.setObjectName("panelTitle")
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -201,9 +188,6 @@ class DetectPage(TaskPage):
         row = rows[0].row()
         self.view.highlight(len(self.view.box_items()) - 1 - row)  # the view holds them best last
         self.hover_label.setText(describe(self.shown()[row]))
-
-    def _on_hover(self, text: str) -> None:
-        self.hover_label.setText(text or "Hover a box for its details · wheel zooms, double-click fits")
 
     # settings -------------------------------------------------------------------------------
     def save_settings(self, settings: QSettings) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from engine import api
 from engine.api import SourceSpec
@@ -24,6 +24,7 @@ from gui.pages.base import Page
 from gui.pages.live_recorder import LiveRecorder
 from gui.pages.live_session import LiveSession, lane_weights
 from gui.widgets.live_controls import LiveControls
+from gui.widgets.panel import page_header
 from gui.widgets.live_lane import LANE_COLOURS, LaneView
 from gui.widgets.live_plot import LatencyPlot
 from gui.widgets.stall_meter import StallMeter
@@ -115,16 +116,10 @@ class LivePage(Page):
 
     # construction ---------------------------------------------------------------------------
     def _build_layout(self) -> None:
-        title = QLabel("Live")
-        title.setObjectName("pageTitle")
         self.subtitle = QLabel("Real-time classification, detection and segmentation on a camera, a video or "
                                "the built-in demo clip; two models side by side on the same frames")
-        self.subtitle.setObjectName("pageSubtitle")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 18, 24, 12)
-        layout.setSpacing(10)
-        layout.addWidget(title)
-        layout.addWidget(self.subtitle)
+        layout = self.page_layout(spacing=10)
+        layout.addLayout(page_header("Live", self.subtitle))
         layout.addWidget(self.controls)
         lanes = QHBoxLayout()
         lanes.setSpacing(12)

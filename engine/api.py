@@ -47,6 +47,8 @@ from engine.tasks.detect import Detection
 from engine.tasks.draw import MASK_MODES, class_color
 from engine.tasks.evaluate import EvalResult, evaluate_folder
 from engine.tasks.segment import LEGEND_MIN
+from engine.tasks.agreement import PathAgreement, path_agreement
+from engine.tradeoffs.fastest import FastestChoice, cached_choice, default_path, measure_fastest, sweep_path
 from engine.tradeoffs.pareto import latency_front, madds_front
 from engine.tradeoffs.points import TradeoffPoint, published_top1, tradeoff_points
 from engine.tradeoffs.recommend import Recommendation, recommend
@@ -105,7 +107,8 @@ __all__ = [
     "SweepSummary", "run_sweep", "sweep_grid",
     # inference paths
     "EXACT_PATHS", "PATHS", "Prepared", "available_paths", "fastest_exact_path", "prepare", "profile_nodes",
-    "PathStatus", "path_status", "path_statuses",
+    "PathStatus", "path_status", "path_statuses", "PathAgreement", "path_agreement",
+    "FastestChoice", "cached_choice", "default_path", "measure_fastest", "sweep_path",
     "export_onnx", "network_of", "op_counts",
     # weights
     "FetchResult", "fetch", "fetch_shipped", "import_file", "list_weights", "weights_cache_root", "weight_entries",

@@ -45,6 +45,7 @@ class Outcome:
     runner: Any  # the TaskRunner that produced `result` (its draw / colours)
     result: Any  # DetectResult | SegmentResult
     load_ms: float  # building the model and loading its weights (0 when reused)
+    why_untrained: str = ""  # e.g. the cached weights are corrupt
 
     @property
     def weights(self) -> str | None:
@@ -72,7 +73,8 @@ class Runners:
         frame = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
         self.runs += 1
         result = runner.run(frame)
-        return Outcome(model, path, image, frame, runner, result, (loaded - started) * 1000.0)
+        why = api.untrained_reason(model) if key[1] is None else ""
+        return Outcome(model, path, image, frame, runner, result, (loaded - started) * 1000.0, why)
 
 
 class TaskPage(Page):
@@ -250,7 +252,9 @@ class TaskPage(Page):
         untrained = result.untrained
         self.badge.setVisible(untrained)
         self.weights_button.setVisible(untrained)
-        self.weights_label.setText("Weights: random" if untrained else f"Weights: {result.weights}")
+        random = f"Weights: random — {outcome.why_untrained}" if outcome.why_untrained else "Weights: random"
+        self.weights_label.setText(random if untrained else f"Weights: {result.weights}")  # why: a corrupt file
+        self.badge.setToolTip(outcome.why_untrained or self.UNTRAINED_TIP)
         self.weights_label.setStyleSheet("" if untrained else TRAINED_STYLE)
         self.stage_times.set_times(result.timings)
         load = f" Loading the model took {outcome.load_ms:.0f} ms." if outcome.load_ms > 0.5 else ""

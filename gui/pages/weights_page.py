@@ -291,7 +291,14 @@ class WeightsPage(Page):
 
     # page hooks -----------------------------------------------------------------------------
     def receive(self, payload: object) -> None:
-        """A model name (from the Classify page): select its weights."""
+        """A model name (from the Classify page): select its weights. {"fetch": entry name}
+        (the Live page's one-click fetch): fetch it here, with this page's progress and cancel."""
+        if isinstance(payload, dict) and payload.get("fetch"):
+            name = str(payload["fetch"])
+            self._started = True  # the fetch lists the cache when it ends
+            self._select_model = payload.get("model")
+            self.run(lambda progress: _describe(api.fetch(name, progress)), f"Fetching {name}…")
+            return
         if isinstance(payload, str):
             match = [row["name"] for row in self.rows if row["model"] == payload]
             if match:
@@ -310,7 +317,8 @@ class WeightsPage(Page):
 
     def start(self) -> None:
         self._started = True
-        self.refresh()
+        if not self.jobs.is_busy():  # a fetch asked for by another page lists the cache itself
+            self.refresh()
 
     def shutdown(self) -> None:
         self.jobs.wait()

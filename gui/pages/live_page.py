@@ -22,9 +22,9 @@ from engine.api import SourceSpec
 from gui.pages import register_page
 from gui.pages.base import Page
 from gui.pages.live_recorder import LiveRecorder
-from gui.pages.live_session import LiveSession, demo_note, lane_weights, live_controls
+from gui.pages.live_session import LiveSession, agreement_text, demo_note, lane_weights, live_controls
 from gui.widgets.panel import page_header
-from gui.widgets.live_lane import LANE_COLOURS, LaneView, agreement_text
+from gui.widgets.live_lane import LANE_COLOURS, LaneView
 from gui.widgets.live_plot import LatencyPlot
 from gui.widgets.stall_meter import StallMeter
 

@@ -8,11 +8,11 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from engine.api import LaneAgreement, LaneStatus
+from engine.api import LaneStatus
 from gui import theme
 from gui.widgets.image_view import ImageView
 
-__all__ = ["LaneView", "LANE_COLOURS", "agreement_text"]
+__all__ = ["LaneView", "LANE_COLOURS"]
 
 LANE_COLOURS = ("#2f6fdf", "#ef6c00")  # lane A, lane B: the plot's curves use the same colours
 BADGE_STYLE = (f"QLabel {{ color: white; background: {theme.ERROR}; border-radius: 4px; "
@@ -32,15 +32,6 @@ def hud_text(lane: LaneStatus) -> str:
     return (f"<span style='{big}'>{lane.fps:.1f}</span> FPS &nbsp;&nbsp; "
             f"<span style='{big}'>{lane.frame_ms:.0f}</span> ms latency"
             f"<br><span style='font-size: 8pt; color: {theme.MUTED};'>ms: {stages}<br>{counts}</span>")
-
-
-def agreement_text(agreement: LaneAgreement, models: list[str], iou: float, score: float) -> str:
-    """The people each lane found on their newest shared frame and how many boxes match."""
-    a, b = agreement.agreement.count_a, agreement.agreement.count_b
-    return (f"<b>Agreement</b> on frame {agreement.frame_id} (score ≥ {score:.2f}):<br>"
-            f"<span style='font-size: 14pt;'><b>{a}</b> vs <b>{b}</b> people · "
-            f"<b>{agreement.agreement.matched}</b> matched</span> at IoU ≥ {iou:.1f}<br>"
-            f"A {models[0]} · B {models[1]}")
 
 
 class LaneView(QFrame):

@@ -11,14 +11,14 @@ from engine.api import (
     PathAgreement, ProfileResult, check_output, default_path, path_agreement, path_names, profile_model,
     save_or_keep, write_with,
 )
-from engine.cli import print_json
+from engine.cli import finite_float, print_json
 from engine.cli.progress import StderrProgress
 
 
 def register(sub) -> None:
     p = sub.add_parser("profile", help="measure whole-model and per-layer latency")
     p.add_argument("model")
-    p.add_argument("--width", type=float, default=1.0)
+    p.add_argument("--width", type=finite_float, default=1.0)
     p.add_argument("--resolution", type=int, default=None, help="input size (default: the model's)")
     p.add_argument("--option", action="append", default=[], metavar="NAME", help="model option; repeatable")
     p.add_argument("--threads", type=int, default=2)

@@ -11,14 +11,14 @@ from engine.api import (
     PATHS, SWEEP_REPEATS, SWEEP_WARMUP, InvalidInput, ResultsDB, export_csv, export_json, import_json, recommend, run_sweep,
     sweep_grid,
 )
-from engine.cli import print_json
+from engine.cli import finite_float, print_json
 from engine.cli.progress import StderrProgress
 
 
 def register(sub) -> None:
     p = sub.add_parser("sweep", help="measure backbone × width × resolution latency on this machine (resumable)")
     p.add_argument("--models", nargs="+", metavar="MODEL", help=f"default: {' '.join(BACKBONES)}")
-    p.add_argument("--widths", nargs="+", type=float, metavar="W", help="default: the papers' widths per family")
+    p.add_argument("--widths", nargs="+", type=finite_float, metavar="W", help="default: the papers' widths per family")
     p.add_argument("--resolutions", nargs="+", type=int, metavar="R", help="default: the papers' resolutions")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=SWEEP_REPEATS, help=f"timed runs each (default {SWEEP_REPEATS})")
@@ -31,8 +31,8 @@ def register(sub) -> None:
     p.set_defaults(run=run_sweep_cmd)
 
     p = sub.add_parser("recommend", help="best measured configuration for a latency budget")
-    p.add_argument("--target-ms", type=float, required=True, metavar="T")
-    p.add_argument("--w", type=float, default=-0.07,
+    p.add_argument("--target-ms", type=finite_float, required=True, metavar="T")
+    p.add_argument("--w", type=finite_float, default=-0.07,
                    help="reward exponent: -0.07 (MnasNet) or -0.15 (V3, small models)")
     p.add_argument("--threads", type=int, default=2, help="which sweep's latencies to use (default 2)")
     p.add_argument("--path", default=None, dest="inference_path",

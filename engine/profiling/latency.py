@@ -207,6 +207,7 @@ def profile_model(
     resolution = resolution or info.input.size
     catalog.check_resolution(resolution)
     dev = _check(batch, threads, repeats, device)
+    check_range("warmup", warmup, 0, 100000)
     check_path(path, name)  # an unknown or unavailable path fails before the model is built
     model = catalog.build_model(name, width=width, weights=weights, **options)
     example = torch.rand(batch, 3, resolution, resolution)

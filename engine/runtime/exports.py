@@ -17,6 +17,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +28,11 @@ from engine import files, paths
 from engine.weights.cache import sha256_file, sidecar
 
 _scratch: tempfile.TemporaryDirectory | None = None
+# torch's exporters keep process-wide state (torch.onnx's GLOBALS.in_onnx_export): two threads
+# exporting at once fail with "GLOBALS.in_onnx_export must be False" (the Live page's two lanes,
+# or a task switch while the previous task's models still load). Every export in the process
+# holds this lock; reentrant, so cached_export's writer may take it again.
+EXPORT_LOCK = threading.RLock()
 _legacy_dropped = False
 
 
@@ -74,6 +80,13 @@ def cached_export(kind: str, filename: str, write: Callable[[Path], object], *, 
     fails verification. keep=False: in this process's scratch folder, not the user cache."""
     folder = (root() if keep else scratch_dir()) / kind
     path = folder / filename
+    if verified(path):
+        return path
+    with EXPORT_LOCK:  # one export at a time; a thread that waited finds the file written
+        return _export(kind, path, write, keep)
+
+
+def _export(kind: str, path: Path, write: Callable[[Path], object], keep: bool) -> Path:
     if verified(path):
         return path
     if keep:

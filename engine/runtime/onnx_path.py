@@ -82,7 +82,7 @@ def export_onnx(network: nn.Module, example: Tensor, path: str | Path, *, opset:
     network = freeze_same_padding(network, example)
     with torch.inference_mode(False), torch.no_grad():
         keys = output_keys(network(example))
-    with atomic_path(path, make_parents=True) as tmp, warnings.catch_warnings():
+    with exports.EXPORT_LOCK, atomic_path(path, make_parents=True) as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the exporter's deprecation notice: we chose it on purpose
         torch.onnx.export(
             Flat(network).eval(), (example,), str(tmp), dynamo=False, opset_version=opset,

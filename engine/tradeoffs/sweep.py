@@ -116,6 +116,7 @@ def run_sweep(configs: Sequence[SweepConfig] | None = None, *, threads: int = 2,
     configs = list(sweep_grid() if configs is None else configs)
     check_range("threads", threads, 1, 256)
     check_range("repeats", repeats, 3, 100000)
+    check_range("warmup", warmup, 0, 100000)
     if path is None:
         path = sweep_path(threads, per_layer=per_layer)
     check_path(path)

@@ -50,7 +50,7 @@ from engine.tasks.evaluate import EvalResult, evaluate_folder
 from engine.tasks.segment import LEGEND_MIN
 from engine.tasks.agreement import PathAgreement, path_agreement
 from engine.tradeoffs.fastest import (
-    FastestChoice, cached_choice, default_path as default_inference_path, measure_fastest, sweep_path,
+    FastestChoice, cached_choice, default_path, measure_fastest, sweep_path,
 )
 from engine.tradeoffs.pareto import latency_front, madds_front
 from engine.tradeoffs.points import TradeoffPoint, published_top1, tradeoff_points
@@ -111,7 +111,7 @@ __all__ = [
     # inference paths
     "EXACT_PATHS", "PATHS", "Prepared", "available_paths", "fastest_exact_path", "prepare", "profile_nodes",
     "PathStatus", "path_status", "path_statuses", "PathAgreement", "path_agreement",
-    "FastestChoice", "cached_choice", "default_inference_path", "measure_fastest", "sweep_path",
+    "FastestChoice", "cached_choice", "default_path", "measure_fastest", "sweep_path",
     "export_onnx", "network_of", "op_counts",
     # weights
     "FetchResult", "fetch", "fetch_shipped", "import_file", "list_weights", "weights_cache_root", "weight_entries",

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from engine.api import (
-    PathAgreement, ProfileResult, check_output, default_inference_path, path_agreement, path_names, profile_model,
+    PathAgreement, ProfileResult, check_output, default_path, path_agreement, path_names, profile_model,
     save_or_keep, write_with,
 )
 from engine.cli import finite_float, print_json
@@ -73,7 +73,7 @@ def run_profile(args: argparse.Namespace) -> int:
         args.model, width=args.width, resolution=args.resolution, batch=args.batch, threads=args.threads,
         repeats=args.repeats, device=args.device, channels_last=args.channels_last, weights=args.weights,
         trace=args.trace, progress=StderrProgress("runs").counter("profiling"),
-        path=args.inference_path or default_inference_path(args.model, args.resolution, args.threads), **options,
+        path=args.inference_path or default_path(args.model, args.resolution, args.threads), **options,
     )
     agreement = None
     if result.path != "reference" and not args.no_agreement:  # what the fast path costs in accuracy

@@ -202,7 +202,8 @@ class ModelsPage(Page):
 
         def compute(_job):
             stats = api.model_stats(req.model, width=width, resolution=resolution, **options)
-            return req, stats, api.model_info(req.model).to_json()["weights"]
+            card = api.published_card(req.model, stats.width, stats.resolution, req.options).to_json()
+            return req, stats, api.model_info(req.model).to_json()["weights"], card
 
         self.runner.submit(compute, f"Computing {req.describe()}…")
 
@@ -246,9 +247,9 @@ class ModelsPage(Page):
 
     # results --------------------------------------------------------------------------------
     def _on_stats(self, _serial: int, payload: object) -> None:
-        req, stats, weights = payload
+        req, stats, weights, card = payload
         self.stats, self._shown = stats, req
-        self.weights_card.set_rows(req.model, weights)
+        self.weights_card.set_rows(req.model, weights, card)
         self.error_label.hide()
         titles = {b.name: b.title for b in stats.blocks}
         self.layer_model.set_rows(stats.layers, titles)

@@ -48,7 +48,7 @@ class WeightsCard(QFrame):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("card")
-        self.caption = QLabel("Pretrained weights · published")
+        self.caption = QLabel("Published · this configuration")
         self.caption.setObjectName("cardCaption")
         self.value = QLabel("—")
         self.value.setObjectName("cardValue")
@@ -64,25 +64,49 @@ class WeightsCard(QFrame):
         layout.addStretch(1)
         self.rows: list[dict] = []
 
-    def set_rows(self, model: str, rows: Sequence[dict]) -> None:
+    def set_rows(self, model: str, rows: Sequence[dict], card: dict | None = None) -> None:
         """rows: the model's manifest entries as dicts (api `weights_for`), default first,
-        each with `cached`."""
+        each with `cached`; card: `api.published_card(...).to_json()` for the configuration shown,
+        so the value is only ever a figure published for exactly it (else the nearest, named)."""
         self.rows = list(rows)
+        figure_line = self._show_figure(card)
         if not rows:
-            self.value.setText("none")
-            self.note.setText("no weights are registered: random weights, for latency only")
+            self.note.setText(" · ".join(filter(None, (
+                figure_line, "no weights are registered: random weights, for latency only"))))
             self.setToolTip("")
             return
-        shown = next((r for r in rows if r["cached"]), rows[0])
-        self.value.setText(published_text(shown["metrics"]).split(",")[0])
-        parts = []
+        parts = [figure_line] if figure_line else []
         for row in rows:
             short = row["name"].removeprefix(f"{model}.")
             colour = STATUS_COLOURS["cached"] if row["cached"] else theme.MUTED
             state = "in the cache" if row["cached"] else "not cached"
             parts.append(f"{html.escape(short)}: <span style='color:{colour}'>{state}</span>")
-        self.note.setText(" · ".join(parts))
+        self.note.setText("<br>".join([parts[0], " · ".join(parts[1:])]) if figure_line else " · ".join(parts))
         self.setToolTip("\n".join(
             f"{r['name']}{' (default)' if r['default'] else ''}: {'cached' if r['cached'] else 'not cached'}; "
             f"{published_text(r['metrics'])} ({metrics_tooltip(r['metrics']) or 'no published metrics'})"
             for r in rows))
+
+    def _show_figure(self, card: dict | None) -> str:
+        """Set the value from the card; return the note's line that says whose figure it is."""
+        figure = (card or {}).get("figure")
+        if not figure:
+            self.value.setText("none")
+            return "nothing published for this model"
+        text = figure_text(figure)
+        if card["exact"]:
+            self.value.setText(text)
+            return f"published for exactly this configuration ({html.escape(figure['source'])})"
+        self.value.setText("none for this configuration")
+        return (f"nearest published: <b>{html.escape(text)}</b> at {html.escape(configuration_text(figure))} "
+                f"({html.escape(figure['source'])})")
+
+
+def figure_text(figure: dict) -> str:
+    """{'metric': 'top-1', 'value': 67.668, 'unit': '%'} -> 'top-1 67.7 %'."""
+    return f"{figure['metric']} {figure['value']:.1f}{' ' + figure['unit'] if figure['unit'] else ''}"
+
+
+def configuration_text(figure: dict) -> str:
+    options = f", {', '.join(figure['options'])}" if figure["options"] else ""
+    return f"width {figure['width']:g}, {figure['resolution']} px{options}"

@@ -244,3 +244,57 @@ def test_a_profiler_click_shows_its_configuration_and_selects_the_layer(open_win
     assert page.table.proxy.index(row, LAYER).data() == layer.name
     assert page.table.proxy.index(row, MADDS).data(SORT_ROLE) == layer.madds
     assert page.totals.madds.value.text() == f"{expected.madds / 1e6:.1f} M"
+
+
+def _paper_rows(variant: str) -> list[dict]:
+    """The V3 paper's float rows for a variant, read from the asset file itself."""
+    import csv as csv_module
+
+    from engine.paths import ASSETS
+
+    with open(ASSETS / "papers" / "v3.csv", newline="", encoding="utf-8") as fh:
+        return [r for r in csv_module.DictReader(fh) if r["variant"] == variant and r["precision"] == "float"]
+
+
+def _show(page, qtbot, model: str, width: float, resolution: int) -> None:
+    page.receive({"model": model, "width": width, "resolution": resolution, "options": []})
+    qtbot.waitUntil(lambda: page.ready() and page.stats is not None and
+                    (page.stats.model, page.stats.width, page.stats.resolution) == (model, width, resolution),
+                    timeout=READY_TIMEOUT_MS)
+
+
+def test_the_published_card_shows_only_this_configurations_figure(open_window, preset, qtbot):
+    """V3-Small 0.75/224 is in the paper's tables: the card shows that row's top-1. V3-Small
+    0.5/160 is not: the card shows no figure as its own and names the nearest published one,
+    never the 1.0/224 checkpoint's."""
+    preset()
+    page = open_window().pages["models"]
+    rows = _paper_rows("small")
+    _show(page, qtbot, "mobilenet_v3_small", 0.75, 224)
+    exact = {float(r["top1"]) for r in rows if (float(r["multiplier"]), int(r["resolution"])) == (0.75, 224)}
+    assert len(exact) == 1
+    assert page.weights_card.value.text() == f"top-1 {exact.pop():.1f} %"
+
+    _show(page, qtbot, "mobilenet_v3_small", 0.5, 160)
+    assert not [r for r in rows if (float(r["multiplier"]), int(r["resolution"])) == (0.5, 160)]
+    checkpoint = next(r for r in api.list_weights() if r["model"] == "mobilenet_v3_small")["metrics"]["acc1"]
+    assert f"{checkpoint:.1f}" not in page.weights_card.value.text()
+    assert page.weights_card.value.text() == "none for this configuration"
+    note = page.weights_card.note.text()
+    assert "nearest published" in note
+    named = [r for r in rows if f"width {float(r['multiplier']):g}, {r['resolution']} px" in note]
+    assert named and any(f"top-1 {float(r['top1']):.1f} %" in note for r in named)
+
+
+def test_the_published_card_names_the_checkpoints_configuration_for_other_widths(open_window, preset, qtbot):
+    """DeepLab's only published mIoU is its checkpoint's (width 1.0, native input): at width 0.5
+    the card does not claim it, and says whose it is."""
+    preset()
+    page = open_window().pages["models"]
+    model = "deeplabv3_mobilenet_v3_large"
+    metrics = next(r for r in api.list_weights() if r["model"] == model)["metrics"]
+    _show(page, qtbot, model, 0.5, 256)
+    assert f"{metrics['miou']:.1f}" not in page.weights_card.value.text()
+    note = page.weights_card.note.text()
+    assert f"mIoU {metrics['miou']:.1f}" in note
+    assert f"width 1, {api.model_info(model).input.size} px" in note

@@ -8,6 +8,7 @@ loads the CPU, so `start()` stays free."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -43,6 +44,14 @@ def write_trace(req: ProfileRequest, path: str) -> None:
     example = example.to(req.device, memory_format=fmt)
     with torch.inference_mode():
         api.export_trace(model, example, path)  # writes a temp file and renames it: atomic
+
+
+def measure_and_store(req: ProfileRequest, job) -> tuple[ProfileRequest, api.ProfileResult, str | None]:
+    """In the worker: measure, then store the run in the results database (the Trade-offs page
+    plots it); when the database cannot take it, the run is kept in a file and the note says where."""
+    result = api.profile_model(req.model, progress=job.progress, should_stop=job.should_stop, **req.kwargs())
+    _stored, note = api.save_or_keep(result)
+    return req, result, note
 
 
 def profile_controls() -> ProfileControls:
@@ -183,9 +192,7 @@ class ProfilerPage(Page):
         self.progress_label.setText("building the model…")
         self.cancel_button.setEnabled(True)
         self.cancel_button.setFocus()  # the controls go disabled; Esc and Space still reach Cancel
-        self.job.submit(lambda job: (req, api.profile_model(
-            req.model, progress=job.progress, should_stop=job.should_stop, **req.kwargs())),
-            f"Profiling {req.short()}…")
+        self.job.submit(lambda job: measure_and_store(req, job), f"Profiling {req.short()}…")
         return True
 
     def cancel(self) -> None:
@@ -204,7 +211,7 @@ class ProfilerPage(Page):
         self.progress_label.setText(phase)
 
     def _on_done(self, _serial: int, payload: object) -> None:
-        req, result = payload
+        req, result = payload[:2]
         if isinstance(result, str):  # a trace export finished
             self.progress_label.setText(f"trace written to {result}")
             self.status_message.emit(f"Saved {result}")
@@ -216,8 +223,13 @@ class ProfilerPage(Page):
         if self._queued and self._queued[0][1]:
             self.pin_current()
         total = result.total_ms
-        self.status_message.emit(f"{req.short()}: median {total.median:.2f} ms, layer sum "
-                                 f"{result.layer_sum_ms:.2f} ms ({len(result.layers)} layers)")
+        note = payload[2]
+        if note:  # the database could not take it: say where the run went
+            self._on_error(note)
+            return
+        self.status_message.emit(f"{req.short()} on {result.path}: median {total.median:.2f} ms, layer sum "
+                                 f"{result.layer_sum_ms:.2f} ms ({len(result.layers)} layers); saved to the "
+                                 f"results database (Trade-offs plots it)")
 
     def _on_error(self, message: str) -> None:
         self.error_label.setText(message)
@@ -380,6 +392,16 @@ class ProfilerPage(Page):
             self.status_message.emit(f"Saved {path}")
 
     # page protocol --------------------------------------------------------------------------
+    def receive(self, payload: object) -> None:
+        """A configuration from the Models page ("Profile this"): {"model", "width",
+        "resolution", "options"}; the controls show it, and Run measures it."""
+        if not isinstance(payload, dict) or "model" not in payload or self.job.is_busy():
+            return
+        self.controls.set_request(replace(
+            self.controls.request(), model=payload["model"], width_text=f"{float(payload.get('width', 1.0)):g}",
+            resolution_text=str(int(payload.get("resolution", 224))), options=tuple(payload.get("options", ()))))
+        self.showing_label.setText(f"Ready to measure {self.controls.request().short()}: press Run (Ctrl+R)")
+
     def menu_actions(self) -> list[QAction]:
         return [self.export_png_action, self.export_csv_action, self.export_trace_action]
 

@@ -20,7 +20,7 @@ from gui.widgets.tradeoffs_points import FAMILIES, PaperPoint
 __all__ = [
     "FAMILIES", "PATH", "PaperPoint", "Recommendation", "RunRecord", "SWEEP_REPEATS", "Series", "Snapshot",
     "SweepConfig", "SweepSummary", "TradeoffPoint", "export_results", "import_results", "latency_front",
-    "load_snapshot", "madds_front", "recommend_for", "run_sweep", "sweep_configs", "sweep_progress",
+    "load_snapshot", "madds_front", "recommend_for", "run_sweep", "series_key", "sweep_configs", "sweep_progress",
     "this_machine_id",
 ]
 
@@ -30,20 +30,26 @@ PATH = "reference"  # the inference path sweeps measure (the papers' eager PyTor
 
 @dataclass(frozen=True)
 class Series:
-    """The points measured on one machine with one thread count: one curve per family."""
+    """The points measured on one machine with one thread count on one inference path: one
+    curve per family. Sweeps and Profiler runs of a path land in the same series."""
 
     machine_id: str
     machine_label: str
     threads: int
     this_machine: bool
+    path: str = PATH
 
     @property
     def key(self) -> str:
-        return f"{self.machine_id}|{self.threads}"
+        return series_key(self.machine_id, self.threads, self.path)
 
     def label(self) -> str:
         mine = " (this machine)" if self.this_machine else ""
-        return f"{self.machine_label}{mine} · {self.threads} thread{'s' if self.threads != 1 else ''}"
+        return f"{self.machine_label}{mine} · {self.threads} thread{'s' if self.threads != 1 else ''} · {self.path}"
+
+
+def series_key(machine: str, threads: int, path: str) -> str:
+    return f"{machine}|{threads}|{path}"
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ class Snapshot:
     problem: str = ""  # why the database could not be read, or what was done to repair it
 
     def points_of(self, key: str | None) -> list[TradeoffPoint]:
-        return [p for p in self.points if f"{p.machine_id}|{p.threads}" == key]
+        return [p for p in self.points if series_key(p.machine_id, p.threads, p.path) == key]
 
     def find(self, key: str | None) -> Series | None:
         return next((s for s in self.series if s.key == key), None)
@@ -96,7 +102,7 @@ def load_snapshot(path: Path | None = None) -> Snapshot:
         return Snapshot(paper=paper)
     try:
         with _open(db_path) as db:
-            points = tradeoff_points(db, path=PATH)
+            points = tradeoff_points(db, path=None)  # every path: one series each
             runs = len(db.runs())
     except StudioError as exc:  # the page still opens: the papers' points and the reason instead
         return Snapshot(paper=paper, problem=str(exc))
@@ -105,10 +111,10 @@ def load_snapshot(path: Path | None = None) -> Snapshot:
     mine = this_machine_id(1)
     keys: dict[str, Series] = {}
     for p in points:
-        s = Series(p.machine_id, p.machine_label, p.threads, p.machine_id == mine)
+        s = Series(p.machine_id, p.machine_label, p.threads, p.machine_id == mine, p.path)
         keys.setdefault(s.key, s)
     # this machine first, then the others in the order they were stored
-    series = sorted(keys.values(), key=lambda s: (not s.this_machine, s.threads != 2))
+    series = sorted(keys.values(), key=lambda s: (not s.this_machine, s.path != PATH, s.threads != 2))
     return Snapshot(tuple(points), tuple(series), paper, runs, problem)
 
 

@@ -50,6 +50,7 @@ class TradeoffsPage(Page):
         self.recommendation: data.Recommendation | None = None
         self._wanted_key: str | None = None  # the series to select once it exists (settings, a sweep)
         self._saved_target = 0.0
+        self.focus: data.TradeoffPoint | None = None  # the point another page asked to see
 
         self.import_action = self._action("Import results…", "Add a JSON export from another machine: it "
                                           "appears as its own series", self._ask_import, "Import")
@@ -294,6 +295,39 @@ class TradeoffsPage(Page):
     def open_files(self, paths: list[str]) -> None:
         for path in paths:
             self.import_file(path)
+
+    # the journey from other pages -----------------------------------------------------------
+    def showEvent(self, event) -> None:
+        """Runs stored elsewhere (the Profiler's) appear when the page shows: the read is cheap."""
+        super().showEvent(event)
+        if not self.sweep.job.is_busy():
+            self.reload()
+
+    def receive(self, payload: object) -> None:
+        """A configuration from the Models page ("Show on Trade-offs"): select the series that
+        measured it (the current one first) and say where it is, or how to get it measured."""
+        if not isinstance(payload, dict) or "model" not in payload:
+            return
+        self.reload()
+        point = self.find_point(payload)
+        self.focus = point
+        if point is None:
+            what = f"{payload['model']} {float(payload.get('width', 1.0)):g}/{int(payload.get('resolution', 224))}"
+            self.status_message.emit(f"{what} has no measured point yet: profile it (Profiler) or run a sweep; "
+                                     f"a point needs a published or measured top-1")
+            return
+        self.select_series(data.series_key(point.machine_id, point.threads, point.path))
+        self.status_message.emit(f"{point.label()}: {point.accuracy:.1f} % top-1 at {point.latency_ms:.2f} ms "
+                                 f"on {point.path} ({point.machine_label}, {point.threads} threads)")
+
+    def find_point(self, payload: dict) -> data.TradeoffPoint | None:
+        """The stored point of a configuration, from the selected series first."""
+        def fits(p: data.TradeoffPoint) -> bool:
+            return (p.model == payload["model"] and abs(p.width - float(payload.get("width", 1.0))) < 1e-9
+                    and p.resolution == int(payload.get("resolution", 224)))
+
+        current = [p for p in self.snapshot.points_of(self.series_key()) if fits(p)]
+        return (current or [p for p in self.snapshot.points if fits(p)] or [None])[0]
 
     # page protocol --------------------------------------------------------------------------
     def start(self) -> None:

@@ -86,7 +86,7 @@ class SweepPanel(QWidget):
         self.progress.setRange(0, len(configs))
         self.progress.setValue(0)
         self.progress.setFormat("%v / %m configurations")
-        self.started.emit(f"{data.this_machine_id(threads)}|{threads}")
+        self.started.emit(data.series_key(data.this_machine_id(threads), threads, data.PATH))
 
         def work(job: Job) -> data.SweepSummary:
             return data.sweep(configs, threads=threads, repeats=repeats, progress=job.progress,

@@ -298,3 +298,47 @@ def test_the_published_card_names_the_checkpoints_configuration_for_other_widths
     note = page.weights_card.note.text()
     assert f"mIoU {metrics['miou']:.1f}" in note
     assert f"width 1, {api.model_info(model).input.size} px" in note
+
+
+def test_profile_this_and_show_on_tradeoffs_carry_the_configuration(open_window, preset, qtbot):
+    preset()
+    window = open_window()
+    page = window.pages["models"]
+    _show(page, qtbot, "mobilenet_v3_small", 0.75, 128)
+    page.profile_action.trigger()
+    assert window.current_page_id() == "profiler"
+    req = window.pages["profiler"].controls.request()
+    assert (req.model, float(req.width_text), int(req.resolution_text)) == ("mobilenet_v3_small", 0.75, 128)
+    window.show_page("models")
+    page.tradeoffs_action.trigger()
+    assert window.current_page_id() == "tradeoffs"
+    assert "mobilenet_v3_small 0.75/128" in window.statusBar().currentMessage()  # not measured yet: says so
+
+
+def test_pin_and_compare_shows_each_blocks_difference(open_window, preset, qtbot):
+    """The comparison's cells hold the per-block MAdds, parameters and memory of both
+    configurations and their difference, against two independent model_stats calls."""
+    from gui.widgets.block_compare import METRICS, VALUE_ROLE
+
+    preset()
+    page = open_window().pages["models"]
+    _show(page, qtbot, "mobilenet_v3_small", 1.0, 96)
+    page.pin_action.trigger()
+    assert page.compare_frame.isHidden()  # nothing to compare with yet
+    _show(page, qtbot, "mobilenet_v3_small", 0.5, 96)
+    assert not page.compare_frame.isHidden()
+    pinned_stats = api.model_stats("mobilenet_v3_small", width=1.0, resolution=96)
+    pinned = {b.name: b for b in pinned_stats.blocks}
+    shown = api.model_stats("mobilenet_v3_small", width=0.5, resolution=96)
+    table = page.compare.table
+    assert table.rowCount() == len(shown.blocks) + 1
+    for r, block in enumerate(shown.blocks):
+        assert table.item(r, 0).text() == block.title
+        for m, (key, _title) in enumerate(METRICS):
+            before, after = getattr(pinned[block.name], key), getattr(block, key)
+            cells = [table.item(r, 1 + 3 * m + c).data(VALUE_ROLE) for c in range(3)]
+            assert cells == [before, after, after - before], (block.name, key)
+    total = [table.item(len(shown.blocks), 1 + c).data(VALUE_ROLE) for c in range(3)]
+    assert total == [pinned_stats.madds, shown.madds, shown.madds - pinned_stats.madds]
+    page.clear_pin_action.trigger()
+    assert page.compare_frame.isHidden()

@@ -229,3 +229,29 @@ def test_a_sequence_pins_the_first_run_and_is_ready_only_at_the_end(qtbot, page)
     assert page.pinned[0] == first and page.shown == second
     assert idles == [True]  # one idle, at the very end
     assert len(page.bars.bar_heights(1)) == len(page.pinned[1].layers)
+
+
+def test_a_profiler_run_is_stored_and_appears_on_tradeoffs(qtbot, page):
+    """The run lands in the results database (read back independently) and the Trade-offs page
+    plots it at the stored median, in a series named by its machine, threads and path."""
+    from engine.results import ResultsDB
+    from gui.pages.tradeoffs_page import TradeoffsPage
+
+    result = measure(qtbot, page, SMALL)
+    with ResultsDB() as db:
+        runs = db.runs()
+    assert len(runs) == 1
+    run = runs[0]
+    assert (run.model, run.width, run.resolution, run.path) == (SMALL.model, 1.0, 96, result.path)
+    assert run.total_ms.median == result.total_ms.median
+
+    tradeoffs = TradeoffsPage()
+    qtbot.addWidget(tradeoffs)
+    tradeoffs.receive({"model": SMALL.model, "width": 1.0, "resolution": 96})
+    assert tradeoffs.focus is not None and tradeoffs.focus.run_uuid == run.uuid
+    assert result.path in tradeoffs.series_combo.currentText()
+    published = {r.top1 for r in api.published_for("v3-small", 1.0, 96)}
+    assert (round(run.total_ms.median, 6), round(tradeoffs.focus.accuracy, 6)) in {
+        (round(d.x, 6), round(d.y, 6)) for d in tradeoffs.latency_plot.drawn}
+    assert tradeoffs.focus.accuracy in published
+    tradeoffs.sweep.job.wait()

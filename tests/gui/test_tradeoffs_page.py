@@ -52,8 +52,8 @@ def store(rows, *, machine: dict | None = None, threads: int = 1, db_path=None) 
                 params=1000, per_layer=False))
 
 
-def this_key(threads: int = 1) -> str:
-    return f"{machine_id(fingerprint(threads=threads, device='cpu', backend='torch eager'))}|{threads}"
+def this_key(threads: int = 1, path: str = "reference") -> str:
+    return f"{machine_id(fingerprint(threads=threads, device='cpu', backend='torch eager'))}|{threads}|{path}"
 
 
 def non_dominated(points: list[tuple[float, float]]) -> set[tuple[float, float]]:
@@ -170,7 +170,7 @@ def test_a_second_machines_export_appears_as_a_second_series(tmp_path, page):
     page.reload()
     assert page.series_combo.count() == 1
     assert page.import_file(str(export)), page.error_label.text()
-    other_key = f"{machine_id(other)}|1"
+    other_key = f"{machine_id(other)}|1|reference"
     assert page.series_combo.count() == 2
     assert page.latency_plot.series_shown == [this_key(1), other_key]
     assert "Fake ARM Cortex-A76" in page.series_combo.itemText(1)

@@ -20,6 +20,7 @@ from engine import api
 from gui.export import atomic_write, write_csv
 from gui.pages import register_page
 from gui.pages.base import Page
+from gui.widgets.attribution_bar import AttributionBar
 from gui.widgets.layer_bars import COMPARISON_NOTE, SERIES, BarRun, LayerBars, series_values
 from gui.widgets.profile_controls import ProfileControls, ProfileRequest
 from gui.workers.jobs import JobRunner
@@ -54,6 +55,15 @@ def measure_and_store(req: ProfileRequest, job) -> tuple[ProfileRequest, api.Pro
     return req, result, note
 
 
+def path_accuracy_note(path: str) -> str:
+    """What a path costs in accuracy against the fp32 reference, as far as the engine says."""
+    status = api.path_status(path)
+    if status.exact:
+        return "exact (fp32), the reference's outputs up to float rounding"
+    return ("<span style='color:#c62828'>not exact</span>: it trades accuracy for speed; measure the cost "
+            "with Classify → Run sample set on this path")
+
+
 def profile_controls() -> ProfileControls:
     """The configuration panel with this machine's choices: the fastest exact inference path first
     (the default, as in the live view), CUDA when torch sees a GPU."""
@@ -61,7 +71,8 @@ def profile_controls() -> ProfileControls:
 
     fastest = api.fastest_exact_path()
     devices = ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
-    return ProfileControls(api.list_models(), (fastest, *(p for p in api.PATHS if p != fastest)), devices)
+    statuses = api.path_statuses()
+    return ProfileControls(api.list_models(), sorted(statuses, key=lambda s: s.name != fastest), devices)
 
 
 @register_page("profiler", "Profiler", order=30, tooltip="Per-layer latency on this machine")
@@ -96,9 +107,12 @@ class ProfilerPage(Page):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary.setWordWrap(True)
+        self.attribution = AttributionBar()
+        self.attribution.setToolTip("Whole-model median: the layers' share and the unattributed rest")
         self.bars = LayerBars()
         self.bars.layer_clicked.connect(self._on_layer_clicked)
         chart_layout.addWidget(self.summary)
+        chart_layout.addWidget(self.attribution)
         chart_layout.addWidget(self.bars, 1)
         layout.addWidget(chart_frame, 1)
         self._update_actions()
@@ -296,7 +310,7 @@ class ProfilerPage(Page):
         self._refresh()
 
     def _bar_run(self, req: ProfileRequest, result: api.ProfileResult) -> BarRun:
-        return BarRun(label=f"{req.short()} — {result.total_ms.median:.2f} ms", layers=result.layers,
+        return BarRun(label=f"{req.short()} — {result.total_ms.median:.2f} ms on {result.path}", layers=result.layers,
                       batch=result.batch)
 
     def _refresh(self) -> None:
@@ -304,6 +318,9 @@ class ProfilerPage(Page):
         pinned = self._bar_run(*self.pinned) if self.pinned is not None else None
         self.bars.set_runs(current, pinned)
         self.summary.setText(self.summary_text())
+        r = self.result
+        self.attribution.set_times(r.total_ms.median if r else None, r.layer_sum_ms if r else None,
+                                   r.path if r else "")
         if self.shown is not None:
             self.showing_label.setText(f"Showing {self.shown.describe()}")
         self._update_actions()
@@ -318,9 +335,11 @@ class ProfilerPage(Page):
             share = result.overhead_ms / t.median * 100 if t.median else 0.0
             madds = sum(layer.madds for layer in result.layers)
             lines.append(
-                f"<b>{tag}{req.short()}</b> ({madds / 1e6:.0f} M MAdds): median <b>{t.median:.2f} ms</b> "
+                f"<b>{tag}{req.short()}</b> ({madds / 1e6:.0f} M MAdds) on <b>{result.path}</b>: "
+                f"median <b>{t.median:.2f} ms</b> "
                 f"(p10 {t.p10:.2f}, p90 {t.p90:.2f}, spread {t.spread * 100:.0f} %, {t.runs} runs) · "
-                f"layer sum {result.layer_sum_ms:.2f} ms · overhead {result.overhead_ms:.2f} ms ({share:.0f} %)")
+                f"layer sum {result.layer_sum_ms:.2f} ms · overhead {result.overhead_ms:.2f} ms ({share:.0f} %)"
+                f"<br>&nbsp;&nbsp;accuracy on {result.path}: {path_accuracy_note(result.path)}")
         if self.pinned is not None and self.result is not None and self.pinned[1].total_ms.median:
             ratio = self.result.total_ms.median / self.pinned[1].total_ms.median
             lines.append(f"Current / pinned: <b>{ratio:.2f}×</b> the time "

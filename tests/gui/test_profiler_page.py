@@ -255,3 +255,25 @@ def test_a_profiler_run_is_stored_and_appears_on_tradeoffs(qtbot, page):
         (round(d.x, 6), round(d.y, 6)) for d in tradeoffs.latency_plot.drawn}
     assert tradeoffs.focus.accuracy in published
     tradeoffs.sweep.job.wait()
+
+
+def test_the_unattributed_remainder_is_its_own_bar_and_the_path_is_named(qtbot, page):
+    result = measure(qtbot, page)
+    segments = dict(page.attribution.segments)
+    assert segments["layers"] == pytest.approx(min(result.layer_sum_ms, result.total_ms.median))
+    assert segments["unattributed"] == pytest.approx(max(0.0, result.total_ms.median - result.layer_sum_ms))
+    assert f"on <b>{result.path}</b>" in page.summary.text()
+    assert result.path in page.attribution.toolTip()
+
+
+def test_unavailable_paths_are_greyed_out_with_their_reason(page):
+    combo = page.controls.path_combo
+    statuses = {s.name: s for s in api.path_statuses()}
+    assert combo.count() == len(statuses)
+    for row in range(combo.count()):
+        item = combo.model().item(row)
+        status = statuses[item.text()]
+        assert item.isEnabled() == status.available
+        if not status.available:
+            assert status.reason in item.toolTip()
+    assert combo.currentText() == api.fastest_exact_path()

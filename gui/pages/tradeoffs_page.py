@@ -191,6 +191,8 @@ class TradeoffsPage(Page):
                   if s.key != key} if self.compare_box.isChecked() else {}
         self.latency_plot.set_data(primary, key, others, (), EMPTY_LATENCY)
         self.madds_plot.set_data(primary, key, {}, self.snapshot.paper)
+        for plot in (self.latency_plot, self.madds_plot):
+            plot.set_intervals(primary, self.snapshot.measured)
         if primary:
             lats = [p.latency_ms for p in primary]
             self.targets.set_span(min(lats) * 0.8, max(lats) * 1.25)
@@ -209,10 +211,11 @@ class TradeoffsPage(Page):
             self.explanation.setText("The recommendation needs measured latencies: run a sweep (or import "
                                      "another machine's results and pick its series).")
             return
-        describe = lambda p: f"<b>{p.label()}</b>: {p.accuracy:.1f} % top-1 at {p.latency_ms:.2f} ms"  # noqa: E731
+        describe = lambda p: f"<b>{p.label()}</b>: {p.accuracy:.1f} % top-1 at {p.latency_ms:.2f} ms on {p.path}"  # noqa: E731
         lines = []
         if rec.recommended is not None:
-            lines.append(f"◯ Recommended for {target:.3g} ms (w = {w:g}): {describe(rec.recommended)} · "
+            lines.append(f"◯ Recommended for {target:.3g} ms (w = {w:g}) on path <b>{rec.recommended.path}</b>: "
+                         f"{describe(rec.recommended)} · "
                          f"<span style='color:#d81b60'>□</span> most accurate within the target: "
                          f"{describe(rec.most_accurate_within)}")
         lines.append(rec.explanation)

@@ -79,6 +79,7 @@ class ModelsPage(Page):
         layout.addWidget(self.error_label)
         self.totals = TotalsRow()
         self.weights_card = WeightsCard()
+        self.weights_card.fetch_requested.connect(lambda name: self.navigate.emit("weights", {"fetch": name}))
         cards = QHBoxLayout()
         cards.setSpacing(12)
         cards.addWidget(self.totals, 4)

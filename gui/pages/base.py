@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QVBoxLayout, QWidget
 
 __all__ = ["Page"]
@@ -29,6 +29,21 @@ class Page(QWidget):
         layout.setContentsMargins(24, 18, 24, 12)
         layout.setSpacing(spacing)
         return layout
+
+    def add_action(self, text: str, tip: str, slot: Callable[[], object], shortcut: QKeySequence | None = None,
+                   short: str = "") -> QAction:
+        """An action of this page: `short` is the toolbar's text (the File menu shows `text`); a
+        shortcut works window-wide, but only while the page shows (Qt skips hidden widgets)."""
+        action = QAction(text, self)
+        if short:
+            action.setIconText(short)
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.addAction(action)
+        return action
 
     def show_error(self, message: str) -> None:
         """One line in the page's error label and in the status bar; never a traceback."""

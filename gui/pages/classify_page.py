@@ -11,12 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from engine import api
 from gui.pages import register_page
 from gui.pages._task_page import Outcome, TaskPage
 from gui.widgets.image_view import ImageView
+from gui.widgets.panel import panel
 from gui.widgets.topk_chart import Bar, TopKChart
 from gui.workers.jobs import Job, JobRunner
 
@@ -69,18 +70,11 @@ class ClassifyPage(TaskPage):
         return [self.folder_button, self.sample_button]
 
     def body(self) -> tuple[QWidget, QWidget]:
-        image_frame = QFrame()
-        image_frame.setObjectName("panel")
-        image_layout = QVBoxLayout(image_frame)
-        image_layout.setContentsMargins(14, 12, 14, 12)
+        image_frame, image_layout = panel()
         self.image_view = ImageView("Open an image (Ctrl+O) or drop one here")
         image_layout.addWidget(self.image_view, 1)
 
-        side = QFrame()
-        side.setObjectName("panel")
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(14, 12, 14, 12)
-        side_layout.setSpacing(8)
+        side, side_layout = panel()
         chart_title = QLabel(f"Top-{TOPK} ImageNet classes")
         chart_title.setObjectName("panelTitle")
         self.chart = TopKChart()

@@ -277,3 +277,18 @@ def test_unavailable_paths_are_greyed_out_with_their_reason(page):
         if not status.available:
             assert status.reason in item.toolTip()
     assert combo.currentText() == api.fastest_exact_path()
+
+
+def test_the_paths_accuracy_cost_shows_next_to_its_latency(qtbot, page):
+    """Accuracy cost runs the engine's path-vs-reference comparison off the UI thread and the
+    summary line of the run shows its figures beside the latency on that path."""
+    fast = ProfileRequest("mobilenet_v3_small", width_text="1.0", resolution_text="96", repeats=3, threads=1,
+                          path="fast")
+    result = measure(qtbot, page, fast)
+    assert page.measure_accuracy()
+    qtbot.waitUntil(page.ready, timeout=READY_TIMEOUT_MS)
+    got = page.agreements[("mobilenet_v3_small", result.path)]
+    assert got.path == result.path and got.reference == "reference" and got.images > 0
+    summary = page.summary.text()
+    assert f"accuracy on {result.path}: measured on {got.images} photos" in summary
+    assert got.summary() in summary

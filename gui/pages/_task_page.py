@@ -234,7 +234,7 @@ class TaskPage(Page):
         self.run(paths[0])
 
     def menu_actions(self) -> list[QAction]:
-        return [self.open_action]
+        return []  # the window's File > Open… already opens an image here
 
     def ready(self) -> bool:
         return not self.jobs.is_busy()

@@ -65,6 +65,14 @@ class Page(QWidget):
             return None
         return path
 
+    def report_export(self, message: str) -> None:
+        """Where an export says how it went: "could not ..." as the page's error line, anything
+        else ("Saved PATH", "Copied ...") in the status bar."""
+        if message.startswith("could not"):
+            self.show_error(message)
+        else:
+            self.status_message.emit(message)
+
     def receive(self, payload: object) -> None:
         """Take a payload another page sent with `navigate` (called just before showing)."""
 
@@ -92,7 +100,8 @@ class Page(QWidget):
         return True
 
     def menu_actions(self) -> list[QAction]:
-        """Actions the window lists in its File menu (exports)."""
+        """File actions only (export, import, save) that the window's File menu lists while this
+        page shows; other page actions (Run, Recompute) belong on the page's own toolbar."""
         return []
 
     def save_settings(self, settings: QSettings) -> None:

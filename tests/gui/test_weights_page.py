@@ -166,3 +166,16 @@ def test_the_models_weights_card_names_source_and_licence_and_offers_the_fetch(q
     assert signal.args == [entry["name"]]
     card.set_rows("mobilenet_v2", [{**r, "cached": True} for r in rows])
     assert card.fetch_button.isHidden() and "real weights in the cache" in card.note.text()
+
+
+def test_the_live_pages_one_click_fetch_runs_this_pages_job(page, qtbot):
+    """The Live page sends {"fetch": entry, "model": model}: the fetch runs here, with this
+    page's progress and cancel (cancelled at its first report, before pip runs), and the
+    model's row is selected when the listing comes back."""
+    seen = cancel_at(page, lambda *_report: True)
+    page.receive({"fetch": SHIPPED, "model": "mobilenet_v2"})
+    assert page.is_running() and not page.fetch_button.isEnabled()
+    qtbot.waitUntil(page.ready, timeout=READY_TIMEOUT_MS)
+    assert len(seen) == 1 and "pip" in seen[0][0]
+    assert "Cancelled" in page.progress_label.text()
+    assert page.selected_names() == [SHIPPED] and files_in_cache() == [] and usable(page)

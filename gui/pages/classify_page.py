@@ -78,7 +78,7 @@ class ClassifyPage(TaskPage):
         chart_title = QLabel(f"Top-{TOPK} ImageNet classes")
         chart_title.setObjectName("panelTitle")
         self.chart = TopKChart()
-        latency_caption = QLabel("Latency of this run")
+        self.latency_caption = latency_caption = QLabel("Latency of this run")
         latency_caption.setObjectName("cardCaption")
         self.latency_label = QLabel("—")
         self.latency_label.setObjectName("cardValue")
@@ -185,6 +185,7 @@ class ClassifyPage(TaskPage):
         self.image_view.set_image(outcome.image)
         self.chart.set_bars([Bar(p.label, p.probability) for p in result.top], muted=result.untrained)
         self.latency_label.setText(f"{result.timings.total_ms:.1f} ms")
+        self.latency_caption.setText(f"Latency of this run · path {getattr(outcome.runner, 'path', 'reference')}")
         top = result.top[0]
         note = f" ({api.UNTRAINED})" if result.untrained else ""
         self.status_message.emit(f"{Path(outcome.path).name}: {top.label} {top.probability * 100:.1f} % "

@@ -184,3 +184,8 @@ def test_an_image_opened_on_detect_shows_on_classify_and_segment(real_weights, q
         assert np.array_equal(other.outcome.image, sample_image("chelsea"))
         other.shutdown()
     detect.shutdown()
+
+
+def test_the_latency_names_the_path_that_ran(page):
+    page = page()
+    assert page.latency_caption.text().endswith(f"path {page.outcome.runner.path}")

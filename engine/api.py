@@ -9,7 +9,7 @@ No module inside the engine imports this one (the CLI, a client like the GUI, ex
 from __future__ import annotations
 
 from engine.analysis.layers import BlockRow, LayerRow
-from engine.analysis.published import PublishedRow, published_for
+from engine.analysis.published import PublishedCard, PublishedFigure, PublishedRow, published_card, published_for
 from engine.analysis.stats import ModelStats, model_stats
 from engine.errors import Cancelled, InvalidInput, StudioError, UnknownName, WeightsUnavailable, check_range
 from engine.files import atomic_path, check_output, write_bytes, write_text, write_with
@@ -75,7 +75,7 @@ from engine.weights.manifest import entries as weight_entries
 
 __all__ = [
     # models and their numbers
-    "ModelInfo", "ModelStats", "LayerRow", "BlockRow", "PublishedRow", "published_for",
+    "ModelInfo", "ModelStats", "LayerRow", "BlockRow", "PublishedRow", "published_for", "PublishedCard", "PublishedFigure", "published_card",
     "list_models", "model_info", "build_model", "model_stats", "check_resolution",
     # errors and shared helpers
     "Cancelled", "InvalidInput", "StudioError", "UnknownName", "WeightsUnavailable", "check_range",

@@ -9,7 +9,7 @@ No module inside the engine imports this one (the CLI, a client like the GUI, ex
 from __future__ import annotations
 
 from engine.analysis.layers import BlockRow, LayerRow
-from engine.analysis.published import PublishedRow, published_for
+from engine.analysis.published import PublishedCard, PublishedFigure, PublishedRow, published_card, published_for
 from engine.analysis.stats import ModelStats, model_stats
 from engine.errors import Cancelled, InvalidInput, StudioError, UnknownName, WeightsUnavailable, check_range
 from engine.files import atomic_path, check_output, write_bytes, write_text, write_with
@@ -28,7 +28,7 @@ from engine.profiling.machine import fingerprint
 from engine.results import (
     ResultsBusy, ResultsDB, ResultsUnavailable, export_csv, export_json, import_json, machine_id,
 )
-from engine.results import default_path as results_path  # default_path is the inference path's (fastest)
+from engine.results import default_path as results_path  # default_path below is the inference path's
 from engine.results.transfer import keep_unsaved, save_or_keep
 from engine.results.store import RunRecord, options_key
 from engine.tasks.samples import (
@@ -49,7 +49,9 @@ from engine.tasks.draw import MASK_MODES, class_color
 from engine.tasks.evaluate import EvalResult, evaluate_folder
 from engine.tasks.segment import LEGEND_MIN
 from engine.tasks.agreement import PathAgreement, path_agreement
-from engine.tradeoffs.fastest import FastestChoice, cached_choice, default_path, measure_fastest, sweep_path
+from engine.tradeoffs.fastest import (
+    FastestChoice, cached_choice, default_path, measure_fastest, sweep_path,
+)
 from engine.tradeoffs.pareto import latency_front, madds_front
 from engine.tradeoffs.points import TradeoffPoint, published_top1, tradeoff_points
 from engine.tradeoffs.recommend import Recommendation, recommend
@@ -73,7 +75,7 @@ from engine.weights.manifest import entries as weight_entries
 
 __all__ = [
     # models and their numbers
-    "ModelInfo", "ModelStats", "LayerRow", "BlockRow", "PublishedRow", "published_for",
+    "ModelInfo", "ModelStats", "LayerRow", "BlockRow", "PublishedRow", "published_for", "PublishedCard", "PublishedFigure", "published_card",
     "list_models", "model_info", "build_model", "model_stats", "check_resolution",
     # errors and shared helpers
     "Cancelled", "InvalidInput", "StudioError", "UnknownName", "WeightsUnavailable", "check_range",

@@ -25,7 +25,7 @@ from gui.workers.jobs import JobRunner
 from gui.widgets.annotated_view import AnnotatedView
 from gui.widgets.panel import inline_error, page_header, panel
 
-__all__ = ["Outcome", "TaskPage", "DEMO_IMAGE"]
+__all__ = ["Outcome", "SharedImage", "TaskPage", "DEMO_IMAGE"]
 
 DEMO_IMAGE = api.ASSETS / "demo" / "astronaut.jpg"  # NASA, public domain; see assets/demo/SOURCES.md
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff *.ppm *.pgm);;All files (*)"
@@ -61,20 +61,32 @@ class Runners:
         self._loaded: dict[tuple[str, str | None], Any] = {}
         self.runs = 0  # forward passes so far (tests check that display changes add none)
 
-    def run(self, model: str, path: str) -> Outcome:
-        image = api.read_image(path)
+    def load(self, model: str) -> Any:
+        """The runner for `model` with its cached weights (random when none): loaded once."""
         key = (model, api.cached_weights(model))  # never fetches: downloads belong to the Weights page
-        started = time.perf_counter()
         runner = self._loaded.get(key)
         if runner is None:
             runner = api.make_runner(self.task, model, weights=key[1])
             self._loaded[key] = runner
+        return runner
+
+    def run(self, model: str, path: str) -> Outcome:
+        image = api.read_image(path)
+        started = time.perf_counter()
+        runner = self.load(model)
         loaded = time.perf_counter()
         frame = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
         self.runs += 1
         result = runner.run(frame)
-        why = api.untrained_reason(model) if key[1] is None else ""
+        why = api.untrained_reason(model) if result.untrained else ""
         return Outcome(model, path, image, frame, runner, result, (loaded - started) * 1000.0, why)
+
+
+class SharedImage:
+    """The image the user last opened on Classify, Detect or Segment (once it ran): each of them
+    shows it when it is next shown (each page's own demo image until the user opens one)."""
+
+    path: str | None = None
 
 
 class TaskPage(Page):
@@ -239,7 +251,10 @@ class TaskPage(Page):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._started:
+        shared = SharedImage.path
+        if shared is not None and shared != self._path and not self.jobs.is_busy():
+            self.run(shared)  # the image opened on another task page
+        elif not self._started:
             self.run()  # first visit: the demo photo, so the page is never empty
         elif self.outcome is not None and self.outcome.result.untrained and not self.jobs.is_busy():
             self.run()  # back from the Weights page: weights may have arrived
@@ -247,6 +262,8 @@ class TaskPage(Page):
     # results --------------------------------------------------------------------------------
     def _on_result(self, _serial: int, outcome: Outcome) -> None:
         self.outcome, self._path = outcome, outcome.path
+        if Path(outcome.path) != Path(self.DEFAULT_IMAGE):
+            SharedImage.path = outcome.path  # an image the user opened, and readable: the others show it
         self.error_label.hide()
         result = outcome.result
         untrained = result.untrained

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from engine import api
 from gui.pages import register_page
@@ -18,11 +19,26 @@ from gui.pages._task_page import Outcome, TaskPage
 from gui.widgets.image_view import ImageView
 from gui.widgets.panel import panel
 from gui.widgets.topk_chart import Bar, TopKChart
+from gui.workers.jobs import Job, JobRunner
 
 __all__ = ["ClassifyPage", "DEFAULT_IMAGE"]
 
 DEFAULT_IMAGE = api.ASSETS / "images" / "chelsea.png"  # CC0, see assets/images/SOURCES.md
 TOPK = 5  # the classify runner's top-K
+SAMPLE_SET = "imagenet-sample-20"
+
+
+def evaluation_text(result: object) -> str:
+    """One accuracy result (api.EvalResult of a folder, api.SampleAccuracy of a sample set) as
+    the page shows it: top-1 with its Wilson 95 % interval, top-5, and what was evaluated."""
+    if isinstance(result, api.SampleAccuracy):
+        correct, n, what = result.top1_correct, result.images, f"sample set {result.sample_set}"
+    else:
+        correct, n, what = round(result.top1 * result.images), result.images, f"{result.classes} classes"
+    low, high = api.wilson_interval(correct, n)
+    few = f"; {n} images make the interval wide" if n < 100 else ""
+    return (f"top-1 <b>{correct / n:.1%}</b> ({correct}/{n}) · 95 % Wilson interval {low:.0%}–{high:.0%}{few}"
+            f"<br>top-5 {result.top5:.1%} · {result.model} ({result.weights or api.UNTRAINED}) on {what}")
 
 
 @register_page("classify", "Classify", order=20, tooltip="ImageNet top-5 on your own image")
@@ -34,6 +50,25 @@ class ClassifyPage(TaskPage):
     UNTRAINED_TIP = ("No weights for this model are in the cache, so it runs with random weights: the "
                      "ranking is meaningless, the latency is real.")
 
+    def extra_controls(self) -> list[QWidget]:
+        """Accuracy over many images, like the CLI's `evaluate`: a labelled folder or the sample set."""
+        self.evaluation: object | None = None  # the last finished evaluation
+        self.eval_jobs = JobRunner(self)
+        self.eval_jobs.progress.connect(self._on_eval_progress)
+        self.eval_jobs.succeeded.connect(self._on_evaluated)
+        self.eval_jobs.failed.connect(lambda _serial, message: self._on_eval_failed(message))
+        self.eval_jobs.cancelled.connect(lambda _serial: self._on_eval_failed("evaluation cancelled"))
+        self.eval_jobs.busy_changed.connect(self._on_eval_busy)
+        self.folder_button = QPushButton("Evaluate folder…")
+        self.folder_button.setToolTip("Top-1 / top-5 over FOLDER/<class>/<image> (class folders named by "
+                                      "ImageNet index or label), like 'mobilenet-studio evaluate FOLDER'")
+        self.folder_button.clicked.connect(self._ask_folder)
+        self.sample_button = QPushButton("Run sample set")
+        self.sample_button.setToolTip(f"Top-1 / top-5 on {SAMPLE_SET} (20 ImageNet-labelled photos, fetched once "
+                                      f"from the foolbox wheel), like 'evaluate --sample {SAMPLE_SET}'")
+        self.sample_button.clicked.connect(lambda: self.evaluate_samples())
+        return [self.folder_button, self.sample_button]
+
     def body(self) -> tuple[QWidget, QWidget]:
         image_frame, image_layout = panel()
         self.image_view = ImageView("Open an image (Ctrl+O) or drop one here")
@@ -43,7 +78,7 @@ class ClassifyPage(TaskPage):
         chart_title = QLabel(f"Top-{TOPK} ImageNet classes")
         chart_title.setObjectName("panelTitle")
         self.chart = TopKChart()
-        latency_caption = QLabel("Latency of this run")
+        self.latency_caption = latency_caption = QLabel("Latency of this run")
         latency_caption.setObjectName("cardCaption")
         self.latency_label = QLabel("—")
         self.latency_label.setObjectName("cardValue")
@@ -55,14 +90,102 @@ class ClassifyPage(TaskPage):
         side_layout.addSpacing(6)
         for widget in self.timing_panel():
             side_layout.addWidget(widget)
+        side_layout.addSpacing(12)
+        accuracy_caption = QLabel("Accuracy over many images")
+        accuracy_caption.setObjectName("panelTitle")
+        self.accuracy_label = QLabel("Evaluate a labelled folder or run the sample set")
+        self.accuracy_label.setObjectName("cardNote")
+        self.accuracy_label.setWordWrap(True)
+        self.accuracy_label.setTextFormat(Qt.TextFormat.RichText)
+        self.eval_progress = QProgressBar()
+        self.eval_progress.setFormat("%v / %m images")
+        self.eval_progress.setRange(0, 1)
+        self.eval_progress.setValue(0)
+        self.eval_cancel = QPushButton("Cancel")
+        self.eval_cancel.setToolTip("Stop the evaluation")
+        self.eval_cancel.setEnabled(False)
+        self.eval_cancel.clicked.connect(self.eval_jobs.cancel)
+        row = QHBoxLayout()
+        row.addWidget(self.eval_progress, 1)
+        row.addWidget(self.eval_cancel)
+        side_layout.addWidget(accuracy_caption)
+        side_layout.addLayout(row)
+        side_layout.addWidget(self.accuracy_label)
         side_layout.addStretch(1)
         return image_frame, side
+
+    # evaluation -----------------------------------------------------------------------------
+    def evaluate_folder(self, folder: str) -> bool:
+        """Accuracy of the selected model over a labelled folder, off the UI thread; False when
+        an evaluation is already running."""
+        return self._evaluate(lambda job, clf: api.evaluate_folder(
+            clf, folder, progress=lambda done, total: job.report("evaluating", done, total)), f"{folder}")
+
+    def evaluate_samples(self, sample_set: str = SAMPLE_SET) -> bool:
+        """Accuracy on a sample set (fetched once, hash-checked, if the cache lacks it)."""
+        def work(job: Job, clf):
+            path = api.sample_path(sample_set, job.report)
+            return api.evaluate_samples(clf, sample_set, path=path,
+                                        progress=lambda done, total: job.report("evaluating", done, total))
+        return self._evaluate(work, sample_set)
+
+    def _evaluate(self, work, what: str) -> bool:
+        if self.eval_jobs.is_busy():
+            return False
+        model, runners, jobs = self.model_combo.currentData(), self.runners, self.jobs
+        jobs.wait()  # the runners are the image job's: never touched by two threads at once
+        self.accuracy_label.setText(f"Evaluating {model} on {what}…")
+        self.eval_jobs.submit(lambda job: work(job, runners.load(model)), f"Evaluating {model} on {what}…")
+        return True
+
+    def _ask_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Labelled folder (one sub-folder per class)", self._folder)
+        if folder:
+            self.evaluate_folder(folder)
+
+    def _on_eval_progress(self, done: object, total: object, _message: str) -> None:
+        if isinstance(done, int) and isinstance(total, int) and total > 0:
+            self.eval_progress.setRange(0, total)
+            self.eval_progress.setValue(done)
+
+    def _on_evaluated(self, _serial: int, result: object) -> None:
+        self.evaluation = result
+        self.accuracy_label.setText(evaluation_text(result))
+        if getattr(result, "weights", None) is None:
+            self.accuracy_label.setText(self.accuracy_label.text() + f"<br>({api.UNTRAINED}: the accuracy means nothing)")
+        self.status_message.emit(f"{result.model}: top-1 {result.top1:.1%} on {result.images} images")
+
+    def _on_eval_failed(self, message: str) -> None:
+        self.accuracy_label.setText(message)
+        self.status_message.emit(message)
+
+    def _on_eval_busy(self, busy: bool, label: str) -> None:
+        self.eval_cancel.setEnabled(busy)
+        self.folder_button.setEnabled(not busy)
+        self.sample_button.setEnabled(not busy)
+        self.model_combo.setEnabled(not busy)  # the runner in use stays the one evaluated
+        self.report_busy(busy, label)
+
+    def run(self, path: str | None = None) -> None:
+        """An image runs when no evaluation holds the model (both use the one loaded runner)."""
+        if self.eval_jobs.is_busy():
+            self.status_message.emit("An evaluation is running: cancel it, or wait, to classify an image")
+            return
+        super().run(path)
+
+    def ready(self) -> bool:
+        return super().ready() and not self.eval_jobs.is_busy()
+
+    def shutdown(self) -> None:
+        self.eval_jobs.wait()
+        super().shutdown()
 
     def show_outcome(self, outcome: Outcome) -> None:
         result = outcome.result
         self.image_view.set_image(outcome.image)
         self.chart.set_bars([Bar(p.label, p.probability) for p in result.top], muted=result.untrained)
         self.latency_label.setText(f"{result.timings.total_ms:.1f} ms")
+        self.latency_caption.setText(f"Latency of this run · path {getattr(outcome.runner, 'path', 'reference')}")
         top = result.top[0]
         note = f" ({api.UNTRAINED})" if result.untrained else ""
         self.status_message.emit(f"{Path(outcome.path).name}: {top.label} {top.probability * 100:.1f} % "

@@ -13,9 +13,20 @@ from PySide6.QtCore import QObject, Signal
 
 from engine import api
 from engine.api import SourceSpec
+from gui.widgets.live_controls import LiveControls
 from gui.workers.jobs import JobRunner
 
-__all__ = ["LiveSession", "RunnerCache", "lane_weights"]
+__all__ = ["LiveSession", "RunnerCache", "agreement_text", "demo_note", "lane_weights", "live_controls"]
+
+
+def live_controls() -> LiveControls:
+    """The control panel with the engine's choices: each task's models and default (detection
+    defaults to the engine's pair of real detectors side by side), the camera backends and the
+    inference paths."""
+    tasks = {task: (api.models_for(task), api.DEFAULT_MODELS[task]) for task in api.DEFAULT_MODELS}
+    tasks["detect"] = (tasks["detect"][0], api.LIVE_DEFAULT_PAIR[0])
+    paths = [(p.name, p.available, p.reason) for p in api.path_statuses() if p.exact]
+    return LiveControls(tasks, api.CAMERA_BACKENDS, second={"detect": api.LIVE_DEFAULT_PAIR[1]}, paths=paths)
 
 
 def lane_weights(model: str, weights: str | None) -> tuple[str, str, str]:
@@ -37,6 +48,24 @@ def lane_weights(model: str, weights: str | None) -> tuple[str, str, str]:
         return "random weights: no trained weights are published for this configuration", "", ""
     return (f"random weights: {fetchable.name} is not in the cache",
             f"{fetchable.description}\nlicence: {fetchable.licence}", fetchable.name)
+
+
+def demo_note() -> tuple[str, str]:
+    """What the demo source will play: the cached video with its credit, or the labelled
+    slideshow fallback and how to get the video (a file check only, no hashing)."""
+    path, why = api.demo_video(verify=False)
+    if path is not None:
+        return "vtest.avi (OpenCV sample)", api.DEMO_VIDEO_CREDIT
+    return "slideshow (fallback: no demo video)", why
+
+
+def agreement_text(agreement: api.LaneAgreement, models: list[str], iou: float, score: float) -> str:
+    """The people each lane found on their newest shared frame and how many boxes match."""
+    a, b = agreement.agreement.count_a, agreement.agreement.count_b
+    return (f"<b>Agreement</b> on frame {agreement.frame_id} (score ≥ {score:.2f}):<br>"
+            f"<span style='font-size: 14pt;'><b>{a}</b> vs <b>{b}</b> people · "
+            f"<b>{agreement.agreement.matched}</b> matched</span> at IoU ≥ {iou:.1f}<br>"
+            f"A {models[0]} · B {models[1]}")
 
 
 class RunnerCache:

@@ -22,6 +22,7 @@ from gui.pages import register_page
 from gui.pages.base import Page
 from gui.settings import to_list
 from gui.widgets.block_chart import BlockChart
+from gui.widgets.block_compare import BlockCompare
 from gui.widgets.controls import OptionChecks, PresetCombo, fill_model_combo, parse_number
 from gui.widgets.layer_table import CSV_HEADER, LayerTableModel, LayerTableView
 from gui.widgets.totals import PublishedTable, TotalsRow
@@ -61,6 +62,7 @@ class ModelsPage(Page):
         self._started_at = 0.0
         self._started = False
         self.stats: api.ModelStats | None = None
+        self.pinned: tuple[Request, api.ModelStats] | None = None
 
         self.runner = JobRunner(self)
         self.runner.succeeded.connect(self._on_stats)
@@ -70,12 +72,15 @@ class ModelsPage(Page):
         self._build_actions()
         layout = self.page_layout()
         self.showing_label = QLabel("Computing…")
-        layout.addLayout(page_header("Models", self.showing_label, [self.recompute_action, *self.menu_actions()]))
+        layout.addLayout(page_header("Models", self.showing_label, [
+            self.recompute_action, self.profile_action, self.tradeoffs_action, self.pin_action,
+            self.clear_pin_action, *self.menu_actions()]))
         layout.addWidget(self._build_controls())
         self.error_label = inline_error()
         layout.addWidget(self.error_label)
         self.totals = TotalsRow()
         self.weights_card = WeightsCard()
+        self.weights_card.fetch_requested.connect(lambda name: self.navigate.emit("weights", {"fetch": name}))
         cards = QHBoxLayout()
         cards.setSpacing(12)
         cards.addWidget(self.totals, 4)
@@ -96,7 +101,22 @@ class ModelsPage(Page):
         self.export_png_action = QAction("Export chart…", self)
         self.export_png_action.setToolTip("Save the block chart as PNG (at a width you choose) or SVG")
         self.export_png_action.triggered.connect(self._ask_export_png)
-        for action in (self.recompute_action, self.export_csv_action, self.export_png_action):
+        self.profile_action = QAction("Profile this", self)
+        self.profile_action.setToolTip("Open this configuration in the Profiler, ready to measure on this machine")
+        self.profile_action.triggered.connect(lambda: self.navigate.emit("profiler", self.configuration()))
+        self.tradeoffs_action = QAction("Show on Trade-offs", self)
+        self.tradeoffs_action.setToolTip("Find this configuration's measured point on the Trade-offs page")
+        self.tradeoffs_action.triggered.connect(lambda: self.navigate.emit("tradeoffs", self.configuration()))
+        self.pin_action = QAction("Pin to compare", self)
+        self.pin_action.setToolTip("Keep this configuration; any other you choose is then compared with it "
+                                   "block by block (MAdds, parameters, memory and the difference)")
+        self.pin_action.triggered.connect(self.pin_current)
+        self.clear_pin_action = QAction("Clear pin", self)
+        self.clear_pin_action.setToolTip("Stop comparing with the pinned configuration")
+        self.clear_pin_action.triggered.connect(self.clear_pin)
+        self.clear_pin_action.setEnabled(False)
+        for action in (self.recompute_action, self.export_csv_action, self.export_png_action, self.profile_action,
+                       self.tradeoffs_action, self.pin_action, self.clear_pin_action):
             self.addAction(action)
 
     def _build_controls(self) -> QFrame:
@@ -172,7 +192,12 @@ class ModelsPage(Page):
         self.published = PublishedTable()
         published_layout.addWidget(self.published)
         published_frame.setMaximumHeight(200)
+        self.compare_frame, compare_layout = _panel("Compared with the pinned configuration")
+        self.compare = BlockCompare()
+        compare_layout.addWidget(self.compare)
+        self.compare_frame.hide()
         side_layout.addWidget(chart_frame, 1)
+        side_layout.addWidget(self.compare_frame, 1)
         side_layout.addWidget(published_frame)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -203,7 +228,8 @@ class ModelsPage(Page):
 
         def compute(_job):
             stats = api.model_stats(req.model, width=width, resolution=resolution, **options)
-            return req, stats, api.model_info(req.model).to_json()["weights"]
+            card = api.published_card(req.model, stats.width, stats.resolution, req.options).to_json()
+            return req, stats, api.model_info(req.model).to_json()["weights"], card
 
         self.runner.submit(compute, f"Computing {req.describe()}…")
 
@@ -228,6 +254,31 @@ class ModelsPage(Page):
         if self._shown == self._requested and not self.runner.is_busy():
             self._select_pending_layer()  # the same configuration was already showing
 
+    def configuration(self) -> dict:
+        """The configuration shown, as other pages' `receive` takes it."""
+        req = self._shown or self.current_request()
+        return {"model": req.model, "width": parse_number(req.width_text),
+                "resolution": parse_number(req.resolution_text), "options": list(req.options)}
+
+    def pin_current(self) -> None:
+        if self.stats is None or self._shown is None:
+            return
+        self.pinned = (self._shown, self.stats)
+        self.clear_pin_action.setEnabled(True)
+        self._show_comparison()
+        self.status_message.emit(f"Pinned {self._shown.describe()}; choose another configuration to compare")
+
+    def clear_pin(self) -> None:
+        self.pinned = None
+        self.clear_pin_action.setEnabled(False)
+        self._show_comparison()
+
+    def _show_comparison(self) -> None:
+        showing = self.pinned is not None and self.stats is not None and self._shown != self.pinned[0]
+        if showing:
+            self.compare.set_stats(self.pinned[0].describe(), self.pinned[1], self._shown.describe(), self.stats)
+        self.compare_frame.setVisible(showing)
+
     def _select_pending_layer(self) -> None:
         if self._pending_layer and self.table.select_layer(self._pending_layer):
             self.status_message.emit(f"Selected layer {self._pending_layer}")
@@ -247,15 +298,16 @@ class ModelsPage(Page):
 
     # results --------------------------------------------------------------------------------
     def _on_stats(self, _serial: int, payload: object) -> None:
-        req, stats, weights = payload
+        req, stats, weights, card = payload
         self.stats, self._shown = stats, req
-        self.weights_card.set_rows(req.model, weights)
+        self.weights_card.set_rows(req.model, weights, card)
         self.error_label.hide()
         titles = {b.name: b.title for b in stats.blocks}
         self.layer_model.set_rows(stats.layers, titles)
         self.totals.set_stats(stats)
         self.chart.set_blocks(stats.blocks)
         self.published.set_rows(stats.published)
+        self._show_comparison()
         self._update_count()
         self._select_pending_layer()
         self.showing_label.setText(f"Showing {req.describe()}")

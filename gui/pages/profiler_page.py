@@ -8,6 +8,7 @@ loads the CPU, so `start()` stays free."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -17,6 +18,10 @@ from engine import api
 from gui.export import write_csv, write_png
 from gui.pages import register_page
 from gui.pages.base import Page
+from gui.pages.profiler_work import (
+    agreement_note, measure_agreement, measure_and_store, path_accuracy_note, profile_controls, write_trace,
+)
+from gui.widgets.attribution_bar import AttributionBar
 from gui.widgets.layer_bars import COMPARISON_NOTE, SERIES, BarRun, LayerBars, series_values
 from gui.widgets.profile_controls import ProfileControls, ProfileRequest
 from gui.widgets.panel import inline_error, page_header, panel as _panel
@@ -27,32 +32,6 @@ __all__ = ["ProfilerPage", "CSV_HEADER"]
 CSV_HEADER = ("index", "name", "kind", "block", "ms_median", "madds", "params", "ns_per_madd")
 
 
-def write_trace(req: ProfileRequest, path: str) -> None:
-    """A Chrome/Perfetto trace of one forward pass of `req`'s configuration.
-
-    The one place the GUI builds a model and an input tensor itself; an engine call taking the
-    configuration (like profile_model's `trace=`) would let this go."""
-    import torch
-
-    model = api.build_model(req.model, width=req.width, **{name: True for name in req.options})
-    fmt = torch.channels_last if req.memory_format == "channels_last" else torch.contiguous_format
-    example = torch.rand(req.batch, 3, int(req.resolution), int(req.resolution))
-    model = model.to(req.device, memory_format=fmt)
-    example = example.to(req.device, memory_format=fmt)
-    with torch.inference_mode():
-        api.export_trace(model, example, path)  # writes a temp file and renames it: atomic
-
-
-def profile_controls() -> ProfileControls:
-    """The configuration panel with this machine's choices: the fastest exact inference path first
-    (the default, as in the live view), CUDA when torch sees a GPU."""
-    import torch  # already loaded by engine.api
-
-    fastest = api.fastest_exact_path()
-    devices = ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
-    return ProfileControls(api.list_models(), (fastest, *(p for p in api.PATHS if p != fastest)), devices)
-
-
 @register_page("profiler", "Profiler", order=30, tooltip="Per-layer latency on this machine")
 class ProfilerPage(Page):
     def __init__(self, parent: QWidget | None = None):
@@ -61,6 +40,7 @@ class ProfilerPage(Page):
         self.result: api.ProfileResult | None = None
         self.shown: ProfileRequest | None = None
         self.pinned: tuple[ProfileRequest, api.ProfileResult] | None = None
+        self.agreements: dict[tuple[str, str], api.PathAgreement] = {}  # (model, path) -> accuracy cost
         self._running: ProfileRequest | None = None
         self._started_at = 0.0
         self._queued: list[tuple[ProfileRequest, bool]] = []  # (request, pin it when done)
@@ -76,7 +56,7 @@ class ProfilerPage(Page):
         layout = self.page_layout()
         self.showing_label = QLabel("Nothing measured yet")
         layout.addLayout(page_header("Profiler", self.showing_label, [
-            self.pin_action, self.clear_pin_action, *self.menu_actions()]))
+            self.accuracy_action, self.pin_action, self.clear_pin_action, *self.menu_actions()]))
         layout.addWidget(self._build_controls())
         self.error_label = inline_error()
         layout.addWidget(self.error_label)
@@ -85,9 +65,12 @@ class ProfilerPage(Page):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary.setWordWrap(True)
+        self.attribution = AttributionBar()
+        self.attribution.setToolTip("Whole-model median: the layers' share and the unattributed rest")
         self.bars = LayerBars()
         self.bars.layer_clicked.connect(self._on_layer_clicked)
         chart_layout.addWidget(self.summary)
+        chart_layout.addWidget(self.attribution)
         chart_layout.addWidget(self.bars, 1)
         layout.addWidget(chart_frame, 1)
         self._update_actions()
@@ -105,6 +88,10 @@ class ProfilerPage(Page):
                                               self._ask_export_png, short="Export PNG")
         self.export_csv_action = self.add_action("Export profile table…", "Save the per-layer timings as CSV",
                                               self._ask_export_csv, short="Export CSV")
+        self.accuracy_action = self.add_action(
+            "Accuracy cost", "Run this path and the fp32 reference on real photos and compare their outputs "
+            "(top-1 agreement and largest logit difference; boxes or mask IoU for detectors and segmenters)",
+            self.measure_accuracy)
         self.export_trace_action = self.add_action("Export profile trace…", "Save a Chrome/Perfetto trace "
                                                 "of one forward pass (open it in ui.perfetto.dev)",
                                                 self._ask_export_trace, short="Export trace")
@@ -149,9 +136,7 @@ class ProfilerPage(Page):
         self.progress_label.setText("building the model…")
         self.cancel_button.setEnabled(True)
         self.cancel_button.setFocus()  # the controls go disabled; Esc and Space still reach Cancel
-        self.job.submit(lambda job: (req, api.profile_model(
-            req.model, progress=job.progress, should_stop=job.should_stop, **req.kwargs())),
-            f"Profiling {req.short()}…")
+        self.job.submit(lambda job: measure_and_store(req, job), f"Profiling {req.short()}…")
         return True
 
     def cancel(self) -> None:
@@ -169,8 +154,24 @@ class ProfilerPage(Page):
             "timing the whole model" if done <= total - repeats else "timing each layer")
         self.progress_label.setText(phase)
 
+    def measure_accuracy(self) -> bool:
+        """The shown run's path against the reference, off the UI thread; shown beside its latency."""
+        if self.job.is_busy() or self.shown is None:
+            return False
+        req = self.shown
+        self._running = None
+        self.progress_label.setText(f"comparing {req.path} with the reference on real photos…")
+        self.job.submit(lambda job: measure_agreement(req, job), f"Accuracy of {req.path} for {req.model}…")
+        return True
+
     def _on_done(self, _serial: int, payload: object) -> None:
-        req, result = payload
+        req, result = payload[:2]
+        if isinstance(result, api.PathAgreement):
+            self.agreements[(req.model, result.path)] = result
+            self.progress_label.setText("accuracy cost measured")
+            self.summary.setText(self.summary_text())
+            self.status_message.emit(f"{req.model} on {result.path}: {result.summary()}")
+            return
         if isinstance(result, str):  # a trace export finished
             self.progress_label.setText(f"trace written to {result}")
             self.status_message.emit(f"Saved {result}")
@@ -182,8 +183,13 @@ class ProfilerPage(Page):
         if self._queued and self._queued[0][1]:
             self.pin_current()
         total = result.total_ms
-        self.status_message.emit(f"{req.short()}: median {total.median:.2f} ms, layer sum "
-                                 f"{result.layer_sum_ms:.2f} ms ({len(result.layers)} layers)")
+        note = payload[2]
+        if note:  # the database could not take it: say where the run went
+            self._on_error(note)
+            return
+        self.status_message.emit(f"{req.short()} on {result.path}: median {total.median:.2f} ms, layer sum "
+                                 f"{result.layer_sum_ms:.2f} ms ({len(result.layers)} layers); saved to the "
+                                 f"results database (Trade-offs plots it)")
 
     def _on_error(self, message: str) -> None:
         self.show_error(message)
@@ -231,6 +237,7 @@ class ProfilerPage(Page):
         self.cancel_button.setEnabled(busy)
         self.controls.setEnabled(not busy)
         self.pin_action.setEnabled(has)
+        self.accuracy_action.setEnabled(has and not busy)
         self.clear_pin_action.setEnabled(self.pinned is not None)
         for action in (self.export_png_action, self.export_csv_action):
             action.setEnabled(has)
@@ -248,7 +255,7 @@ class ProfilerPage(Page):
         self._refresh()
 
     def _bar_run(self, req: ProfileRequest, result: api.ProfileResult) -> BarRun:
-        return BarRun(label=f"{req.short()} — {result.total_ms.median:.2f} ms", layers=result.layers,
+        return BarRun(label=f"{req.short()} — {result.total_ms.median:.2f} ms on {result.path}", layers=result.layers,
                       batch=result.batch)
 
     def _refresh(self) -> None:
@@ -256,9 +263,16 @@ class ProfilerPage(Page):
         pinned = self._bar_run(*self.pinned) if self.pinned is not None else None
         self.bars.set_runs(current, pinned)
         self.summary.setText(self.summary_text())
+        r = self.result
+        self.attribution.set_times(r.total_ms.median if r else None, r.layer_sum_ms if r else None,
+                                   r.path if r else "")
         if self.shown is not None:
             self.showing_label.setText(f"Showing {self.shown.describe()}")
         self._update_actions()
+
+    def _accuracy_text(self, req: ProfileRequest, result: api.ProfileResult) -> str:
+        measured = self.agreements.get((req.model, result.path))
+        return agreement_note(measured) if measured is not None else path_accuracy_note(result.path)
 
     def summary_text(self) -> str:
         lines = []
@@ -270,9 +284,14 @@ class ProfilerPage(Page):
             share = result.overhead_ms / t.median * 100 if t.median else 0.0
             madds = sum(layer.madds for layer in result.layers)
             lines.append(
-                f"<b>{tag}{req.short()}</b> ({madds / 1e6:.0f} M MAdds): median <b>{t.median:.2f} ms</b> "
+                f"<b>{tag}{req.short()}</b> ({madds / 1e6:.0f} M MAdds) on <b>{result.path}</b>: "
+                f"median <b>{t.median:.2f} ms</b> "
                 f"(p10 {t.p10:.2f}, p90 {t.p90:.2f}, spread {t.spread * 100:.0f} %, {t.runs} runs) · "
-                f"layer sum {result.layer_sum_ms:.2f} ms · overhead {result.overhead_ms:.2f} ms ({share:.0f} %)")
+                f"layer sum {result.layer_sum_ms:.2f} ms · overhead {result.overhead_ms:.2f} ms ({share:.0f} %)"
+                f"<br>&nbsp;&nbsp;accuracy on {result.path}: {self._accuracy_text(req, result)}"
+                + (f"<br>&nbsp;&nbsp;<span style='color:#c62828'>measured on a busy machine (load "
+                   f"{result.load[0]:.1f} → {result.load[1]:.1f}): the times may say more about the neighbours; "
+                   f"press Run to re-measure</span>" if result.busy else ""))
         if self.pinned is not None and self.result is not None and self.pinned[1].total_ms.median:
             ratio = self.result.total_ms.median / self.pinned[1].total_ms.median
             lines.append(f"Current / pinned: <b>{ratio:.2f}×</b> the time "
@@ -331,6 +350,16 @@ class ProfilerPage(Page):
             self.status_message.emit(f"Saved {path}")
 
     # page protocol --------------------------------------------------------------------------
+    def receive(self, payload: object) -> None:
+        """A configuration from the Models page ("Profile this"): {"model", "width",
+        "resolution", "options"}; the controls show it, and Run measures it."""
+        if not isinstance(payload, dict) or "model" not in payload or self.job.is_busy():
+            return
+        self.controls.set_request(replace(
+            self.controls.request(), model=payload["model"], width_text=f"{float(payload.get('width', 1.0)):g}",
+            resolution_text=str(int(payload.get("resolution", 224))), options=tuple(payload.get("options", ()))))
+        self.showing_label.setText(f"Ready to measure {self.controls.request().short()}: press Run (Ctrl+R)")
+
     def menu_actions(self) -> list[QAction]:
         return [self.export_png_action, self.export_csv_action, self.export_trace_action]
 

@@ -13,14 +13,14 @@ from pathlib import Path
 from engine.api import (
     SWEEP_REPEATS, Recommendation, ResultsDB, RunRecord, StudioError, SweepConfig, SweepSummary, TradeoffPoint,
     export_csv, export_json, fingerprint, import_json, latency_front, machine_id, madds_front, options_key,
-    published_top1, recommend, results_path, run_sweep, sweep_grid, tradeoff_points,
+    published_top1, recommend, results_path, run_sweep, sweep_grid, tradeoff_points, wilson_interval,
 )
 from gui.widgets.tradeoffs_points import FAMILIES, PaperPoint
 
 __all__ = [
-    "FAMILIES", "PATH", "PaperPoint", "Recommendation", "RunRecord", "SWEEP_REPEATS", "Series", "Snapshot",
+    "FAMILIES", "PATH", "MeasuredTop1", "PaperPoint", "Recommendation", "RunRecord", "SWEEP_REPEATS", "Series", "Snapshot",
     "SweepConfig", "SweepSummary", "TradeoffPoint", "export_results", "import_results", "latency_front",
-    "load_snapshot", "madds_front", "recommend_for", "run_sweep", "sweep_configs", "sweep_progress",
+    "load_snapshot", "madds_front", "recommend_for", "run_sweep", "series_key", "sweep_configs", "sweep_progress",
     "this_machine_id",
 ]
 
@@ -30,20 +30,38 @@ PATH = "reference"  # the inference path sweeps measure (the papers' eager PyTor
 
 @dataclass(frozen=True)
 class Series:
-    """The points measured on one machine with one thread count: one curve per family."""
+    """The points measured on one machine with one thread count on one inference path: one
+    curve per family. Sweeps and Profiler runs of a path land in the same series."""
 
     machine_id: str
     machine_label: str
     threads: int
     this_machine: bool
+    path: str = PATH
 
     @property
     def key(self) -> str:
-        return f"{self.machine_id}|{self.threads}"
+        return series_key(self.machine_id, self.threads, self.path)
 
     def label(self) -> str:
         mine = " (this machine)" if self.this_machine else ""
-        return f"{self.machine_label}{mine} · {self.threads} thread{'s' if self.threads != 1 else ''}"
+        return f"{self.machine_label}{mine} · {self.threads} thread{'s' if self.threads != 1 else ''} · {self.path}"
+
+
+def series_key(machine: str, threads: int, path: str) -> str:
+    return f"{machine}|{threads}|{path}"
+
+
+@dataclass(frozen=True)
+class MeasuredTop1:
+    """A point's top-1 measured with `evaluate` (percent), its Wilson 95 % interval from the
+    stored n, and the published top-1 of the same configuration to plot beside it."""
+
+    top1: float
+    low: float
+    high: float
+    n: int
+    published: float | None
 
 
 @dataclass(frozen=True)
@@ -53,9 +71,10 @@ class Snapshot:
     paper: tuple[PaperPoint, ...] = field(default_factory=tuple)
     runs: int = 0  # stored runs of any kind, with or without an accuracy
     problem: str = ""  # why the database could not be read, or what was done to repair it
+    measured: dict = field(default_factory=dict)  # run_uuid -> MeasuredTop1, for measured accuracies
 
     def points_of(self, key: str | None) -> list[TradeoffPoint]:
-        return [p for p in self.points if f"{p.machine_id}|{p.threads}" == key]
+        return [p for p in self.points if series_key(p.machine_id, p.threads, p.path) == key]
 
     def find(self, key: str | None) -> Series | None:
         return next((s for s in self.series if s.key == key), None)
@@ -96,8 +115,9 @@ def load_snapshot(path: Path | None = None) -> Snapshot:
         return Snapshot(paper=paper)
     try:
         with _open(db_path) as db:
-            points = tradeoff_points(db, path=PATH)
+            points = tradeoff_points(db, path=None)  # every path: one series each
             runs = len(db.runs())
+            accuracies = db.accuracies()
     except StudioError as exc:  # the page still opens: the papers' points and the reason instead
         return Snapshot(paper=paper, problem=str(exc))
     problem = " ".join(_notices)
@@ -105,11 +125,30 @@ def load_snapshot(path: Path | None = None) -> Snapshot:
     mine = this_machine_id(1)
     keys: dict[str, Series] = {}
     for p in points:
-        s = Series(p.machine_id, p.machine_label, p.threads, p.machine_id == mine)
+        s = Series(p.machine_id, p.machine_label, p.threads, p.machine_id == mine, p.path)
         keys.setdefault(s.key, s)
     # this machine first, then the others in the order they were stored
-    series = sorted(keys.values(), key=lambda s: (not s.this_machine, s.threads != 2))
-    return Snapshot(tuple(points), tuple(series), paper, runs, problem)
+    series = sorted(keys.values(), key=lambda s: (not s.this_machine, s.path != PATH, s.threads != 2))
+    return Snapshot(tuple(points), tuple(series), paper, runs, problem, measured_top1(points, accuracies))
+
+
+def measured_top1(points: Sequence[TradeoffPoint], accuracies) -> dict:
+    """For each point whose top-1 was measured: the stored record it used (the largest n, as
+    tradeoff_points picks it), its Wilson interval and the published top-1 beside it."""
+    out = {}
+    for p in points:
+        if not p.accuracy_measured:
+            continue
+        records = [a for a in accuracies if a.model == p.model and abs(a.width - p.width) < 1e-9
+                   and a.resolution == p.resolution and a.n]
+        if not records:
+            continue
+        best = max(records, key=lambda a: (a.n, a.timestamp))
+        low, high = wilson_interval(round(best.top1 * best.n), best.n)
+        row = published_top1(p.family, p.width, p.resolution)
+        out[p.run_uuid] = MeasuredTop1(100.0 * best.top1, 100.0 * low, 100.0 * high, best.n,
+                                       row.top1 if row is not None else None)
+    return out
 
 
 def sweep_configs(models: Sequence[str]) -> list[SweepConfig]:
@@ -117,14 +156,16 @@ def sweep_configs(models: Sequence[str]) -> list[SweepConfig]:
     return sweep_grid(list(models)) if models else []
 
 
-def sweep_progress(configs: Sequence[SweepConfig], threads: int, path: Path | None = None) -> int:
-    """How many of `configs` this machine has already measured with `threads`: what a sweep skips."""
+def sweep_progress(configs: Sequence[SweepConfig], threads: int, path: Path | None = None,
+                   inference_path: str = PATH) -> int:
+    """How many of `configs` this machine has already measured with `threads` on
+    `inference_path`: what a sweep skips."""
     db_path = Path(path) if path is not None else results_path()
     if not configs or not db_path.is_file():
         return 0
     try:
         with _open(db_path) as db:
-            done = db.measured_configs(machine_id=this_machine_id(threads), threads=threads, path=PATH)
+            done = db.measured_configs(machine_id=this_machine_id(threads), threads=threads, path=inference_path)
     except StudioError:  # load_snapshot reports it
         return 0
     return sum((c.model, round(c.width, 6), c.resolution, options_key({})) in done for c in configs)
@@ -136,10 +177,10 @@ def recommend_for(points: Sequence[TradeoffPoint], target_ms: float, w: float) -
 
 def sweep(configs: Sequence[SweepConfig], *, threads: int, repeats: int,
           progress: Callable[[int, int], None], should_stop: Callable[[], bool],
-          on_row: Callable[[RunRecord], None]) -> SweepSummary:
+          on_row: Callable[[RunRecord], None], path: str = PATH) -> SweepSummary:
     """Run in a worker: opens its own connection (one per thread), stores each run as it lands."""
     with _open() as db:
-        return run_sweep(configs, threads=threads, repeats=repeats, path=PATH, db=db, progress=progress,
+        return run_sweep(configs, threads=threads, repeats=repeats, path=path, db=db, progress=progress,
                          should_stop=should_stop, on_row=on_row)
 
 

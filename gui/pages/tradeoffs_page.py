@@ -48,6 +48,7 @@ class TradeoffsPage(Page):
         self.recommendation: data.Recommendation | None = None
         self._wanted_key: str | None = None  # the series to select once it exists (settings, a sweep)
         self._saved_target = 0.0
+        self.focus: data.TradeoffPoint | None = None  # the point another page asked to see
 
         self.import_action = self.add_action("Import results…", "Add a JSON export from another machine: it "
                                              "appears as its own series", self._ask_import, short="Import")
@@ -163,6 +164,8 @@ class TradeoffsPage(Page):
                   if s.key != key} if self.compare_box.isChecked() else {}
         self.latency_plot.set_data(primary, key, others, (), EMPTY_LATENCY)
         self.madds_plot.set_data(primary, key, {}, self.snapshot.paper)
+        for plot in (self.latency_plot, self.madds_plot):
+            plot.set_intervals(primary, self.snapshot.measured)
         if primary:
             lats = [p.latency_ms for p in primary]
             self.targets.set_span(min(lats) * 0.8, max(lats) * 1.25)
@@ -181,10 +184,11 @@ class TradeoffsPage(Page):
             self.explanation.setText("The recommendation needs measured latencies: run a sweep (or import "
                                      "another machine's results and pick its series).")
             return
-        describe = lambda p: f"<b>{p.label()}</b>: {p.accuracy:.1f} % top-1 at {p.latency_ms:.2f} ms"  # noqa: E731
+        describe = lambda p: f"<b>{p.label()}</b>: {p.accuracy:.1f} % top-1 at {p.latency_ms:.2f} ms on {p.path}"  # noqa: E731
         lines = []
         if rec.recommended is not None:
-            lines.append(f"◯ Recommended for {target:.3g} ms (w = {w:g}): {describe(rec.recommended)} · "
+            lines.append(f"◯ Recommended for {target:.3g} ms (w = {w:g}) on path <b>{rec.recommended.path}</b>: "
+                         f"{describe(rec.recommended)} · "
                          f"<span style='color:#d81b60'>□</span> most accurate within the target: "
                          f"{describe(rec.most_accurate_within)}")
         lines.append(rec.explanation)
@@ -262,6 +266,39 @@ class TradeoffsPage(Page):
     def open_files(self, paths: list[str]) -> None:
         for path in paths:
             self.import_file(path)
+
+    # the journey from other pages -----------------------------------------------------------
+    def showEvent(self, event) -> None:
+        """Runs stored elsewhere (the Profiler's) appear when the page shows: the read is cheap."""
+        super().showEvent(event)
+        if not self.sweep.job.is_busy():
+            self.reload()
+
+    def receive(self, payload: object) -> None:
+        """A configuration from the Models page ("Show on Trade-offs"): select the series that
+        measured it (the current one first) and say where it is, or how to get it measured."""
+        if not isinstance(payload, dict) or "model" not in payload:
+            return
+        self.reload()
+        point = self.find_point(payload)
+        self.focus = point
+        if point is None:
+            what = f"{payload['model']} {float(payload.get('width', 1.0)):g}/{int(payload.get('resolution', 224))}"
+            self.status_message.emit(f"{what} has no measured point yet: profile it (Profiler) or run a sweep; "
+                                     f"a point needs a published or measured top-1")
+            return
+        self.select_series(data.series_key(point.machine_id, point.threads, point.path))
+        self.status_message.emit(f"{point.label()}: {point.accuracy:.1f} % top-1 at {point.latency_ms:.2f} ms "
+                                 f"on {point.path} ({point.machine_label}, {point.threads} threads)")
+
+    def find_point(self, payload: dict) -> data.TradeoffPoint | None:
+        """The stored point of a configuration, from the selected series first."""
+        def fits(p: data.TradeoffPoint) -> bool:
+            return (p.model == payload["model"] and abs(p.width - float(payload.get("width", 1.0))) < 1e-9
+                    and p.resolution == int(payload.get("resolution", 224)))
+
+        current = [p for p in self.snapshot.points_of(self.series_key()) if fits(p)]
+        return (current or [p for p in self.snapshot.points if fits(p)] or [None])[0]
 
     # page protocol --------------------------------------------------------------------------
     def start(self) -> None:

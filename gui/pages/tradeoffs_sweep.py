@@ -9,10 +9,13 @@ import time
 from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from engine import api
 
 from gui.pages import tradeoffs_data as data
 from gui.widgets.panel import panel as _panel
+from gui.widgets.path_combo import fill_path_combo
 from gui.widgets.tradeoffs_controls import SweepOptions
 from gui.workers.jobs import Job, JobRunner
 
@@ -52,6 +55,12 @@ class SweepPanel(QWidget):
         self.cancel_button.setToolTip("Stop after the configuration in flight; everything finished stays stored")
         self.cancel_button.clicked.connect(self.cancel)
         self.cancel_button.setEnabled(False)
+        self.path_combo = QComboBox()
+        fill_path_combo(self.path_combo, api.path_statuses(), data.PATH)
+        self.path_combo.setToolTip("The inference path the sweep measures. reference = the papers' model in "
+                                   "eager PyTorch; a deployed runtime (onnxruntime, openvino, litert) ranks the "
+                                   "models as a deployment would. Each path is its own series.")
+        self.path_combo.currentIndexChanged.connect(lambda _i: self.update_status())
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
@@ -60,7 +69,7 @@ class SweepPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.options)
         top.addStretch(1)
-        for widget in (self.sweep_button, self.cancel_button, self.progress):
+        for widget in (QLabel("path"), self.path_combo, self.sweep_button, self.cancel_button, self.progress):
             top.addWidget(widget)
         self.status = QLabel("")
         self.status.setObjectName("cardNote")
@@ -71,8 +80,11 @@ class SweepPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(frame)
 
+    def inference_path(self) -> str:
+        return self.path_combo.currentData() or data.PATH
+
     def run(self, configs: Sequence[data.SweepConfig] | None = None, *, threads: int | None = None,
-            repeats: int | None = None) -> bool:
+            repeats: int | None = None, path: str | None = None) -> bool:
         """Measure `configs` (default: the chosen backbones' grid) off the UI thread. False if a
         sweep is already running or there is nothing to measure."""
         if self.job.is_busy():
@@ -86,13 +98,14 @@ class SweepPanel(QWidget):
         self.progress.setRange(0, len(configs))
         self.progress.setValue(0)
         self.progress.setFormat("%v / %m configurations")
-        self.started.emit(f"{data.this_machine_id(threads)}|{threads}")
+        path = path or self.inference_path()
+        self.started.emit(data.series_key(data.this_machine_id(threads), threads, path))
 
         def work(job: Job) -> data.SweepSummary:
             return data.sweep(configs, threads=threads, repeats=repeats, progress=job.progress,
-                              should_stop=job.should_stop, on_row=job.emit)
+                              should_stop=job.should_stop, on_row=job.emit, path=path)
 
-        self.status.setText(f"Sweeping {len(configs)} configurations on {threads} thread(s), "
+        self.status.setText(f"Sweeping {len(configs)} configurations on {path}, {threads} thread(s), "
                             f"{repeats} timed runs each…")
         self.job.submit(work, f"Sweeping {len(configs)} configurations…")
         return True
@@ -108,7 +121,7 @@ class SweepPanel(QWidget):
             return
         configs = data.sweep_configs(self.options.models())
         threads = self.options.threads.value()
-        done = data.sweep_progress(configs, threads)
+        done = data.sweep_progress(configs, threads, inference_path=self.inference_path())
         left = len(configs) - done
         plural = "s" if threads != 1 else ""
         if not configs:
@@ -148,6 +161,7 @@ class SweepPanel(QWidget):
         self.sweep_button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         self.options.setEnabled(not busy)
+        self.path_combo.setEnabled(not busy)
         if not busy:
             self.update_status()
         self.busy_changed.emit(busy, label)

@@ -62,6 +62,7 @@ class WeightsPage(Page):
         self._started = False
         self._folder = str(Path.home())
         self._select_model: str | None = None
+        self._pending_fetch: str | None = None  # a fetch another page asked for while busy
         self.jobs = JobRunner(self)
         self.jobs.progress.connect(self._on_progress)
         self.jobs.partial.connect(lambda _serial, rows: self.set_rows(rows))
@@ -227,8 +228,18 @@ class WeightsPage(Page):
         if not self.jobs.is_cancelling():
             self.progress_label.setText(message)
 
+    def _fetch_pending(self) -> None:
+        """The one-click fetch asked for by another page, once nothing else runs here."""
+        name, self._pending_fetch = self._pending_fetch, None
+        if name:
+            self.select(name)
+            self.run(lambda progress: _describe(api.fetch(name, progress)), f"Fetching {name}…")
+
     def _on_done(self, _serial: int, text: str) -> None:
         self._set_running(False)
+        if self._pending_fetch:
+            self._fetch_pending()
+            return
         self.progress_label.setText(text)
         if text:
             self.status_message.emit(text)
@@ -292,12 +303,14 @@ class WeightsPage(Page):
     # page hooks -----------------------------------------------------------------------------
     def receive(self, payload: object) -> None:
         """A model name (from the Classify page): select its weights. {"fetch": entry name}
-        (the Live page's one-click fetch): fetch it here, with this page's progress and cancel."""
+        (the Live and Models pages' one-click fetch): fetch it here, with this page's progress
+        and cancel; queued behind an operation already running."""
         if isinstance(payload, dict) and payload.get("fetch"):
-            name = str(payload["fetch"])
+            self._pending_fetch = str(payload["fetch"])
             self._started = True  # the fetch lists the cache when it ends
             self._select_model = payload.get("model")
-            self.run(lambda progress: _describe(api.fetch(name, progress)), f"Fetching {name}…")
+            if not self.jobs.is_busy():
+                self._fetch_pending()
             return
         if isinstance(payload, str):
             match = [row["name"] for row in self.rows if row["model"] == payload]

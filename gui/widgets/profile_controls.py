@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox, QWidget
 
-from engine.api import ModelInfo
+from engine.api import ModelInfo, PathStatus
 from gui.settings import to_list
 from gui.widgets.controls import OptionChecks, PresetCombo, fill_model_combo, parse_number
+from gui.widgets.path_combo import fill_path_combo
 
 __all__ = ["ProfileControls", "ProfileRequest"]
 
@@ -75,10 +76,11 @@ def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
 class ProfileControls(QWidget):
     changed = Signal()
 
-    def __init__(self, models: Sequence[ModelInfo], paths: Sequence[str], devices: Sequence[str],
-                 parent: QWidget | None = None):
-        """paths: the inference paths, the default (the fastest exact one) first; devices: what
-        this machine has ("cpu", and "cuda" when torch sees a GPU)."""
+    def __init__(self, models: Sequence[ModelInfo], paths: Sequence[str] | Sequence[PathStatus],
+                 devices: Sequence[str], parent: QWidget | None = None):
+        """paths: the inference paths (names, or PathStatus: unavailable ones greyed out with
+        their reason), the default (the fastest exact one) first; devices: what this machine has
+        ("cpu", and "cuda" when torch sees a GPU)."""
         super().__init__(parent)
         infos = sorted(models, key=lambda m: m.task != "classification")  # stable: classifiers first
         self._infos = {m.name: m for m in infos}
@@ -97,7 +99,10 @@ class ProfileControls(QWidget):
         self.device_combo.addItems(list(devices))
         self.device_combo.setToolTip("CUDA appears when torch sees a GPU; it is timed with CUDA events")
         self.path_combo = QComboBox()
-        self.path_combo.addItems(list(paths))
+        if paths and isinstance(paths[0], PathStatus):
+            fill_path_combo(self.path_combo, paths, paths[0].name)
+        else:
+            self.path_combo.addItems(list(paths))
         self.path_combo.setToolTip("inference path: the default is the fastest exact (fp32) one on this machine; "
                                    "reference = the eager model as built; bf16 and int8 trade accuracy for speed")
         self.repeats_spin = _spin(3, 10000, 30, "timed runs for the whole model, and again with per-layer hooks")

@@ -13,13 +13,14 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gui import theme
-from gui.widgets.plot_hover import HoverTip
+from gui.widgets.plot_hover import HoverTip, style_axes
 from engine.api import TradeoffPoint
 from gui.widgets.tradeoffs_points import FAMILIES, FAMILY_LABEL, PaperPoint
 
@@ -39,7 +40,8 @@ def _glyph(char: str, colour: str) -> str:
 LEGEND_HTML = "&nbsp;&nbsp;".join(
     [f"{_glyph('●', FAMILY_COLOURS[f])} {FAMILY_LABEL[f]}" for f, _m, _l in FAMILIES]
     + [f"│ {_glyph('●', theme.MUTED)} measured latency, paper's top-1",
-       f"{_glyph('★', theme.MUTED)} your evaluate top-1",
+       f"{_glyph('★', theme.MUTED)} your evaluate top-1 (bar: Wilson 95 %)",
+       f"{_glyph('◇', theme.MUTED)} published top-1 beside it",
        f"{_glyph('○', theme.MUTED)} paper only (not measured)",
        f"{_glyph('▲', theme.MUTED)} other series",
        f"{_glyph('┅', FRONTIER_COLOUR)} Pareto frontier",
@@ -51,7 +53,7 @@ def point_text(p: TradeoffPoint) -> str:
     madds = f"{p.madds / 1e6:.1f} M" if p.madds else "unknown"
     return (f"{p.label()} ({FAMILY_LABEL.get(p.family, p.family)})\n"
             f"latency {p.latency_ms:.2f} ms (p10 {p.latency_p10_ms:.2f}, p90 {p.latency_p90_ms:.2f}), "
-            f"{p.threads} thread{'s' if p.threads != 1 else ''}\n"
+            f"{p.threads} thread{'s' if p.threads != 1 else ''} on path {p.path}\n"
             f"on {p.machine_label}\nMAdds {madds}\n"
             f"top-1 {p.accuracy:.1f} % — {p.accuracy_source}")
 
@@ -97,11 +99,7 @@ class TradeoffPlot(QWidget):
         self.plot.hideButtons()
         self.plot.setLogMode(x=True, y=False)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
-        for side in ("left", "bottom"):
-            ax = self.plot.getAxis(side)
-            ax.setTextPen(pg.mkPen(theme.TEXT))
-            ax.setPen(pg.mkPen(theme.BORDER))
-            ax.enableAutoSIPrefix(False)
+        style_axes(self.plot)
         self.plot.setLabel("left", "ImageNet top-1 (%)", color=theme.TEXT)
         self.plot.setLabel("bottom", "latency on this machine (ms, log scale)" if axis == "latency"
                            else "MAdds (millions, log scale)", color=theme.TEXT)
@@ -119,6 +117,9 @@ class TradeoffPlot(QWidget):
         self.frontier: list[TradeoffPoint] = []
         self.frontier_item: pg.PlotDataItem | None = None
         self.series_shown: list[str] = []  # series keys with points on this plot
+        self.latency_bars: list[tuple[float, float, float]] = []  # (p10, median, p90) per shown point
+        self.accuracy_bars: list[tuple[float, float, float, float]] = []  # (x, low, top-1, high), percent
+        self.wide_note = ""
         self.hover = HoverTip(self.plot, self._locate)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -216,6 +217,46 @@ class TradeoffPlot(QWidget):
             self.plot.setXRange(0, 2)
             self.plot.setYRange(40, 80)
             self.empty.setPos(1, 60)
+
+    def set_intervals(self, points: Sequence[TradeoffPoint], measured: dict) -> None:
+        """Error bars of the shown series (call after set_data): latency p10–p90 on the latency
+        plot; and for a top-1 measured on a sample set, its Wilson 95 % interval, with the
+        published top-1 of the same configuration beside it (a hollow diamond), on both plots.
+        measured: run_uuid -> an object with top1, low, high (percent), n and published."""
+        self.latency_bars, self.accuracy_bars = [], []
+        usable = [p for p in points if self.x_of(p) is not None]
+        if self.axis == "latency" and usable:  # log x: the bar ends are placed in log10 units
+            xs = [math.log10(p.latency_ms) for p in usable]
+            left = [x - math.log10(max(p.latency_p10_ms, 1e-9)) for x, p in zip(xs, usable)]
+            right = [math.log10(max(p.latency_p90_ms, 1e-9)) - x for x, p in zip(xs, usable)]
+            bars = pg.ErrorBarItem(x=np.array(xs), y=np.array([p.accuracy for p in usable]), left=np.array(left),
+                                   right=np.array(right), beam=0.01,
+                                   pen=pg.mkPen(theme.MUTED, width=1))
+            bars.setZValue(10)
+            self._add(bars)
+            self.latency_bars = [(p.latency_p10_ms, p.latency_ms, p.latency_p90_ms) for p in usable]
+        few = 0
+        for p in usable:
+            m = measured.get(p.run_uuid)
+            if m is None:
+                continue
+            x = self.x_of(p)
+            log_x = math.log10(x)
+            bars = pg.ErrorBarItem(x=np.array([log_x]), y=np.array([m.top1]), top=np.array([m.high - m.top1]),
+                                   bottom=np.array([m.top1 - m.low]), beam=0.02,
+                                   pen=pg.mkPen(FAMILY_COLOURS.get(p.family, theme.MUTED), width=1.5))
+            bars.setZValue(10)
+            self._add(bars)
+            self.accuracy_bars.append((x, m.low, m.top1, m.high))
+            if m.published is not None:
+                self._scatter([x], [m.published], "d", FAMILY_COLOURS.get(p.family, theme.MUTED), size=11,
+                              filled=False, z=11)
+                self.drawn.append(_Drawn(x, m.published, f"{p.label()}: published top-1 {m.published:.1f} % "
+                                                         f"(beside the {m.top1:.0f} % measured on {m.n} images)"))
+            few = max(few, m.n)
+        self.wide_note = (f"bars on ★: Wilson 95 % interval of the measured top-1; {few} images make it wide"
+                          if 0 < few < 100 else "")
+        self.plot.setTitle(self.wide_note or None, color=theme.MUTED, size="9pt")
 
     def frontier_xy(self) -> list[tuple[float, float]]:
         return [(self.x_of(p), p.accuracy) for p in self.frontier]

@@ -63,3 +63,13 @@ def collect_on_the_main_thread():
 
     yield
     gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def no_shared_image():
+    """The image shared by the task pages lives as long as the process: each test starts without."""
+    from gui.pages._task_page import SharedImage
+
+    SharedImage.path = None
+    yield
+    SharedImage.path = None

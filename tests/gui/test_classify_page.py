@@ -110,3 +110,82 @@ def test_model_and_folder_survive_a_restart(qtbot, tmp_path, settings_file):
     second.restore_settings(settings)
     assert second.model_combo.currentData() == "mobilenet_v3_large"
     assert second._folder == str(tmp_path)
+
+
+def _labelled_folder(root, per_class: int = 2):
+    """FOLDER/<ImageNet index>/<photo>: the first photos of the cached sample set, written out."""
+    import cv2
+
+    photos = list(api.read_samples(api.sample_path("imagenet-sample-20")))[:6]
+    for photo in photos:
+        folder = root / str(photo.label)
+        folder.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(folder / photo.name.replace(".jpg", ".png")), cv2.cvtColor(photo.rgb, cv2.COLOR_RGB2BGR))
+    return root
+
+
+def test_folder_mode_accuracy_equals_the_engines_evaluate(real_weights, page, qtbot, tmp_path):
+    """The page's folder evaluation against `evaluate_folder` run independently on the same
+    folder with the same cached weights: the same top-1 and top-5, with the Wilson interval."""
+    folder = _labelled_folder(tmp_path / "labelled")
+    page = page()
+    assert page.evaluate_folder(str(folder))
+    qtbot.waitUntil(lambda: page.ready() and page.evaluation is not None, timeout=READY_TIMEOUT_MS)
+    expected = api.evaluate_folder(api.load_classifier("mobilenet_v2"), folder)
+    got = page.evaluation
+    assert (got.images, got.top1, got.top5) == (expected.images, expected.top1, expected.top5)
+    correct = round(expected.top1 * expected.images)
+    low, high = api.wilson_interval(correct, expected.images)
+    text = page.accuracy_label.text()
+    assert f"({correct}/{expected.images})" in text and f"{low:.0%}–{high:.0%}" in text
+    assert "interval wide" in text
+    assert page.eval_progress.value() == page.eval_progress.maximum() == expected.images
+
+
+def test_sample_set_mode_runs_the_cli_evaluation(real_weights, page, qtbot):
+    page = page()
+    assert page.evaluate_samples()
+    qtbot.waitUntil(lambda: page.ready() and page.evaluation is not None, timeout=READY_TIMEOUT_MS)
+    expected = api.evaluate_samples(api.load_classifier("mobilenet_v2"), "imagenet-sample-20")
+    assert (page.evaluation.images, page.evaluation.top1_correct) == (expected.images, expected.top1_correct)
+    assert f"({expected.top1_correct}/{expected.images})" in page.accuracy_label.text()
+
+
+def test_an_evaluation_can_be_cancelled_and_the_page_keeps_working(real_weights, page, qtbot, tmp_path):
+    folder = _labelled_folder(tmp_path / "labelled")
+    page = page()
+    assert page.evaluate_folder(str(folder))
+    page.eval_cancel.click()
+    qtbot.waitUntil(page.ready, timeout=READY_TIMEOUT_MS)
+    assert page.evaluation is None or page.evaluation.images == 6  # it may have finished first
+    assert page.folder_button.isEnabled() and page.model_combo.isEnabled()
+
+
+def test_an_image_opened_on_detect_shows_on_classify_and_segment(real_weights, qtbot, tmp_path):
+    """The open image is shared: Classify and Segment run on the photo opened on Detect."""
+    import cv2
+
+    from gui.pages.detect_page import DetectPage
+    from gui.pages.segment_page import SegmentPage
+
+    photo = tmp_path / "chelsea_copy.png"
+    cv2.imwrite(str(photo), cv2.cvtColor(sample_image("chelsea"), cv2.COLOR_RGB2BGR))
+    detect = DetectPage()
+    qtbot.addWidget(detect)
+    detect.open_files([str(photo)])
+    qtbot.waitUntil(lambda: detect.ready() and detect.outcome is not None, timeout=READY_TIMEOUT_MS)
+    assert detect.outcome.path == str(photo)
+    for cls in (ClassifyPage, SegmentPage):
+        other = cls()
+        qtbot.addWidget(other)
+        other.show()
+        qtbot.waitUntil(lambda: other.ready() and other.outcome is not None, timeout=READY_TIMEOUT_MS)
+        assert other.outcome.path == str(photo)
+        assert np.array_equal(other.outcome.image, sample_image("chelsea"))
+        other.shutdown()
+    detect.shutdown()
+
+
+def test_the_latency_names_the_path_that_ran(page):
+    page = page()
+    assert page.latency_caption.text().endswith(f"path {page.outcome.runner.path}")

@@ -244,3 +244,101 @@ def test_a_profiler_click_shows_its_configuration_and_selects_the_layer(open_win
     assert page.table.proxy.index(row, LAYER).data() == layer.name
     assert page.table.proxy.index(row, MADDS).data(SORT_ROLE) == layer.madds
     assert page.totals.madds.value.text() == f"{expected.madds / 1e6:.1f} M"
+
+
+def _paper_rows(variant: str) -> list[dict]:
+    """The V3 paper's float rows for a variant, read from the asset file itself."""
+    import csv as csv_module
+
+    from engine.paths import ASSETS
+
+    with open(ASSETS / "papers" / "v3.csv", newline="", encoding="utf-8") as fh:
+        return [r for r in csv_module.DictReader(fh) if r["variant"] == variant and r["precision"] == "float"]
+
+
+def _show(page, qtbot, model: str, width: float, resolution: int) -> None:
+    page.receive({"model": model, "width": width, "resolution": resolution, "options": []})
+    qtbot.waitUntil(lambda: page.ready() and page.stats is not None and
+                    (page.stats.model, page.stats.width, page.stats.resolution) == (model, width, resolution),
+                    timeout=READY_TIMEOUT_MS)
+
+
+def test_the_published_card_shows_only_this_configurations_figure(open_window, preset, qtbot):
+    """V3-Small 0.75/224 is in the paper's tables: the card shows that row's top-1. V3-Small
+    0.5/160 is not: the card shows no figure as its own and names the nearest published one,
+    never the 1.0/224 checkpoint's."""
+    preset()
+    page = open_window().pages["models"]
+    rows = _paper_rows("small")
+    _show(page, qtbot, "mobilenet_v3_small", 0.75, 224)
+    exact = {float(r["top1"]) for r in rows if (float(r["multiplier"]), int(r["resolution"])) == (0.75, 224)}
+    assert len(exact) == 1
+    assert page.weights_card.value.text() == f"top-1 {exact.pop():.1f} %"
+
+    _show(page, qtbot, "mobilenet_v3_small", 0.5, 160)
+    assert not [r for r in rows if (float(r["multiplier"]), int(r["resolution"])) == (0.5, 160)]
+    checkpoint = next(r for r in api.list_weights() if r["model"] == "mobilenet_v3_small")["metrics"]["acc1"]
+    assert f"{checkpoint:.1f}" not in page.weights_card.value.text()
+    assert page.weights_card.value.text() == "none for this configuration"
+    note = page.weights_card.note.text()
+    assert "nearest published" in note
+    named = [r for r in rows if f"width {float(r['multiplier']):g}, {r['resolution']} px" in note]
+    assert named and any(f"top-1 {float(r['top1']):.1f} %" in note for r in named)
+
+
+def test_the_published_card_names_the_checkpoints_configuration_for_other_widths(open_window, preset, qtbot):
+    """DeepLab's only published mIoU is its checkpoint's (width 1.0, native input): at width 0.5
+    the card does not claim it, and says whose it is."""
+    preset()
+    page = open_window().pages["models"]
+    model = "deeplabv3_mobilenet_v3_large"
+    metrics = next(r for r in api.list_weights() if r["model"] == model)["metrics"]
+    _show(page, qtbot, model, 0.5, 256)
+    assert f"{metrics['miou']:.1f}" not in page.weights_card.value.text()
+    note = page.weights_card.note.text()
+    assert f"mIoU {metrics['miou']:.1f}" in note
+    assert f"width 1, {api.model_info(model).input.size} px" in note
+
+
+def test_profile_this_and_show_on_tradeoffs_carry_the_configuration(open_window, preset, qtbot):
+    preset()
+    window = open_window()
+    page = window.pages["models"]
+    _show(page, qtbot, "mobilenet_v3_small", 0.75, 128)
+    page.profile_action.trigger()
+    assert window.current_page_id() == "profiler"
+    req = window.pages["profiler"].controls.request()
+    assert (req.model, float(req.width_text), int(req.resolution_text)) == ("mobilenet_v3_small", 0.75, 128)
+    window.show_page("models")
+    page.tradeoffs_action.trigger()
+    assert window.current_page_id() == "tradeoffs"
+    assert "mobilenet_v3_small 0.75/128" in window.statusBar().currentMessage()  # not measured yet: says so
+
+
+def test_pin_and_compare_shows_each_blocks_difference(open_window, preset, qtbot):
+    """The comparison's cells hold the per-block MAdds, parameters and memory of both
+    configurations and their difference, against two independent model_stats calls."""
+    from gui.widgets.block_compare import METRICS, VALUE_ROLE
+
+    preset()
+    page = open_window().pages["models"]
+    _show(page, qtbot, "mobilenet_v3_small", 1.0, 96)
+    page.pin_action.trigger()
+    assert page.compare_frame.isHidden()  # nothing to compare with yet
+    _show(page, qtbot, "mobilenet_v3_small", 0.5, 96)
+    assert not page.compare_frame.isHidden()
+    pinned_stats = api.model_stats("mobilenet_v3_small", width=1.0, resolution=96)
+    pinned = {b.name: b for b in pinned_stats.blocks}
+    shown = api.model_stats("mobilenet_v3_small", width=0.5, resolution=96)
+    table = page.compare.table
+    assert table.rowCount() == len(shown.blocks) + 1
+    for r, block in enumerate(shown.blocks):
+        assert table.item(r, 0).text() == block.title
+        for m, (key, _title) in enumerate(METRICS):
+            before, after = getattr(pinned[block.name], key), getattr(block, key)
+            cells = [table.item(r, 1 + 3 * m + c).data(VALUE_ROLE) for c in range(3)]
+            assert cells == [before, after, after - before], (block.name, key)
+    total = [table.item(len(shown.blocks), 1 + c).data(VALUE_ROLE) for c in range(3)]
+    assert total == [pinned_stats.madds, shown.madds, shown.madds - pinned_stats.madds]
+    page.clear_pin_action.trigger()
+    assert page.compare_frame.isHidden()

@@ -229,3 +229,66 @@ def test_a_sequence_pins_the_first_run_and_is_ready_only_at_the_end(qtbot, page)
     assert page.pinned[0] == first and page.shown == second
     assert idles == [True]  # one idle, at the very end
     assert len(page.bars.bar_heights(1)) == len(page.pinned[1].layers)
+
+
+def test_a_profiler_run_is_stored_and_appears_on_tradeoffs(qtbot, page):
+    """The run lands in the results database (read back independently) and the Trade-offs page
+    plots it at the stored median, in a series named by its machine, threads and path."""
+    from engine.results import ResultsDB
+    from gui.pages.tradeoffs_page import TradeoffsPage
+
+    result = measure(qtbot, page, SMALL)
+    with ResultsDB() as db:
+        runs = db.runs()
+    assert len(runs) == 1
+    run = runs[0]
+    assert (run.model, run.width, run.resolution, run.path) == (SMALL.model, 1.0, 96, result.path)
+    assert run.total_ms.median == result.total_ms.median
+
+    tradeoffs = TradeoffsPage()
+    qtbot.addWidget(tradeoffs)
+    tradeoffs.receive({"model": SMALL.model, "width": 1.0, "resolution": 96})
+    assert tradeoffs.focus is not None and tradeoffs.focus.run_uuid == run.uuid
+    assert result.path in tradeoffs.series_combo.currentText()
+    published = {r.top1 for r in api.published_for("v3-small", 1.0, 96)}
+    assert (round(run.total_ms.median, 6), round(tradeoffs.focus.accuracy, 6)) in {
+        (round(d.x, 6), round(d.y, 6)) for d in tradeoffs.latency_plot.drawn}
+    assert tradeoffs.focus.accuracy in published
+    tradeoffs.sweep.job.wait()
+
+
+def test_the_unattributed_remainder_is_its_own_bar_and_the_path_is_named(qtbot, page):
+    result = measure(qtbot, page)
+    segments = dict(page.attribution.segments)
+    assert segments["layers"] == pytest.approx(min(result.layer_sum_ms, result.total_ms.median))
+    assert segments["unattributed"] == pytest.approx(max(0.0, result.total_ms.median - result.layer_sum_ms))
+    assert f"on <b>{result.path}</b>" in page.summary.text()
+    assert result.path in page.attribution.toolTip()
+
+
+def test_unavailable_paths_are_greyed_out_with_their_reason(page):
+    combo = page.controls.path_combo
+    statuses = {s.name: s for s in api.path_statuses()}
+    assert combo.count() == len(statuses)
+    for row in range(combo.count()):
+        item = combo.model().item(row)
+        status = statuses[item.text()]
+        assert item.isEnabled() == status.available
+        if not status.available:
+            assert status.reason in item.toolTip()
+    assert combo.currentText() == api.fastest_exact_path()
+
+
+def test_the_paths_accuracy_cost_shows_next_to_its_latency(qtbot, page):
+    """Accuracy cost runs the engine's path-vs-reference comparison off the UI thread and the
+    summary line of the run shows its figures beside the latency on that path."""
+    fast = ProfileRequest("mobilenet_v3_small", width_text="1.0", resolution_text="96", repeats=3, threads=1,
+                          path="fast")
+    result = measure(qtbot, page, fast)
+    assert page.measure_accuracy()
+    qtbot.waitUntil(page.ready, timeout=READY_TIMEOUT_MS)
+    got = page.agreements[("mobilenet_v3_small", result.path)]
+    assert got.path == result.path and got.reference == "reference" and got.images > 0
+    summary = page.summary.text()
+    assert f"accuracy on {result.path}: measured on {got.images} photos" in summary
+    assert got.summary() in summary

@@ -52,8 +52,8 @@ def store(rows, *, machine: dict | None = None, threads: int = 1, db_path=None) 
                 params=1000, per_layer=False))
 
 
-def this_key(threads: int = 1) -> str:
-    return f"{machine_id(fingerprint(threads=threads, device='cpu', backend='torch eager'))}|{threads}"
+def this_key(threads: int = 1, path: str = "reference") -> str:
+    return f"{machine_id(fingerprint(threads=threads, device='cpu', backend='torch eager'))}|{threads}|{path}"
 
 
 def non_dominated(points: list[tuple[float, float]]) -> set[tuple[float, float]]:
@@ -170,7 +170,7 @@ def test_a_second_machines_export_appears_as_a_second_series(tmp_path, page):
     page.reload()
     assert page.series_combo.count() == 1
     assert page.import_file(str(export)), page.error_label.text()
-    other_key = f"{machine_id(other)}|1"
+    other_key = f"{machine_id(other)}|1|reference"
     assert page.series_combo.count() == 2
     assert page.latency_plot.series_shown == [this_key(1), other_key]
     assert "Fake ARM Cortex-A76" in page.series_combo.itemText(1)
@@ -244,3 +244,42 @@ def test_screenshot_with_stored_points_sets_a_target_inside_the_data(page):
     median = sorted(ms for *_rest, ms, _madds in SYNTHETIC)[len(SYNTHETIC) // 2]
     assert page.targets.target_ms() == pytest.approx(median, rel=0.01)
     assert len(page.latency_plot.ring_xy()) == 2 and page.latency_plot.target_line.isVisible()
+
+
+def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval, written out here from its textbook formula."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
+
+
+def test_error_bars_span_p10_to_p90_and_the_recommendation_names_its_path(page):
+    store(SYNTHETIC)
+    page.reload()
+    with ResultsDB() as db:
+        runs = db.runs()
+    assert sorted(page.latency_plot.latency_bars) == sorted(
+        (r.total_ms.p10, r.total_ms.median, r.total_ms.p90) for r in runs)
+    page.targets.slider.setValue(700)
+    assert page.recommendation is not None and page.recommendation.recommended is not None
+    assert f"on path <b>{page.recommendation.recommended.path}</b>" in page.explanation.text()
+    assert "reference" in page.series_combo.currentText()
+
+
+def test_measured_top1_sits_beside_the_published_one_with_a_wilson_interval(page):
+    """A sample-set top-1 (13 of 20) stored for one configuration: the star gets the Wilson 95 %
+    interval from its n, the paper's top-1 is drawn beside it, and the plot says 20 is few."""
+    store(SYNTHETIC[:1])
+    model, width, res = SYNTHETIC[0][:3]
+    with ResultsDB() as db:
+        db.save_accuracy(model=model, width=width, resolution=res, weights="w", dataset="imagenet-sample-20",
+                         top1=13 / 20, top5=18 / 20, n=20)
+    page.reload()
+    low, high = _wilson(13, 20)
+    ((x, got_low, top1, got_high),) = page.latency_plot.accuracy_bars
+    assert (got_low, top1, got_high) == pytest.approx((100 * low, 65.0, 100 * high))
+    published = published_top1(model, width, res)
+    assert any(d.y == pytest.approx(published) and "published top-1" in d.text for d in page.latency_plot.drawn)
+    assert "20 images make it wide" in page.latency_plot.wide_note
+    assert page.madds_plot.accuracy_bars and page.madds_plot.wide_note

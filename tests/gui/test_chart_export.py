@@ -118,7 +118,7 @@ def test_every_chart_and_table_in_the_window_exports(open_window, preset, qtbot,
     assert window.statusBar().currentMessage() == f"Saved {target}"
 
     window.show_page("models")
-    table = window.pages["models"].findChildren(QTableView)[0]
+    table = window.pages["models"].table  # the layer table
     next(a for a in table.actions() if a.text() == "Copy table (TSV)").trigger()
     lines = QGuiApplication.clipboard().text().split("\n")
     model = table.model()

@@ -13,11 +13,13 @@ from PySide6.QtWidgets import (
 from gui.pages import PageSpec, registered_pages
 from gui.pages.base import Page
 from gui.settings import open_settings
+from gui.widgets.fit import ElidedLabel, scroll_column
 
 __all__ = ["MainWindow"]
 
 DEFAULT_SIZE = (1440, 900)
 NAV_WIDTH = 200
+BUSY_LABEL_WIDTH = 360
 
 
 class MainWindow(QMainWindow):
@@ -36,7 +38,7 @@ class MainWindow(QMainWindow):
         for number, spec in enumerate(self.specs, start=1):
             page = spec.factory()
             self.pages[spec.id] = page
-            self.stack.addWidget(page)
+            self.stack.addWidget(scroll_column(page, horizontal=True))
             item = QListWidgetItem(spec.title)
             shortcut = f"Ctrl+{number}" if number <= 9 else ""
             item.setToolTip(" — ".join(t for t in (spec.tooltip, shortcut) if t))
@@ -68,7 +70,8 @@ class MainWindow(QMainWindow):
         self.busy_bar.setFixedWidth(140)
         self.busy_bar.setMaximumHeight(14)
         self.busy_bar.setTextVisible(False)
-        self.busy_label = QLabel("")
+        self.busy_label = ElidedLabel("")
+        self.busy_label.setMaximumWidth(BUSY_LABEL_WIDTH)  # a long job label never widens the window
         self.statusBar().addPermanentWidget(self.busy_label)
         self.statusBar().addPermanentWidget(self.busy_bar)
         self.busy_bar.hide()

@@ -25,6 +25,7 @@ from gui.pages.base import Page
 from gui.widgets.stage_times import StageTimesView
 from gui.workers.jobs import JobRunner
 from gui.widgets.panel import inline_error
+from gui.widgets.fit import ElidedLabel
 
 __all__ = ["Outcome", "TaskPage", "DEMO_IMAGE"]
 
@@ -110,7 +111,7 @@ class TaskPage(Page):
         layout.setSpacing(12)
         title = QLabel(self.TITLE)
         title.setObjectName("pageTitle")
-        self.showing_label = QLabel("Open an image, or drop one on the window")
+        self.showing_label = ElidedLabel("Open an image, or drop one on the window")
         self.showing_label.setObjectName("pageSubtitle")
         header = QVBoxLayout()
         header.setSpacing(2)
@@ -149,9 +150,9 @@ class TaskPage(Page):
         self.open_button = QPushButton("Open image…")
         self.open_button.setToolTip(self.open_action.toolTip())
         self.open_button.clicked.connect(self.ask_open)
-        hint = QLabel("or drop an image on the window")
+        hint = ElidedLabel("or drop an image on the window")
         hint.setObjectName("cardNote")
-        self.weights_label = QLabel("")
+        self.weights_label = ElidedLabel("")
         self.weights_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.badge = QLabel(api.UNTRAINED)
         self.badge.setStyleSheet(BADGE_STYLE)

@@ -16,6 +16,7 @@ from gui.pages import register_page
 from gui.pages._task_page import Outcome, TaskPage
 from gui.widgets.annotated_view import AnnotatedView, Box
 from gui.pages.task_colours import box_colour
+from gui.widgets.fit import ElidedLabel
 
 __all__ = ["DetectPage", "DEFAULT_SCORE", "describe"]
 
@@ -44,7 +45,7 @@ class DetectPage(TaskPage):
         image_layout = QVBoxLayout(image_frame)
         image_layout.setContentsMargins(14, 12, 14, 12)
         self.view = AnnotatedView("Open an image or drop one here")
-        self.hover_label = QLabel("Hover a box for its details · wheel zooms, double-click fits")
+        self.hover_label = ElidedLabel("Hover a box for its details · wheel zooms, double-click fits")
         self.hover_label.setObjectName("cardNote")
         self.view.hovered.connect(self._on_hover)
         image_layout.addWidget(self.view, 1)

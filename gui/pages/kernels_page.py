@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QSplitter, QStackedWidget, QToolBar,
+    QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QSplitter, QStackedWidget, QToolBar,
     QVBoxLayout, QWidget,
 )
 
@@ -26,9 +26,11 @@ from gui.widgets.kernels_forms import ModelForm, SymconvForm
 from gui.widgets.kernels_results import EXPERIMENTS, csv_for, summary_for, views_for
 from gui.workers.jobs import Job, JobRunner
 from gui.widgets.panel import inline_error, panel as _panel
+from gui.widgets.fit import ElidedLabel
 
 __all__ = ["KernelsPage"]
 
+BADGES_PER_ROW = 3
 BADGE_STYLE = {True: "background:#e6f4ea; color:#1e7e34; border:1px solid #b7dfc3;",
                False: "background:#fdecea; color:#c62828; border:1px solid #f5c2c0;"}
 
@@ -93,7 +95,7 @@ class KernelsPage(Page):
     def _build_header(self) -> QHBoxLayout:
         title = QLabel("Kernels")
         title.setObjectName("pageTitle")
-        self.showing_label = QLabel("No results yet")
+        self.showing_label = ElidedLabel("No results yet")
         self.showing_label.setObjectName("pageSubtitle")
         text = QVBoxLayout()
         text.setSpacing(2)
@@ -144,11 +146,12 @@ class KernelsPage(Page):
         chart_frame, chart_layout = _panel()
         self.chart = GroupedBarChart("Results")
         chart_layout.addWidget(self.chart, 1)
-        self.badges_row = QHBoxLayout()
+        self.badges_row = QGridLayout()  # wraps after BADGES_PER_ROW: one row cut the chart off at 1280 px
         self.badges_row.setSpacing(6)
+        self.badges_row.setColumnStretch(BADGES_PER_ROW, 1)
         self.badges_caption = QLabel("")
         self.badges_caption.setObjectName("cardNote")
-        self.badges_row.addWidget(self.badges_caption)
+        self.badges_row.addWidget(self.badges_caption, 0, 0, 1, BADGES_PER_ROW)
         self.badges: dict[str, QLabel] = {}
         chart_layout.addLayout(self.badges_row)
         self.fields_frame, fields_layout = _panel("Operator, velocity and wavefields")
@@ -253,13 +256,13 @@ class KernelsPage(Page):
             self.badges_row.removeWidget(badge)
             badge.deleteLater()
         self.badges.clear()
-        for run in runs:
+        for index, run in enumerate(runs):
             badge = QLabel(f"{'✓' if run.correct else '✗'} {run.method} {run.max_rel_error:.0e}")
             badge.setStyleSheet(BADGE_STYLE[run.correct] + "border-radius:4px; padding:3px 8px;")
             badge.setToolTip("max |method − reference| / max |reference| against the float64 reference; "
                              f"tolerance {run.tolerance:g} (float32 loops)")
             badge.setProperty("correct", run.correct)
-            self.badges_row.addWidget(badge)
+            self.badges_row.addWidget(badge, 1 + index // BADGES_PER_ROW, index % BADGES_PER_ROW)
             self.badges[run.method] = badge
         self.badges_caption.setText(f"vs reference (≤ {runs[0].tolerance:g}):" if runs else "")
 

@@ -27,6 +27,7 @@ from gui.widgets.live_controls import LiveControls
 from gui.widgets.live_lane import LANE_COLOURS, LaneView
 from gui.widgets.live_plot import LatencyPlot
 from gui.widgets.stall_meter import StallMeter
+from gui.widgets.fit import ElidedLabel
 
 __all__ = ["LivePage"]
 
@@ -84,7 +85,7 @@ class LivePage(Page):
     def _build_layout(self) -> None:
         title = QLabel("Live")
         title.setObjectName("pageTitle")
-        self.subtitle = QLabel("Real-time classification, detection and segmentation on a camera, a video or "
+        self.subtitle = ElidedLabel("Real-time classification, detection and segmentation on a camera, a video or "
                                "the built-in demo clip; two models side by side on the same frames")
         self.subtitle.setObjectName("pageSubtitle")
         layout = QVBoxLayout(self)

@@ -27,6 +27,7 @@ from gui.widgets.totals import PublishedTable, TotalsRow
 from gui.widgets.weights_info import WeightsCard
 from gui.widgets.panel import inline_error, page_header, panel as _panel
 from gui.workers.jobs import JobRunner
+from gui.widgets.fit import ElidedLabel, elide_combo
 
 __all__ = ["ModelsPage"]
 
@@ -68,7 +69,7 @@ class ModelsPage(Page):
 
         self._build_actions()
         layout = self.page_layout()
-        self.showing_label = QLabel("Computing…")
+        self.showing_label = ElidedLabel("Computing…")
         layout.addLayout(page_header("Models", self.showing_label, self.menu_actions()))
         layout.addWidget(self._build_controls())
         self.error_label = inline_error()
@@ -103,6 +104,7 @@ class ModelsPage(Page):
         self.model_combo = QComboBox()
         self.model_combo.setMaxVisibleItems(30)
         fill_model_combo(self.model_combo, list(self._models.values()), separators=True)
+        elide_combo(self.model_combo, 24)  # its longest item alone pushed the page past 1280 px
         self._native = self._models[DEFAULT_MODEL].input.size
         self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(DEFAULT_MODEL)))
         self.width_combo = PresetCombo(WIDTH_PRESETS, "1.0")
@@ -110,7 +112,7 @@ class ModelsPage(Page):
         self.options = OptionChecks("none for this model")
         self.options.toggled.connect(self.request)
         self.option_checks, self.no_options = self.options.checks, self.options.none  # the names tests use
-        self.description = QLabel("")
+        self.description = ElidedLabel("")
         self.description.setObjectName("cardNote")
 
         grid = QGridLayout()

@@ -23,6 +23,7 @@ from gui.widgets.layer_bars import COMPARISON_NOTE, SERIES, BarRun, LayerBars, s
 from gui.widgets.profile_controls import ProfileControls, ProfileRequest
 from gui.workers.jobs import JobRunner
 from gui.widgets.panel import inline_error, panel as _panel
+from gui.widgets.fit import ElidedLabel
 
 __all__ = ["ProfilerPage", "CSV_HEADER"]
 
@@ -128,7 +129,7 @@ class ProfilerPage(Page):
     def _build_header(self) -> QHBoxLayout:
         title = QLabel("Profiler")
         title.setObjectName("pageTitle")
-        self.showing_label = QLabel("Nothing measured yet")
+        self.showing_label = ElidedLabel("Nothing measured yet")
         self.showing_label.setObjectName("pageSubtitle")
         text = QVBoxLayout()
         text.setSpacing(2)
@@ -158,7 +159,7 @@ class ProfilerPage(Page):
         self.progress.setValue(0)
         self.progress.setFormat("%v / %m steps")
         self.progress.setMinimumWidth(220)
-        self.progress_label = QLabel("")
+        self.progress_label = ElidedLabel("", mode=Qt.TextElideMode.ElideMiddle)  # paths: keep both ends
         self.progress_label.setObjectName("cardNote")
         row = QHBoxLayout()
         row.addWidget(self.run_button)

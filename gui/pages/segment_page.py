@@ -20,6 +20,7 @@ from gui.pages import register_page
 from gui.pages._task_page import Outcome, TaskPage
 from gui.pages.task_colours import LEGEND_MIN, bgr_to_qcolor
 from gui.widgets.annotated_view import AnnotatedView, display_size
+from gui.widgets.fit import ElidedLabel
 
 __all__ = ["SegmentPage", "MODES", "DEFAULT_OPACITY"]
 
@@ -44,7 +45,7 @@ class SegmentPage(TaskPage):
         image_layout.setContentsMargins(14, 12, 14, 12)
         self.view = AnnotatedView("Open an image or drop one here")
         self.view.describe = self.describe
-        self.hover_label = QLabel(HOVER_HINT)
+        self.hover_label = ElidedLabel(HOVER_HINT)
         self.hover_label.setObjectName("cardNote")
         self.view.hovered.connect(lambda text: self.hover_label.setText(text or HOVER_HINT))
         image_layout.addWidget(self.view, 1)

@@ -26,6 +26,7 @@ from gui.pages.base import Page
 from gui.widgets.weights_info import metrics_tooltip, published_text, short_licence, status_colour
 from gui.widgets.panel import inline_error
 from gui.workers.jobs import Job, JobRunner
+from gui.widgets.fit import ElidedLabel
 
 __all__ = ["WeightsPage", "COLUMNS"]
 
@@ -75,7 +76,7 @@ class WeightsPage(Page):
         layout.setSpacing(12)
         title = QLabel("Weights")
         title.setObjectName("pageTitle")
-        self.subtitle = QLabel("Listing the cache…")
+        self.subtitle = ElidedLabel("Listing the cache…")
         self.subtitle.setObjectName("pageSubtitle")
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(title)

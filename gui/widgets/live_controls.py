@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.api import SourceSpec
+from gui.widgets.fit import ElidedLabel
 
 __all__ = ["LiveControls"]
 
@@ -65,7 +66,7 @@ class LiveControls(QFrame):
             self.capture_combo.addItem("camera's size" if size is None else f"{size[0]}×{size[1]}", size)
         self.capture_combo.setToolTip("Capture size asked of the camera (it may pick the nearest it supports)")
         self.path_button = QPushButton("Choose…")
-        self.path_label = QLabel("")
+        self.path_label = ElidedLabel("")
         self.path_label.setObjectName("cardNote")
         self.path_label.setMaximumWidth(260)
         self.loop_check = QCheckBox("Loop")

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from engine.api import LaneStatus
 from gui import theme
 from gui.widgets.image_view import ImageView
+from gui.widgets.fit import ElidedLabel
 
 __all__ = ["LaneView", "LANE_COLOURS"]
 
@@ -41,7 +42,7 @@ class LaneView(QFrame):
         head = QHBoxLayout()
         swatch = QLabel("●")
         swatch.setStyleSheet(f"color: {LANE_COLOURS[index]}; font-size: 14pt;")
-        self.title = QLabel("—")
+        self.title = ElidedLabel("—")
         self.title.setObjectName("panelTitle")
         self.badge = QLabel(untrained)
         self.badge.setStyleSheet(BADGE_STYLE)
@@ -53,7 +54,7 @@ class LaneView(QFrame):
         head.addStretch(1)
         head.addWidget(self.badge)
         self.view = ImageView("Press Start (space) to run the model on the chosen source")
-        self.hud = QLabel("")
+        self.hud = ElidedLabel("")
         self.hud.setStyleSheet(f"font-family: monospace; color: {theme.TEXT};")
         self.hud.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error = QLabel("")

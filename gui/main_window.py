@@ -4,7 +4,7 @@ shortcuts and settings. Pages own their behaviour (see gui/pages/)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QProgressBar, QStackedWidget,
     QVBoxLayout, QWidget,
@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 from gui.pages import PageSpec, registered_pages
 from gui.pages.base import Page
 from gui.settings import open_settings
-from gui.widgets.fit import ElidedLabel, scroll_column
+from gui.widgets.fit import ElidedLabel, PageScroll
 
 __all__ = ["MainWindow"]
 
@@ -38,7 +38,7 @@ class MainWindow(QMainWindow):
         for number, spec in enumerate(self.specs, start=1):
             page = spec.factory()
             self.pages[spec.id] = page
-            self.stack.addWidget(scroll_column(page, horizontal=True))
+            self.stack.addWidget(PageScroll(page))
             item = QListWidgetItem(spec.title)
             shortcut = f"Ctrl+{number}" if number <= 9 else ""
             item.setToolTip(" — ".join(t for t in (spec.tooltip, shortcut) if t))
@@ -51,7 +51,10 @@ class MainWindow(QMainWindow):
 
         brand = QLabel("MobileNet Studio")
         brand.setObjectName("brand")
+        brand.ensurePolished()  # the theme's font and padding count in its width
         sidebar = QWidget()
+        sidebar.setFixedWidth(max(NAV_WIDTH, brand.sizeHint().width()))  # the brand left a notch beside the list
+        self.nav.setFixedWidth(sidebar.width())
         sidebar_layout = QVBoxLayout(sidebar)
         sidebar_layout.setContentsMargins(0, 0, 0, 0)
         sidebar_layout.setSpacing(0)
@@ -79,9 +82,18 @@ class MainWindow(QMainWindow):
 
         self.setAcceptDrops(True)
         self.resize(*DEFAULT_SIZE)
+        self._fit_screen()
         self._restore_settings()
         for page in self.pages.values():
             page.start()
+
+    def _fit_screen(self) -> None:
+        """On a screen smaller than the default size (a 1280×800 laptop), open at the screen's
+        free area instead of hanging off its edges."""
+        screen = self.screen()
+        if screen is not None and QGuiApplication.platformName() != "offscreen":  # its 800×600 is no screen
+            room = screen.availableGeometry().size()
+            self.resize(min(self.width(), room.width()), min(self.height(), room.height()))
 
     # pages ----------------------------------------------------------------------------------
     def current_page_id(self) -> str:

@@ -162,10 +162,11 @@ class ModelsPage(Page):
         table_layout.addLayout(top)
         table_layout.addWidget(self.table, 1)
 
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.setSpacing(12)
+        # chart over the published table in a splitter: stacked at fixed heights, 1280×800 left
+        # the block chart too short to read its labels
+        side = QSplitter(Qt.Orientation.Vertical)
+        side.setChildrenCollapsible(False)
+        side.setHandleWidth(12)
         chart_frame, chart_layout = _panel()
         self.chart = BlockChart()
         chart_layout.addWidget(self.chart)
@@ -173,8 +174,11 @@ class ModelsPage(Page):
         self.published = PublishedTable()
         published_layout.addWidget(self.published)
         published_frame.setMaximumHeight(200)
-        side_layout.addWidget(chart_frame, 1)
-        side_layout.addWidget(published_frame)
+        side.addWidget(chart_frame)
+        side.addWidget(published_frame)
+        side.setStretchFactor(0, 1)
+        side.setStretchFactor(1, 0)
+        side.setSizes([460, 120])
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)

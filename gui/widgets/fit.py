@@ -8,11 +8,11 @@ documented mechanism is QFontMetrics.elidedText, which is what this uses."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QPainter, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QScrollArea, QSizePolicy, QWidget
 
-__all__ = ["ElidedLabel", "scroll_column", "elide_combo", "MIN_ELIDED_CHARS"]
+__all__ = ["ElidedLabel", "PageScroll", "scroll_column", "elide_combo", "MIN_ELIDED_CHARS"]
 
 MIN_ELIDED_CHARS = 8  # an elided label never gets narrower than this many average characters
 
@@ -94,3 +94,43 @@ def scroll_column(content: QWidget, horizontal: bool = False) -> QScrollArea:
     area.viewport().setAutoFillBackground(False)
     content.setAutoFillBackground(False)
     return area
+
+
+class PageScroll(QScrollArea):
+    """Holds one page: the page fills the viewport and never gets less than its minimum size;
+    below that the area scrolls, so no page can make the window grow.
+
+    Not QScrollArea's widgetResizable: for a page with any word-wrapped label it sizes the page
+    by height-for-width, which adds up the *preferred* heights of tables and charts, so every
+    such page scrolled vertically even when it fitted."""
+
+    def __init__(self, page: QWidget, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(False)
+        self.setWidget(page)
+        page.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()
+        return super().eventFilter(watched, event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        page = self.widget()
+        if page is None:
+            return
+        least = page.minimumSizeHint().expandedTo(page.minimumSize())
+        room = self.maximumViewportSize()  # the viewport's size without scroll bars
+        width = max(room.width(), least.width())
+        height = max(room.height(), least.height())
+        bar = self.verticalScrollBar().sizeHint().width()
+        if height > room.height() and width == room.width():  # a vertical bar takes its width
+            width = max(room.width() - bar, least.width())
+        if width > room.width() and height == room.height():
+            height = max(room.height() - self.horizontalScrollBar().sizeHint().height(), least.height())
+        page.resize(width, height)

@@ -139,6 +139,8 @@ class LayerTableModel(QAbstractTableModel):
                 return f"{column.title}: {value:,}"
             if column.title == "Block":
                 return value
+            if column.title in ("Layer", "Kind"):  # the full text where the column cuts it
+                return column.text(value)
             if column.title == "Output":
                 return f"input {formatting.shape(row.input_shape)} → output {formatting.shape(value)}"
         return None
@@ -195,13 +197,13 @@ class LayerTableView(QTableView):
         self.verticalHeader().setDefaultSectionSize(26)
         header = self.horizontalHeader()
         header.setHighlightSections(False)
-        header.setStretchLastSection(False)
+        header.setStretchLastSection(True)  # spare room goes to the last column; too little scrolls
         widths = (40, 180, 118, 76, 104, 104, 92, 96)
         for column, (spec, width) in enumerate(zip(COLUMNS, widths)):
             self.setColumnWidth(column, width)
             if spec.bar_colour:
                 self.setItemDelegateForColumn(column, BarDelegate(spec.bar_colour, self))
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)  # Stretch cut names to "f…"
 
     def select_layer(self, name: str) -> bool:
         """Select and scroll to the row of the layer called `name` (False if it is not shown)."""

@@ -93,3 +93,28 @@ def test_the_window_never_resizes_itself_for_lanes_badges_or_long_texts(open_win
         assert window.size() == size, (spec.id, window.size())
         assert fits(window.minimumSize(), LAPTOP), (spec.id, window.minimumSize())
         assert fits(window.pages[spec.id].minimumSizeHint(), page_room(window, window.pages[spec.id])), spec.id
+
+
+def test_a_plot_hover_label_stays_whole_inside_a_small_plot(qtbot):
+    """The Profiler's and Trade-offs' hover labels were cut at the plot's edge at 1280×800."""
+    import pyqtgraph as pg
+
+    from gui.widgets.plot_hover import HoverTip
+
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.resize(320, 200)
+    plot.setXRange(0, 10, padding=0)
+    plot.setYRange(0, 10, padding=0)
+    plot.show()
+    qtbot.waitExposed(plot)
+    tip = HoverTip(plot, lambda _point: None)
+    room = tip.view.sceneBoundingRect()
+    wide = "features.1.conv.0.0 · depthwise · " * 4  # wider than the plot: it wraps
+    for text, x, y in ((wide, 9.9, 9.9), ("features.16.conv.2 · 1.23 ms\nmore", 0.1, 0.1),
+                       ("features.3 · pointwise", 9.9, 0.1), (wide, 0.1, 5.0)):
+        tip.show_at(text, x, y)
+        plot.grab()  # a TextItem sets its transform when it paints
+        shown = tip.label.textItem.mapRectToScene(tip.label.textItem.boundingRect())
+        assert room.contains(shown), (text[:20], x, y, shown, room)
+        assert tip.is_shown() and tip.text == text

@@ -1,6 +1,7 @@
 """Layout pieces that keep pages inside a 1280×800 laptop screen and stop the window from
 resizing itself: a label that elides its text (full text in the tooltip) instead of widening
-the window, and a vertical scroll area for control columns.
+the window, combo boxes that shrink below their longest item, and the scroll area each page
+sits in.
 
 Why a label subclass: a QLabel's minimum width is its whole text, so one long model name or
 status line pushed the window's minimum width past the screen. Qt has no eliding label; its
@@ -12,7 +13,7 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QPainter, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QScrollArea, QSizePolicy, QWidget
 
-__all__ = ["ElidedLabel", "PageScroll", "scroll_column", "elide_combo", "MIN_ELIDED_CHARS"]
+__all__ = ["ElidedLabel", "PageScroll", "elide_combo", "MIN_ELIDED_CHARS"]
 
 MIN_ELIDED_CHARS = 8  # an elided label never gets narrower than this many average characters
 
@@ -77,23 +78,6 @@ def elide_combo(combo: QComboBox, chars: int = 20) -> None:
     for i in range(combo.count()):
         if not combo.itemData(i, Qt.ItemDataRole.ToolTipRole):
             combo.setItemData(i, combo.itemText(i), Qt.ItemDataRole.ToolTipRole)
-
-
-def scroll_column(content: QWidget, horizontal: bool = False) -> QScrollArea:
-    """`content` in a frameless scroll area: a control column that scrolls instead of making
-    the window taller (or wider, with `horizontal`) than a laptop screen."""
-    area = QScrollArea()
-    area.setWidget(content)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded if horizontal
-                                      else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    if not horizontal:
-        area.setMinimumWidth(content.minimumSizeHint().width()
-                             + area.verticalScrollBar().sizeHint().width())
-    area.viewport().setAutoFillBackground(False)
-    content.setAutoFillBackground(False)
-    return area
 
 
 class PageScroll(QScrollArea):

@@ -5,6 +5,8 @@ appear. Elided labels keep their full text readable in the tooltip."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QApplication, QLabel, QScrollArea
@@ -118,3 +120,23 @@ def test_a_plot_hover_label_stays_whole_inside_a_small_plot(qtbot):
         shown = tip.label.textItem.mapRectToScene(tip.label.textItem.boundingRect())
         assert room.contains(shown), (text[:20], x, y, shown, room)
         assert tip.is_shown() and tip.text == text
+
+
+def test_block_chart_labels_do_not_overlap_when_the_chart_is_short(qtbot):
+    """At 1280×800 the Models page's block chart is short: it labels every n-th block."""
+    from engine import api
+    from gui.widgets.block_chart import BlockChart
+
+    blocks = api.model_stats("mobilenet_v2", width=0.35, resolution=96).blocks
+    chart = BlockChart()
+    qtbot.addWidget(chart)
+    chart.set_blocks(blocks)
+    chart.show()
+    for height, many in ((900, False), (220, True)):
+        chart.resize(300, height)
+        QApplication.processEvents()
+        labelled = [i for i, text in chart.plot.getAxis("left")._tickLevels[0] if text]
+        gap = chart.plot.getViewBox().height() / len(blocks) * (labelled[1] - labelled[0])
+        assert gap >= chart.fontMetrics().height(), (height, gap)  # no two labels overlap
+        assert (chart.label_step() > 1) == many and labelled[0] == 0
+        assert len(labelled) == math.ceil(len(blocks) / chart.label_step())

@@ -1,13 +1,17 @@
-"""Side-by-side inference paths: reference eager vs fast vs bf16 vs int8 vs onnxruntime, same
-inputs, same threads, interleaved round by round so machine load hits every path alike.
+"""Side-by-side inference paths: every path of engine.runtime's list that runs here, and the bare
+runtimes under them, same inputs, same threads, interleaved round by round so machine load hits
+every path alike; then what each path costs in accuracy against the reference.
 
-    python -m bench.suite [--threads 2] [--repeats 40] [--no-readme]
+    python -m bench.suite [--threads 2] [--repeats 40] [--models ...] [--no-agreement] [--no-readme]
 
 Prints a machine fingerprint, then per model: median ms (p10-p90 spread), speed-up over the
 reference, and the FMA-peak bound (MAdds / this CPU's peak multiply-accumulate rate on the
-threads used) with each path's distance from it. Also a bare onnxruntime session on the same
-file (our wrapper must cost nothing) and the same session with spinning on. Writes the table
-into README.md between `<!-- bench:suite:start -->` and `<!-- bench:suite:end -->`.
+threads used) with each path's distance from it. For the classifiers also the bare runtimes on
+the very same files (an onnxruntime InferenceSession, an OpenVINO infer request in f32 and bf16
+where the CPU has it, a LiteRT interpreter), the issue-16 targets (the app's default path within
+10 % of the fastest bare runtime among ONNX Runtime and OpenVINO; openvino-bf16 within 10 % of
+bare OpenVINO bf16), and the agreement of every path with the reference on real photos.
+Writes the table into README.md between `<!-- bench:suite:start -->` and `<!-- bench:suite:end -->`.
 """
 
 from __future__ import annotations
@@ -15,64 +19,81 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from engine.analysis.layers import analyze_layers
+from engine.kernels.timing import interleaved_seconds
 from engine.profiling.latency import Timing, summarize
 from engine.profiling.machine import fingerprint
-from engine.runtime import available_paths, peak_fma, prepare
+from engine.runtime import PATHS, available_paths, fastest_exact_path, peak_fma, prepare
 from engine.runtime.onnx_path import open_session
+from engine.tradeoffs.fastest import default_path
 
 CASES = (("mobilenet_v2", 224), ("mobilenet_v3_large", 224), ("mobilenet_v3_small", 224),
          ("ssdlite_mobilenet_v2_person", 300), ("selfie_segmentation", 256), ("lraspp_mobilenet_v3_large", 520))
-ORDER = ("reference", "fast", "bf16", "int8", "onnxruntime")
+ORDER = PATHS
+BARE = ("ort bare", "openvino bare", "openvino-bf16 bare", "litert bare")
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- bench:suite:start -->", "<!-- bench:suite:end -->"
+BLOCK = 5
 
 
-def interleaved(runners: dict[str, object], x, repeats: int, warmup: int, block: int = 5) -> dict[str, Timing]:
-    """Rounds of `block` consecutive runs per runner, the order rotating, so drifts in load are
-    shared. Blocks, not single runs: right after a torch call its OpenMP threads still spin for a
-    while and would tax whichever runtime runs next; the first run of each block is dropped."""
-    names = list(runners)
-    samples: dict[str, list[float]] = {n: [] for n in names}
-    for _ in range(warmup):
-        for name in names:
-            runners[name](x)
-    for i in range(-(-repeats // block)):
-        for name in names[i % len(names):] + names[:i % len(names)]:
-            for j in range(block + 1):
-                start = time.perf_counter()
-                runners[name](x)
-                if j:
-                    samples[name].append((time.perf_counter() - start) * 1000)
-    return {n: summarize(s) for n, s in samples.items()}
+def interleaved(runners: dict[str, object], x, repeats: int, warmup: int, block: int = BLOCK) -> dict[str, Timing]:
+    """engine.kernels.timing's interleaved rounds, in blocks (see interleaved_seconds), as Timings in ms."""
+    samples = interleaved_seconds({name: (lambda run=run: run(x)) for name, run in runners.items()},
+                                  repeats, warmup, block=block)
+    return {name: summarize([1000 * t for t in times]) for name, times in samples.items()}
+
+
+def bare_runtimes(runners: dict, array: np.ndarray, threads: int) -> dict[str, object]:
+    """The runtimes themselves on the files our paths run: what our wrappers must not slow down."""
+    bare: dict[str, object] = {}
+    if "onnxruntime" in runners:
+        session = open_session(runners["onnxruntime"].details["onnx_file"], threads)
+        bare["ort bare"] = lambda _x: session.run(None, {"input": array})
+    for path in ("openvino", "openvino-bf16"):
+        if path in runners:
+            from engine.runtime.openvino_path import compile_onnx
+
+            request = compile_onnx(runners[path].details["onnx_file"], threads, bf16=path.endswith("bf16")
+                                   ).create_infer_request()
+            bare[f"{path} bare"] = lambda _x, request=request: request.infer({0: array})
+    if "litert" in runners:
+        from ai_edge_litert.interpreter import Interpreter
+
+        interpreter = Interpreter(model_content=Path(runners["litert"].details["tflite_file"]).read_bytes(),
+                                  num_threads=threads)
+        interpreter.allocate_tensors()
+        index = interpreter.get_input_details()[0]["index"]
+        nhwc = np.ascontiguousarray(array.transpose(0, 2, 3, 1))
+
+        def litert(_x):
+            interpreter.set_tensor(index, nhwc)
+            interpreter.invoke()
+
+        bare["litert bare"] = litert
+    return bare
 
 
 def fmt(t: Timing) -> str:
     return f"{t.median:7.2f} ({t.p10:.2f}-{t.p90:.2f})"
 
 
-def run_case(name: str, size: int, threads: int, repeats: int, warmup: int, peak) -> tuple[list[str], dict]:
+def run_case(name: str, size: int, threads: int, repeats: int, warmup: int, peak,
+             agreement: bool) -> tuple[list[str], dict]:
     reference = prepare(name, resolution=size, path="reference", threads=threads)
     module = reference.detector or reference.network
     paths = [p for p in ORDER if p in available_paths(name)]
     runners = {"reference": reference}
     for path in paths[1:]:
-        runners[path] = prepare(name, resolution=size, path=path, threads=threads, module=module)
+        runners[path] = prepare(name, resolution=size, path=path, threads=threads, module=module, keep_export=False)
     x = torch.rand(1, 3, size, size)
-    array = x.numpy()
-    extra: dict = {}
-    if name == "mobilenet_v3_large" and "onnxruntime" in runners:
-        file = runners["onnxruntime"].details["onnx_file"]
-        bare = open_session(file, threads)
-        spinning = open_session(file, threads, spinning=True)
-        runners["ort bare"] = lambda _x: bare.run(None, {"input": array})
-        runners["ort bare, spinning"] = lambda _x: spinning.run(None, {"input": array})
+    classifier = reference.task == "classification"
+    if classifier:
+        runners.update(bare_runtimes(runners, x.numpy(), threads))
     timings = interleaved(runners, x, repeats, warmup)
     madds = sum(r.madds for r in analyze_layers(reference.network, x))
     bound = peak.bound_ms(madds, cores=threads)
@@ -84,32 +105,56 @@ def run_case(name: str, size: int, threads: int, repeats: int, warmup: int, peak
         lines.append(f"  {path:<20} {fmt(t)} ms  {speedup:5.2f}x reference  {t.median / bound:6.1f}x the bound  "
                      f"({100 * bound / t.median:4.1f}% of peak)")
         rows.append((path, t, speedup))
-    if "ort bare" in timings:
-        ratio = timings["onnxruntime"].median / timings["ort bare"].median
-        lines.append(f"  our onnxruntime wrapper / bare session: {ratio:.3f}x (target <= 1.1)")
-        extra["wrapper_ratio"] = ratio
-    if "int8" in runners:
-        lines.append(f"  int8 float fallbacks: {list(runners['int8'].details['int8'].fallbacks) or 'none'}")
-    return lines, {"name": name, "size": size, "madds": madds, "bound": bound, "rows": rows, **extra}
+    extra: dict = {}
+    # the app's default: the fastest exact path measured for this model (measured now if never)
+    default = default_path(name, size, threads, measure=True) if classifier else fastest_exact_path()
+    exact_bare = [b for b in ("ort bare", "openvino bare") if b in timings]
+    if classifier and default in timings and exact_bare:
+        fastest = min(exact_bare, key=lambda b: timings[b].median)
+        ratio = timings[default].median / timings[fastest].median
+        lines.append(f"  default path {default} / fastest bare runtime ({fastest}): {ratio:.3f}x (target <= 1.10)")
+        extra["default_ratio"] = (default, fastest, ratio)
+    if "openvino-bf16" in timings and "openvino-bf16 bare" in timings:
+        ratio = timings["openvino-bf16"].median / timings["openvino-bf16 bare"].median
+        lines.append(f"  openvino-bf16 / bare OpenVINO bf16: {ratio:.3f}x (target <= 1.10)")
+    if "ort bare" in timings and "onnxruntime" in timings:
+        extra["wrapper_ratio"] = timings["onnxruntime"].median / timings["ort bare"].median
+    agreements = {}
+    if agreement:
+        from engine.tasks.agreement import path_agreement, real_photos
+
+        photos = real_photos()
+        for path in paths[1:]:
+            agreements[path] = path_agreement(name, path, threads=threads, photos=photos)
+            lines.append(f"  {path:<20} vs reference on {agreements[path].source}: {agreements[path].summary()}")
+    return lines, {"name": name, "size": size, "madds": madds, "bound": bound, "rows": rows,
+                   "agreement": agreements, **extra}
 
 
 def markdown(results: list[dict], machine: dict, threads: int, repeats: int, peak) -> str:
-    cols = [p for p in ORDER if any(r[0] == p for res in results for r in res["rows"])]
-    head = ("| model | MAdds | peak bound ms | " + " | ".join(cols) + " |\n|---|---:|---:|"
-            + "---:|" * len(cols) + "\n")
+    names = [p for p in (*ORDER, *BARE) if any(r[0] == p for res in results for r in res["rows"])]
+    head = ("| model | MAdds | peak bound ms | " + " | ".join(names) + " |\n|---|---:|---:|"
+            + "---:|" * len(names) + "\n")
     body = ""
     for res in results:
         cells = {path: f"{t.median:.2f} ({speed:.2f}×, {100 * res['bound'] / t.median:.0f}%)"
                  for path, t, speed in res["rows"]}
         body += (f"| {res['name']} {res['size']} | {res['madds'] / 1e6:.0f} M | {res['bound']:.2f} | "
-                 + " | ".join(cells.get(c, "—") for c in cols) + " |\n")
-    ratio = next((r["wrapper_ratio"] for r in results if "wrapper_ratio" in r), None)
-    return (f"Median ms over {repeats} runs interleaved in blocks of 5, {threads} threads, batch 1, random weights "
-            f"(speed-up over reference, % of the FMA peak). Machine: {machine['cpu']}, {machine['cores']} cores, "
-            f"torch {machine['torch']}, onnxruntime {machine.get('onnxruntime', '—')}; measured on a shared, "
-            f"loaded machine. Peak: {peak.assumption}.\n\n" + head + body
-            + (f"\nonnxruntime wrapper / bare InferenceSession on the same file (V3-Large): {ratio:.3f}×.\n"
-               if ratio else ""))
+                 + " | ".join(cells.get(c, "—") for c in names) + " |\n")
+    agreed = [res for res in results if res["agreement"]]
+    if agreed:
+        paths = [p for p in ORDER if any(p in res["agreement"] for res in agreed)]
+        body += ("\nAgreement with the reference path on real photos (" + agreed[0]["agreement"][paths[0]].source
+                 + "):\n\n| model | " + " | ".join(paths) + " |\n|---|" + "---|" * len(paths) + "\n")
+        for res in agreed:
+            body += (f"| {res['name']} | " + " | ".join(res["agreement"][p].summary() if p in res["agreement"] else "—"
+                                                        for p in paths) + " |\n")
+    targets = "".join(f"\n{res['name']}: default path {d} / fastest bare runtime ({b}) = {r:.3f}× (target ≤ 1.10)."
+                      for res in results if "default_ratio" in res for d, b, r in [res["default_ratio"]])
+    return (f"Median ms over {repeats} runs interleaved in blocks of {BLOCK}, {threads} threads, batch 1, random "
+            f"weights (speed-up over reference, % of the FMA peak). Machine: {machine['cpu']}, {machine['cores']} "
+            f"cores, torch {machine['torch']}, {machine.get('runtimes', '')}; load average before the run "
+            f"{machine.get('load_average', '?')}. Peak: {peak.assumption}.\n\n" + head + body + targets + "\n")
 
 
 def write_readme(table: str, readme: Path = README) -> bool:
@@ -132,19 +177,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--models", nargs="*", help="a subset of the suite's models")
+    parser.add_argument("--no-agreement", action="store_true", help="skip the accuracy agreement on real photos")
     args = parser.parse_args([] if argv is None else argv)
     torch.set_num_threads(args.threads)
-    import onnxruntime
+    from importlib.metadata import PackageNotFoundError, version
 
-    machine = fingerprint(threads=args.threads, device="cpu", backend="torch + onnxruntime")
-    machine["onnxruntime"] = onnxruntime.__version__
+    machine = fingerprint(threads=args.threads, device="cpu", backend="torch + runtimes")
+    found = []
+    for package in ("onnxruntime", "openvino", "ai-edge-litert"):
+        try:
+            found.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            pass
+    machine["runtimes"] = ", ".join(found)
     machine["load_average"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
     peak = peak_fma()
     print("machine: " + ", ".join(f"{k}={v}" for k, v in machine.items()))
     print(f"peak: {peak.madds_per_s / 1e9:.0f} G MAdds/s on {peak.cores} cores ({peak.assumption})\n", flush=True)
     results = []
     for name, size in [c for c in CASES if not args.models or c[0] in args.models]:
-        lines, result = run_case(name, size, args.threads, args.repeats, args.warmup, peak)
+        lines, result = run_case(name, size, args.threads, args.repeats, args.warmup, peak, not args.no_agreement)
         print("\n".join(lines), flush=True)
         results.append(result)
     table = markdown(results, machine, args.threads, args.repeats, peak)

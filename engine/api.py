@@ -40,13 +40,15 @@ from engine.runtime import (
 from engine.threads import torch_threads
 from engine.tasks import (
     DEFAULT_MODELS, TASKS, UNTRAINED, ClassifyResult, DetectResult, SegmentResult, StageTimes, TaskResult, TaskRunner,
-    cached_weights, make_runner, models_for,
+    cached_weights, make_runner, models_for, untrained_reason,
 )
 from engine.tasks.classify import ClassifyRunner, Prediction, classification_models, load_classifier
 from engine.tasks.detect import Detection
 from engine.tasks.draw import MASK_MODES, class_color
 from engine.tasks.evaluate import EvalResult, evaluate_folder
 from engine.tasks.segment import LEGEND_MIN
+from engine.tasks.agreement import PathAgreement, path_agreement
+from engine.tradeoffs.fastest import FastestChoice, cached_choice, default_path, measure_fastest, sweep_path
 from engine.tradeoffs.pareto import latency_front, madds_front
 from engine.tradeoffs.points import TradeoffPoint, published_top1, tradeoff_points
 from engine.tradeoffs.recommend import Recommendation, recommend
@@ -86,7 +88,7 @@ __all__ = [
     "SYMCONV_METHODS", "VELOCITY_MODELS", "SymconvResult", "convolve", "run_symconv",
     # task runners and overlays
     "TASKS", "StageTimes", "TaskResult", "TaskRunner", "DEFAULT_MODELS", "ClassifyResult", "DetectResult",
-    "Detection", "SegmentResult", "cached_weights", "make_runner", "models_for", "class_color", "LEGEND_MIN", "MASK_MODES",
+    "Detection", "SegmentResult", "cached_weights", "make_runner", "models_for", "untrained_reason", "class_color", "LEGEND_MIN", "MASK_MODES",
     # video: files, sources, the live pipeline
     "IMAGE_OUT_SUFFIXES", "VIDEO_OUT_SUFFIXES", "AtomicVideoWriter", "check_file", "check_out", "open_video",
     "write_image", "PACES", "LivePipeline", "LiveResult", "bare_model_ms", "save_png", "CAMERA_BACKENDS",
@@ -105,7 +107,8 @@ __all__ = [
     "SweepSummary", "run_sweep", "sweep_grid",
     # inference paths
     "EXACT_PATHS", "PATHS", "Prepared", "available_paths", "fastest_exact_path", "prepare", "profile_nodes",
-    "PathStatus", "path_status", "path_statuses",
+    "PathStatus", "path_status", "path_statuses", "PathAgreement", "path_agreement",
+    "FastestChoice", "cached_choice", "default_path", "measure_fastest", "sweep_path",
     "export_onnx", "network_of", "op_counts",
     # weights
     "FetchResult", "fetch", "fetch_shipped", "import_file", "list_weights", "weights_cache_root", "weight_entries",

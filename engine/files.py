@@ -1,5 +1,5 @@
-"""Writing files: the ONE atomic-write helper every writer in the app goes through, and the check
-an output path gets before any work is done.
+"""Reading and writing files: the ONE atomic-write helper every writer in the app goes through,
+the check an output path gets before any work is done, and bounded reading of an input file.
 
 `atomic_path(final)` gives a temporary name beside `final` (same folder, so the move is atomic):
 `.NAME.PID-RANDOM.part.EXT` — hidden, the final extension kept (OpenCV and torch pick a format
@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import stat
 import tempfile
 import threading
 import time
@@ -186,3 +187,42 @@ def check_output(path: str | Path, *, option: str, suffixes: Sequence[str] = (),
     except OSError as exc:
         raise InvalidInput(f"{where}: cannot write in {path.parent} ({exc.strerror or type(exc).__name__})") from None
     return path
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:.0f} MB" if n >= 1e6 else f"{n} bytes"
+
+
+def check_regular(path: str | Path, *, what: str, max_bytes: int | None = None) -> int:
+    """The size of `path` if it is a regular file (of at most `max_bytes`); a folder, a named
+    pipe, a device (/dev/zero) or a larger file is one InvalidInput line."""
+    path = Path(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InvalidInput(f"{path} does not exist") from None
+    except OSError as exc:
+        raise InvalidInput(f"{path} cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InvalidInput(f"{path} is a directory, not {what}")
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a named pipe" if stat.S_ISFIFO(info.st_mode) else "a device" if (
+            stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)) else "a socket"
+        raise InvalidInput(f"{path} is {kind}, not a regular file; {what} must be a regular file")
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise InvalidInput(f"{path} is {_megabytes(info.st_size)}; the limit for {what} is {_megabytes(max_bytes)}")
+    return info.st_size
+
+
+def read_limited(path: str | Path, *, what: str, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most `max_bytes` (check_regular); nothing is read past
+    the limit."""
+    check_regular(path, what=what, max_bytes=max_bytes)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise InvalidInput(f"{path} cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if len(data) > max_bytes:  # it grew while we looked
+        raise InvalidInput(f"{path} is over {_megabytes(max_bytes)}, the limit for {what}")
+    return data

@@ -10,6 +10,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from gui.chart_export import attach_exports
+from gui.first_run import FirstRunHint
+from gui.glossary import explain
+from gui.help_dialogs import AboutDialog, ShortcutSheet, registered_shortcuts
 from gui.pages import PageSpec, registered_pages
 from gui.pages.base import Page
 from gui.settings import open_settings
@@ -47,7 +51,9 @@ class MainWindow(QMainWindow):
             page.busy_changed.connect(lambda busy, label, pid=spec.id: self._on_busy(pid, busy, label))
             page.status_message.connect(lambda text: self.statusBar().showMessage(text))
             page.navigate.connect(self._navigate)
+            page.idle.connect(lambda p=page: self._help_page(p))  # labels and charts that came with a result
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.stack.currentChanged.connect(self._on_page_changed)
 
         brand = QLabel("MobileNet Studio")
         brand.setObjectName("brand")
@@ -65,7 +71,13 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(sidebar)
-        layout.addWidget(self.stack, 1)
+        self.hint = FirstRunHint(self._settings)
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.hint)
+        column.addWidget(self.stack, 1)
+        layout.addLayout(column, 1)
         self.setCentralWidget(central)
 
         self.busy_bar = QProgressBar()
@@ -86,6 +98,20 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         for page in self.pages.values():
             page.start()
+        self._on_page_changed()
+
+    def _on_page_changed(self, _index: int = -1) -> None:
+        """The File menu lists the page's own file actions; the first-run hint shows on the
+        landing page only; charts and tables the page built since get export and copy."""
+        page = self.current_page()
+        self._fill_file_menu()
+        self.hint.set_on_landing(self.stack.currentIndex() == 0)
+        self._help_page(page)
+
+    def _help_page(self, page: Page) -> None:
+        page_id = next((pid for pid, p in self.pages.items() if p is page), "chart")
+        attach_exports(page, page.report_export, name=page_id)
+        explain(page)
 
     def _fit_screen(self) -> None:
         """On a screen smaller than the default size (a 1280×800 laptop), open at the screen's
@@ -143,27 +169,24 @@ class MainWindow(QMainWindow):
 
     # menus and shortcuts --------------------------------------------------------------------
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
+        """File: file actions only (Open, the page on show's exports and imports, Quit); the
+        pages' other actions (Run, Recompute, ...) live on their own toolbars. Help: shortcuts
+        and About."""
+        self.file_menu = self.menuBar().addMenu("&File")
         open_action = QAction("&Open…", self)
         open_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Open))
         open_action.setToolTip("Open a file in the page on show (images for Classify, Detect and "
                                "Segment, videos for Live, results for Trade-offs); else in Classify")
         open_action.triggered.connect(self.open_in_current_page)
-        file_menu.addAction(open_action)
-        file_menu.addSeparator()
         self.open_action = open_action
-        for page in self.pages.values():
-            if page.menu_actions():
-                file_menu.addActions(page.menu_actions())
-                file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         if quit_action.shortcut().isEmpty():  # some platforms define no standard Quit key
             quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
         self.quit_action = quit_action
+        self._fill_file_menu()
 
         view_menu = self.menuBar().addMenu("&View")
         self.page_actions: list[QAction] = []
@@ -173,6 +196,47 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, pid=spec.id: self.show_page(pid))
             view_menu.addAction(action)
             self.page_actions.append(action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+        if self.shortcuts_action.shortcut().isEmpty():
+            self.shortcuts_action.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        self.shortcuts_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        self.first_run_action = QAction("Show the &welcome hint", self)
+        self.first_run_action.triggered.connect(lambda: (self.hint.reset(), self.show_page(self.specs[0].id)))
+        self.about_action = QAction("&About MobileNet Studio", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addActions([self.shortcuts_action, self.first_run_action])
+        help_menu.addSeparator()
+        help_menu.addAction(self.about_action)
+
+    def _fill_file_menu(self) -> None:
+        menu = self.file_menu
+        menu.clear()
+        menu.addAction(self.open_action)
+        page_actions = self.current_page().menu_actions() if self.specs else []
+        if page_actions:
+            menu.addSeparator()
+            menu.addActions(page_actions)
+        menu.addSeparator()
+        menu.addAction(self.quit_action)
+
+    def show_shortcuts(self) -> ShortcutSheet:
+        scopes = {self.pages[spec.id]: f"{spec.title} page" for spec in self.specs}
+        sheet = ShortcutSheet(registered_shortcuts(self, scopes), self)
+        self.shortcut_sheet = sheet
+        sheet.show()
+        return sheet
+
+    def show_about(self) -> AboutDialog:
+        about = AboutDialog(self)
+        attach_exports(about)  # its tables copy like every other
+        self.about_dialog = about
+        about.show()
+        return about
 
     # settings -------------------------------------------------------------------------------
     def _restore_settings(self) -> None:

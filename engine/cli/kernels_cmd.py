@@ -6,12 +6,12 @@ import argparse
 
 from engine import api
 from engine.api import InvalidInput
-from engine.cli import print_json
+from engine.cli import finite_float, print_json
 
 
 def _common(p: argparse.ArgumentParser, model: str) -> None:
     p.add_argument("--model", default=model, help=f"model whose layers are used (default {model})")
-    p.add_argument("--width", type=float, default=1.0)
+    p.add_argument("--width", type=finite_float, default=1.0)
     p.add_argument("--resolution", type=int, default=224)
     p.add_argument("--threads", type=int, default=1, help="torch threads (restored afterwards; default 1)")
     p.add_argument("--repeats", type=int, default=5, help="timed runs per measurement, median reported")
@@ -36,7 +36,7 @@ def register(sub) -> None:
     c.add_argument("--velocity", default="constant", help="constant|layered|gradient|random")
     c.add_argument("--method", action="append", help="simple|symmetric2d|circle|cache|reference; repeatable")
     c.add_argument("--design", default="window", help="operator design: window|wlsq")
-    c.add_argument("--frequency", type=float, default=30.0, help="Hz (default 30)")
+    c.add_argument("--frequency", type=finite_float, default=30.0, help="Hz (default 30)")
     c.set_defaults(run=run_symconv)
     p.set_defaults(run=_missing_lab)
 

@@ -15,7 +15,7 @@ from engine.api import (
     PACES, STAGES, TASKS, FrameSource, InvalidInput, LivePipeline, LiveStatus, bare_model_ms, check_range,
     fastest_exact_path, make_runner, open_source, torch_threads,
 )
-from engine.cli import print_json
+from engine.cli import finite_float, print_json
 
 DEFAULT_SECONDS = 10.0
 
@@ -27,7 +27,7 @@ def register(sub) -> None:
     p.add_argument("--model", required=True, help="model for the task (see 'models')")
     p.add_argument("--model2", help="a second model on the same frames (side by side)")
     p.add_argument("--frames", type=int, help="stop after the (first) model inferred N frames")
-    p.add_argument("--seconds", type=float, help=f"stop after S seconds (default {DEFAULT_SECONDS:g} "
+    p.add_argument("--seconds", type=finite_float, help=f"stop after S seconds (default {DEFAULT_SECONDS:g} "
                                                  f"when --frames is not given)")
     p.add_argument("--pace", choices=PACES, default="live",
                    help="live: the source's own frame rate, dropping frames the model cannot keep up "

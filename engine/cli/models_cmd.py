@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from engine import api
-from engine.cli import print_json
+from engine.cli import finite_float, print_json
 
 
 def register(sub) -> None:
@@ -15,7 +15,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("stats", help="per-layer MAdds, parameters and memory of a model")
     p.add_argument("model")
-    p.add_argument("--width", type=float, default=1.0, help="width multiplier (default 1.0)")
+    p.add_argument("--width", type=finite_float, default=1.0, help="width multiplier (default 1.0)")
     p.add_argument("--resolution", type=int, default=224, help="input size in pixels (default 224)")
     p.add_argument("--option", action="append", default=[], metavar="NAME",
                    help="turn on a model option (minimalistic, reduced_tail, dilated); repeatable")

@@ -8,16 +8,17 @@ import sys
 from pathlib import Path
 
 from engine.api import (
-    ProfileResult, check_output, fastest_exact_path, path_names, profile_model, save_or_keep, write_with,
+    PathAgreement, ProfileResult, check_output, default_path, path_agreement, path_names, profile_model,
+    save_or_keep, write_with,
 )
-from engine.cli import print_json
+from engine.cli import finite_float, print_json
 from engine.cli.progress import StderrProgress
 
 
 def register(sub) -> None:
     p = sub.add_parser("profile", help="measure whole-model and per-layer latency")
     p.add_argument("model")
-    p.add_argument("--width", type=float, default=1.0)
+    p.add_argument("--width", type=finite_float, default=1.0)
     p.add_argument("--resolution", type=int, default=None, help="input size (default: the model's)")
     p.add_argument("--option", action="append", default=[], metavar="NAME", help="model option; repeatable")
     p.add_argument("--threads", type=int, default=2)
@@ -32,8 +33,10 @@ def register(sub) -> None:
     p.add_argument("--trace", type=Path, metavar="PATH", help="write a Chrome/Perfetto trace (JSON)")
     p.add_argument("--path", default=None, dest="inference_path",
                    help=f"inference path to time (valid: {', '.join(path_names())}; default: the fastest "
-                        "exact one on this machine, onnxruntime where installed)")
+                        "exact one measured on this machine for this model, size and threads; onnxruntime until measured)")
     p.add_argument("--no-save", action="store_true", help="do not store the run in the results database")
+    p.add_argument("--no-agreement", action="store_true",
+                   help="skip measuring the path's outputs against the reference path on real photos")
     p.set_defaults(run=run_profile)
 
 
@@ -70,12 +73,17 @@ def run_profile(args: argparse.Namespace) -> int:
         args.model, width=args.width, resolution=args.resolution, batch=args.batch, threads=args.threads,
         repeats=args.repeats, device=args.device, channels_last=args.channels_last, weights=args.weights,
         trace=args.trace, progress=StderrProgress("runs").counter("profiling"),
-        path=args.inference_path or fastest_exact_path(), **options,
+        path=args.inference_path or default_path(args.model, args.resolution, args.threads), **options,
     )
+    agreement = None
+    if result.path != "reference" and not args.no_agreement:  # what the fast path costs in accuracy
+        agreement = path_agreement(result.model, result.path, threads=result.threads)
     if args.json:
-        print_json(profile_document(result))
+        doc = profile_document(result)
+        doc["agreement"] = agreement.to_json() if agreement else None
+        print_json(doc)
     else:
-        _print_table(result, args)
+        _print_table(result, args, agreement)
     if not args.no_save:  # after the run is shown: a database that fails cannot lose it
         _stored, problem = save_or_keep(result)
         if problem:
@@ -83,13 +91,21 @@ def run_profile(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_table(result: ProfileResult, args: argparse.Namespace) -> None:
+def _print_table(result: ProfileResult, args: argparse.Namespace, agreement: PathAgreement | None) -> None:
     if args.csv:
         write_csv(result, args.csv)
     total = result.total_ms
     print(f"{'layer':<34} {'kind':<16} {'ms':>8} {'MAdds':>10}")
     for layer in result.layers:
         print(f"{layer.name:<34} {layer.kind:<16} {layer.ms_median:8.3f} {layer.madds / 1e6:9.2f}M")
-    print(f"\n{result.model} {result.width:g}/{result.resolution} on {result.threads} threads ({result.device}): "
-          f"median {total.median:.2f} ms (p10 {total.p10:.2f}, p90 {total.p90:.2f}, {total.runs} runs)")
-    print(f"sum of layers {result.layer_sum_ms:.2f} ms, overhead {result.overhead_ms:.2f} ms")
+    if result.layers:
+        print(f"{'(no layer: glue, reorders, SE products)':<51} {result.unattributed_ms:8.3f}")
+    print(f"\n{result.model} {result.width:g}/{result.resolution} on {result.threads} threads ({result.device}), "
+          f"path {result.path}: median {total.median:.2f} ms (p10 {total.p10:.2f}, p90 {total.p90:.2f}, {total.runs} runs)")
+    if result.layer_sum_ms is not None:
+        print(f"sum of layers {result.layer_sum_ms:.2f} ms ({result.attribution:.0%} of the whole), "
+              f"overhead {result.overhead_ms:.2f} ms")
+    else:
+        print("no per-layer times on this path")
+    if agreement is not None:
+        print(f"against the reference on {agreement.source}: {agreement.summary()}")

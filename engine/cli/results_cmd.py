@@ -8,30 +8,35 @@ from pathlib import Path
 
 from engine.api import SWEEP_BACKBONES as BACKBONES
 from engine.api import (
-    SWEEP_REPEATS, SWEEP_WARMUP, InvalidInput, ResultsDB, export_csv, export_json, import_json, recommend, run_sweep,
+    PATHS, SWEEP_REPEATS, SWEEP_WARMUP, InvalidInput, ResultsDB, export_csv, export_json, import_json, recommend, run_sweep,
     sweep_grid,
 )
-from engine.cli import print_json
+from engine.cli import finite_float, print_json
 from engine.cli.progress import StderrProgress
 
 
 def register(sub) -> None:
     p = sub.add_parser("sweep", help="measure backbone × width × resolution latency on this machine (resumable)")
     p.add_argument("--models", nargs="+", metavar="MODEL", help=f"default: {' '.join(BACKBONES)}")
-    p.add_argument("--widths", nargs="+", type=float, metavar="W", help="default: the papers' widths per family")
+    p.add_argument("--widths", nargs="+", type=finite_float, metavar="W", help="default: the papers' widths per family")
     p.add_argument("--resolutions", nargs="+", type=int, metavar="R", help="default: the papers' resolutions")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=SWEEP_REPEATS, help=f"timed runs each (default {SWEEP_REPEATS})")
     p.add_argument("--warmup", type=int, default=SWEEP_WARMUP)
     p.add_argument("--per-layer", action="store_true", help="also time every layer (slower)")
+    p.add_argument("--path", default=None, dest="inference_path",
+                   help=f"inference path (valid: {', '.join(PATHS)}; default: the fastest exact one measured on this "
+                        "machine, measured first if it never was; 'reference' is the papers' model in eager PyTorch)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=run_sweep_cmd)
 
     p = sub.add_parser("recommend", help="best measured configuration for a latency budget")
-    p.add_argument("--target-ms", type=float, required=True, metavar="T")
-    p.add_argument("--w", type=float, default=-0.07,
+    p.add_argument("--target-ms", type=finite_float, required=True, metavar="T")
+    p.add_argument("--w", type=finite_float, default=-0.07,
                    help="reward exponent: -0.07 (MnasNet) or -0.15 (V3, small models)")
     p.add_argument("--threads", type=int, default=2, help="which sweep's latencies to use (default 2)")
+    p.add_argument("--path", default=None, dest="inference_path",
+                   help="which path's sweep to use (default: the fastest exact path measured on this machine)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=run_recommend)
 
@@ -62,7 +67,7 @@ def run_sweep_cmd(args: argparse.Namespace) -> int:
 
     try:
         summary = run_sweep(grid, threads=args.threads, repeats=args.repeats, warmup=args.warmup,
-                            per_layer=args.per_layer, progress=bar.counter("sweep"), on_row=on_row)
+                            per_layer=args.per_layer, path=args.inference_path, progress=bar.counter("sweep"), on_row=on_row)
     except KeyboardInterrupt:  # every finished configuration is already committed
         print("\ninterrupted: finished configurations are saved; run the same sweep again to resume",
               file=sys.stderr)
@@ -71,12 +76,15 @@ def run_sweep_cmd(args: argparse.Namespace) -> int:
         print_json(summary.to_json())
     else:
         print(f"{summary.total} configurations: {summary.measured} measured, {summary.skipped} already in the "
-              f"database, {summary.seconds:.0f} s on {summary.threads} threads")
+              f"database, {summary.seconds:.0f} s on {summary.threads} threads, path {summary.path}")
+        if summary.busy:
+            print(f"measured on a busy machine (load average above the core count): {', '.join(summary.busy)}; "
+                  "delete those runs ('results delete --run') and sweep again to re-measure them")
     return 0
 
 
 def run_recommend(args: argparse.Namespace) -> int:
-    rec = recommend(args.target_ms, args.w, threads=args.threads)
+    rec = recommend(args.target_ms, args.w, threads=args.threads, path=args.inference_path)
     if args.json:
         print_json(rec.to_json())
         return 0
@@ -84,7 +92,7 @@ def run_recommend(args: argparse.Namespace) -> int:
     if rec.recommended:
         print(f"recommended for {rec.target_ms:g} ms (w={rec.w:g}): {describe(rec.recommended)}")
         print(f"most accurate within budget: {describe(rec.most_accurate_within)}")
-    print(rec.explanation)
+    print(f"{rec.explanation} Latencies measured on path {rec.path}.")
     print("\nrank  reward  configuration")
     for i, r in enumerate(rec.ranked[:10], 1):
         print(f"{i:>4}  {r.reward:6.2f}  {describe(r.point)}  [{r.point.accuracy_source}]")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from engine.api import (
     InvalidInput, TaskResult, TaskRunner, UnknownName, check_file, check_out, check_range, make_runner, models_for,
     open_video, read_image, write_image,
 )
-from engine.cli import print_json
+from engine.cli import finite_float, print_json
 from engine.cli.progress import StderrProgress
 
 
@@ -36,11 +37,11 @@ def _common(p: argparse.ArgumentParser, task: str) -> None:
 def register(sub) -> None:
     p = sub.add_parser("detect", help="boxes, scores and labels on an image or a video")
     _common(p, "detect")
-    p.add_argument("--score", type=float, default=0.5, help="lowest score shown and written (default 0.5)")
+    p.add_argument("--score", type=finite_float, default=0.5, help="lowest score shown and written (default 0.5)")
     p.set_defaults(run=run_task, task="detect")
     p = sub.add_parser("segment", help="class mask / person mask of an image or a video")
     _common(p, "segment")
-    p.add_argument("--opacity", type=float, default=0.5, help="mask opacity in --out (default 0.5)")
+    p.add_argument("--opacity", type=finite_float, default=0.5, help="mask opacity in --out (default 0.5)")
     p.add_argument("--mode", choices=MASK_MODES, default="overlay", help="what --out shows (default overlay)")
     p.set_defaults(run=run_task, task="segment")
 
@@ -171,11 +172,14 @@ def _run_video(args: argparse.Namespace, runner: TaskRunner, video) -> int:
         raise
     if not results:
         raise InvalidInput(f"{video.path} has no frame OpenCV can decode")
+    if video.frame_count is not None and len(results) < video.frame_count:  # used and written, but said
+        print(f"warning: {video.path} declares {video.frame_count} frames but only {len(results)} could be read "
+              f"(the file ends early or is damaged)", file=sys.stderr)
     medians = _medians(results)
     summary = {k: v for k, v in _shown(args, results[-1]).items()
                if k in ("task", "model", "weights", "untrained", "note", "frame_size")}
     doc = {**summary, "input": str(video.path), "out": args.out, "path": runner.path, "frames": len(results),
-           "fps": video.fps,
+           "frames_declared": video.frame_count, "fps": video.fps,
            "seconds": round(time.perf_counter() - started, 3), "median_ms": medians, "per_frame": frames}
     if args.task == "detect":
         doc["score_threshold"] = args.score

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.analysis.stats import model_stats
-from engine.errors import InvalidInput
+from engine.errors import InvalidInput, check_range
 from engine.kernels.timing import Progress, ShouldStop, check_stop, interleaved_medians, report
 from engine.threads import torch_threads
 
@@ -100,6 +100,23 @@ class SeparableResult:
                 "totals": self.totals(), "rows": [r.to_json() for r in self.rows]}
 
 
+# A custom layer's sizes (the largest MobileNet layers are well inside: D_K 7, M/N 1280, D_F 112),
+# and what timing its standard convolution may hold in float32 tensors at once.
+LAYER_RANGES = {"D_K": (1, 15), "M": (1, 8192), "N": (1, 8192), "D_F": (1, 1024)}
+MAX_TENSOR_BYTES = 2 * 1024 ** 3
+
+
+def check_layer(kernel: int, m: int, n: int, out_size: int, in_size: int | None = None) -> None:
+    """Ranges that fit in memory: each size, then the bytes of input, weights and outputs."""
+    for name, value in (("D_K", kernel), ("M", m), ("N", n), ("D_F", out_size)):
+        check_range(name, value, *LAYER_RANGES[name])
+    in_size = in_size or out_size
+    floats = m * in_size ** 2 + n * m * kernel ** 2 + n * out_size ** 2 + m * out_size ** 2 * 2
+    if 4 * floats > MAX_TENSOR_BYTES:
+        raise InvalidInput(f"layer D_K={kernel} M={m} N={n} D_F={out_size} needs {4 * floats / 1e9:.1f} GB of "
+                           f"tensors to time; valid: up to {MAX_TENSOR_BYTES / 1e9:.1f} GB (smaller M, N or D_F)")
+
+
 def costs(kernel: int, m: int, n: int, out_size: int) -> tuple[int, int, int]:
     """(standard, depthwise, pointwise) MAdds of MobileNetV1 §3.1."""
     for name, value in (("D_K", kernel), ("M", m), ("N", n), ("D_F", out_size)):
@@ -146,6 +163,8 @@ def time_layer(layer: SeparableLayer, repeats: int) -> tuple[float, float, float
 def run_separable(layers: list[SeparableLayer], *, model: str | None = None, width: float | None = None,
                   resolution: int | None = None, threads: int | None = 1, repeats: int = 5, timed: bool = True,
                   progress: Progress | None = None, should_stop: ShouldStop | None = None) -> SeparableResult:
+    for layer in layers:  # before any tensor is made
+        check_layer(layer.kernel, layer.m, layer.n, layer.out_size, layer.in_size)
     rows = []
     with torch_threads(threads) as used:
         for done, layer in enumerate(layers):

@@ -33,25 +33,33 @@ def median_seconds(fn: Callable[[], object], repeats: int, warmup: int = 1) -> f
 
 
 def interleaved_seconds(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 1,
-                        between: Callable[[], None] | None = None) -> dict[str, list[float]]:
+                        between: Callable[[], None] | None = None, block: int = 1) -> dict[str, list[float]]:
     """Wall times of `repeats` rounds in which every function runs once, the order rotating each
     round, after `warmup` untimed rounds of all of them. Timing one function's repeats back to back
     charges the first one with the allocator's and caches' warm-up and lets drifts in load fall on
     whichever ran at the wrong moment; interleaved rounds share both. `between` runs before
-    each timed call (progress and cancel checks), outside the timed span."""
+    each timed call (progress and cancel checks), outside the timed span.
+
+    block > 1 (the inference-path bench): each turn is one untimed call then `block` timed ones,
+    and `repeats` counts timed calls (rounded up to whole blocks). Right after a torch call its
+    OpenMP threads still spin for a while and would tax whichever runtime runs next; the untimed
+    call absorbs that."""
     check_repeats(repeats)
     names = list(fns)
     for _ in range(warmup):
         for name in names:
             fns[name]()
     samples: dict[str, list[float]] = {name: [] for name in names}
-    for r in range(repeats):
+    for r in range(-(-repeats // block)):
         for name in names[r % len(names):] + names[:r % len(names)]:
-            if between is not None:
-                between()
-            start = time.perf_counter()
-            fns[name]()
-            samples[name].append(time.perf_counter() - start)
+            if block > 1:
+                fns[name]()
+            for _ in range(block):
+                if between is not None:
+                    between()
+                start = time.perf_counter()
+                fns[name]()
+                samples[name].append(time.perf_counter() - start)
     return samples
 
 

@@ -9,6 +9,7 @@ not leaf modules (the SE multiply, flatten), and the hooks themselves.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections import defaultdict
@@ -81,6 +82,13 @@ class ProfileResult:
     madds: int = 0  # of the whole configuration (counted even when layers were not timed)
     params: int = 0
     per_layer: bool = True
+    load: tuple[float, float] | None = None  # 1-minute load average before and after the timed runs
+
+    @property
+    def busy(self) -> bool:
+        """Measured while the machine was busy: the load average exceeded the core count
+        (ours included) before or after, so the times may say more about the neighbours."""
+        return self.load is not None and max(self.load) > (os.cpu_count() or 1)
 
     @property
     def layer_sum_ms(self) -> float | None:
@@ -90,6 +98,16 @@ class ProfileResult:
     def overhead_ms(self) -> float | None:
         return self.total_ms.median - self.layer_sum_ms if self.per_layer else None
 
+    @property
+    def unattributed_ms(self) -> float | None:
+        """The part of the whole-model median no layer accounts for (shown as its own row)."""
+        return self.overhead_ms
+
+    @property
+    def attribution(self) -> float | None:
+        """layer sum / whole-model median: near 1 on a quiet machine, lower under load."""
+        return self.layer_sum_ms / self.total_ms.median if self.per_layer and self.total_ms.median else None
+
     def to_json(self) -> dict:
         return {
             "model": self.model, "width": self.width, "resolution": self.resolution,
@@ -97,6 +115,9 @@ class ProfileResult:
             "device": self.device, "memory_format": self.memory_format, "path": self.path,
             "weights": self.weights, "total_ms": self.total_ms.to_json(),
             "layer_sum_ms": self.layer_sum_ms, "overhead_ms": self.overhead_ms,
+            "unattributed_ms": self.unattributed_ms, "attribution": self.attribution,
+            "load_before": self.load[0] if self.load else None, "load_after": self.load[1] if self.load else None,
+            "busy": self.busy,
             "madds": self.madds, "params": self.params,
             "layers": [layer.to_json() for layer in self.layers], "machine": self.machine,
         }
@@ -186,6 +207,7 @@ def profile_model(
     resolution = resolution or info.input.size
     catalog.check_resolution(resolution)
     dev = _check(batch, threads, repeats, device)
+    check_range("warmup", warmup, 0, 100000)
     check_path(path, name)  # an unknown or unavailable path fails before the model is built
     model = catalog.build_model(name, width=width, weights=weights, **options)
     example = torch.rand(batch, 3, resolution, resolution)
@@ -213,6 +235,7 @@ def profile_model(
             progress(step, total_steps)
 
     samples: list[float] = []
+    load_before = os.getloadavg()[0]
     marks: dict[str, list] = defaultdict(list)
     with torch_threads(threads), torch.inference_mode():
         for _ in range(warmup):
@@ -259,7 +282,7 @@ def profile_model(
         model=name, width=float(width), resolution=resolution, options=dict(options), batch=batch,
         threads=threads, device=str(dev), memory_format="channels_last" if channels_last else "contiguous",
         path=path, weights=str(weights) if weights else "random (latency only)",
-        total_ms=summarize(samples), layers=tuple(layers),
+        total_ms=summarize(samples), layers=tuple(layers), load=(load_before, os.getloadavg()[0]),
         machine=fingerprint(threads=threads, device=str(dev), backend="torch eager" if path == "reference" else path),
         madds=sum(r.madds for r in rows.values()),
         params=params, per_layer=per_layer,
@@ -274,7 +297,8 @@ def _node_layer_ms(model: PreparedModule, example: torch.Tensor, runs: int) -> d
         image_list, _ = prepared.detector.transform(list(example))
         network_input = image_list.tensors
     totals: dict[str, float] = defaultdict(float)
-    for node in prepared.run.node_times(network_input.contiguous().numpy(), max(runs, 3), prepared.network):
+    # at least 10 runs: with 2-3 a single pre-empted node (under load) can outweigh the whole model
+    for node in prepared.run.node_times(network_input.contiguous().numpy(), max(runs, 10), prepared.network):
         if node.layer:
             totals[node.layer] += node.us_median / 1000
     return dict(totals)

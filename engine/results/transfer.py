@@ -7,6 +7,7 @@ Files are written atomically (temp file + os.replace).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import tempfile
@@ -135,7 +136,10 @@ def keep_unsaved(result: ProfileResult) -> Path:
     folder when that is unusable), so `results import` can add it later; returns the file."""
     doc = run_document(result)
     name = f"run-{result.model}-{doc['runs'][0]['uuid'][:8]}.json"
-    for folder in (user_home() / "unsaved", Path(tempfile.gettempdir())):
+    folders = [Path(tempfile.gettempdir())]
+    with contextlib.suppress(InvalidInput):  # an unusable MOBILENET_STUDIO_HOME: the temporary folder
+        folders.insert(0, user_home() / "unsaved")
+    for folder in folders:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             _atomic_write(folder / name, lambda fh: json.dump(doc, fh, indent=1))

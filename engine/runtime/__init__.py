@@ -6,11 +6,11 @@ AVX512-BF16/AMX), "int8" (post-training static quantisation, classifiers) and "o
 from engine.runtime.cpu import PeakFma, peak_fma, supports_bf16
 from engine.runtime.network import max_relative_error, network_of
 from engine.runtime.onnx_path import NodeTime, export_onnx, op_counts, profile_nodes
-from engine.runtime.available import EXACT_PATHS, PATHS, PathStatus, available_paths, check_path, path_status, path_statuses
+from engine.runtime.available import EXACT_PATHS, PATHS, PER_LAYER_PATHS, PathStatus, available_paths, check_path, path_status, path_statuses
 from engine.runtime.prepare import Prepared, fastest_exact_path, prepare
 
 __all__ = [
-    "PATHS", "EXACT_PATHS", "PathStatus", "path_status", "path_statuses", "check_path", "Prepared", "prepare", "available_paths", "fastest_exact_path",
+    "PATHS", "EXACT_PATHS", "PER_LAYER_PATHS", "PathStatus", "path_status", "path_statuses", "check_path", "Prepared", "prepare", "available_paths", "fastest_exact_path",
     "network_of", "max_relative_error", "export_onnx", "op_counts", "profile_nodes", "NodeTime",
     "PeakFma", "peak_fma", "supports_bf16",
 ]

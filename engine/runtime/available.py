@@ -26,6 +26,7 @@ class PathSpec:
     summary: str
     tasks: tuple[str, ...] | None = None  # None: every task
     needs_bf16: bool = False  # needs native bfloat16 dot products (AVX512-BF16 / AMX)
+    per_layer: bool = True  # the profiler can time its layers (hooks, or the runtime's own profiler)
 
 
 SPECS: tuple[PathSpec, ...] = (
@@ -35,8 +36,8 @@ SPECS: tuple[PathSpec, ...] = (
              summary="PyTorch, batch-norm folded, channels_last, inference mode"),
     PathSpec(name="bf16", exact=False, package="torch", module="torch", needs_bf16=True,
              summary="PyTorch fast path under bfloat16 autocast"),
-    PathSpec(name="int8", exact=False, package="torch", module="torch", tasks=("classification",),
-             summary="PyTorch FX static int8 quantisation"),
+    PathSpec(name="int8", exact=False, package="onnxruntime", module="onnxruntime", tasks=("classification",),
+             summary="ONNX Runtime, static int8 quantisation (QDQ) calibrated on real photos"),
     PathSpec(name="onnxruntime", exact=True, package="onnxruntime", module="onnxruntime",
              summary="ONNX Runtime on the ONNX export, spinning off"),
     PathSpec(name="openvino", exact=True, package="openvino", module="openvino",
@@ -44,10 +45,12 @@ SPECS: tuple[PathSpec, ...] = (
     PathSpec(name="openvino-bf16", exact=False, package="openvino", module="openvino", needs_bf16=True,
              summary="OpenVINO on the ONNX export, bf16 inference precision"),
     PathSpec(name="litert", exact=True, package="ai-edge-litert", module="ai_edge_litert",
-             tasks=("classification",), summary="LiteRT's interpreter (XNNPACK) on a .tflite written from the export"),
+             tasks=("classification",), per_layer=False,
+             summary="LiteRT's interpreter (XNNPACK) on a .tflite written from the export"),
 )
 PATHS: tuple[str, ...] = tuple(s.name for s in SPECS)
 EXACT_PATHS: tuple[str, ...] = tuple(s.name for s in SPECS if s.exact)
+PER_LAYER_PATHS: tuple[str, ...] = tuple(s.name for s in SPECS if s.per_layer)
 _BY_NAME = {s.name: s for s in SPECS}
 
 

@@ -2,7 +2,7 @@
 kept for random weights.
 
 Each file under `cache_dir()/exports/<kind>/` has a JSON sidecar with its sha256 and size,
-written after the file (weights.cache's atomic writes: data first, sidecar last), so an
+written after the file (engine.files' atomic writes: data first, sidecar last), so an
 interrupted export leaves no sidecar and is rebuilt. A bit-flipped or truncated file fails the
 hash and is deleted and rebuilt, never handed to a runtime.
 
@@ -17,16 +17,22 @@ import hashlib
 import json
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from engine import paths
-from engine.weights.cache import atomic_target, sha256_file, sidecar, write_json_atomic
+from engine import files, paths
+from engine.weights.cache import sha256_file, sidecar
 
 _scratch: tempfile.TemporaryDirectory | None = None
+# torch's exporters keep process-wide state (torch.onnx's GLOBALS.in_onnx_export): two threads
+# exporting at once fail with "GLOBALS.in_onnx_export must be False" (the Live page's two lanes,
+# or a task switch while the previous task's models still load). Every export in the process
+# holds this lock; reentrant, so cached_export's writer may take it again.
+EXPORT_LOCK = threading.RLock()
 _legacy_dropped = False
 
 
@@ -76,12 +82,19 @@ def cached_export(kind: str, filename: str, write: Callable[[Path], object], *, 
     path = folder / filename
     if verified(path):
         return path
+    with EXPORT_LOCK:  # one export at a time; a thread that waited finds the file written
+        return _export(kind, path, write, keep)
+
+
+def _export(kind: str, path: Path, write: Callable[[Path], object], keep: bool) -> Path:
+    if verified(path):
+        return path
     if keep:
         _drop_legacy()
     path.unlink(missing_ok=True)
     sidecar(path).unlink(missing_ok=True)
-    with atomic_target(path) as tmp:
+    with files.atomic_path(path, make_parents=True) as tmp:
         write(tmp)
-    write_json_atomic(sidecar(path), {"sha256": sha256_file(path), "bytes": path.stat().st_size,
-                                      "kind": kind})
+    record = {"sha256": sha256_file(path), "bytes": path.stat().st_size, "kind": kind}
+    files.write_text(sidecar(path), json.dumps(record, indent=2) + "\n")
     return path

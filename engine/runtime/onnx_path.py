@@ -82,7 +82,7 @@ def export_onnx(network: nn.Module, example: Tensor, path: str | Path, *, opset:
     network = freeze_same_padding(network, example)
     with torch.inference_mode(False), torch.no_grad():
         keys = output_keys(network(example))
-    with atomic_path(path, make_parents=True) as tmp, warnings.catch_warnings():
+    with exports.EXPORT_LOCK, atomic_path(path, make_parents=True) as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the exporter's deprecation notice: we chose it on purpose
         torch.onnx.export(
             Flat(network).eval(), (example,), str(tmp), dynamo=False, opset_version=opset,
@@ -110,6 +110,7 @@ def session_options(threads: int, *, spinning: bool = False, profile_prefix: str
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3  # errors only: a QDQ model's fused Clip bounds print one notice per node
     options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
     options.add_session_config_entry("session.inter_op.allow_spinning", "1" if spinning else "0")
     if profile_prefix is not None:
@@ -137,13 +138,18 @@ class OrtRunner:
         self.threads = threads
         self.spinning = spinning
         self.session = open_session(onnx_path, threads, spinning=spinning)
+        self.batch = self.session.get_inputs()[0].shape[0]
         self.output_names = _output_names(keys)
 
     def __call__(self, x: Tensor | np.ndarray) -> Outputs:
         array = x.detach().numpy() if isinstance(x, Tensor) else x
         if array.dtype != np.float32 or not array.flags.c_contiguous:
             array = np.ascontiguousarray(array, dtype=np.float32)
-        values = self.session.run(self.output_names, {INPUT_NAME: array})
+        if array.shape[0] != self.batch and self.batch == 1:  # a batch-1 export fed a batch: one at a time
+            runs = [self.session.run(self.output_names, {INPUT_NAME: array[i:i + 1]}) for i in range(array.shape[0])]
+            values = [np.concatenate(parts) for parts in zip(*runs)]
+        else:
+            values = self.session.run(self.output_names, {INPUT_NAME: array})
         return unflatten([torch.from_numpy(v) for v in values], self.keys)
 
     def node_times(self, example: np.ndarray, runs: int, network: nn.Module | None = None) -> list[NodeTime]:

@@ -123,10 +123,13 @@ def prepare(
         run, details["batchnorms_folded"] = torch_paths.fast(network, threads, bf16=bf16 or path == "bf16")
         path = "bf16" if bf16 else path
     elif path == "int8":
+        with torch_threads(threads), torch.no_grad():
+            keys = output_keys(network(example))
+            file = onnx_path.cached_onnx(model, network, example, opset=opset, keep=keep)
         calib = calibration if calibration is not None else int8.synthetic_calibration(resolution)
-        quantized, report = int8.quantize(network, calib)
-        run = torch_paths.TorchRunner(quantized, threads=threads)
-        details["int8"] = report
+        qdq, report = int8.quantize_onnx(file, calib, keep=keep)
+        run = onnx_path.OrtRunner(qdq, keys, threads, spinning=spinning)
+        details.update(int8=report, onnx_file=str(qdq), float_onnx_file=str(file))
     else:  # the runtimes that run the ONNX export
         with torch_threads(threads), torch.no_grad():
             keys = output_keys(network(example))

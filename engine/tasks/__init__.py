@@ -20,7 +20,7 @@ from engine.weights.load import load_weights
 
 __all__ = ["TASKS", "UNTRAINED", "StageTimes", "TaskResult", "TaskRunner", "ClassifyResult", "ClassifyRunner",
            "Detection", "DetectResult", "DetectRunner", "SegmentResult", "SegmentRunner", "DEFAULT_MODELS",
-           "cached_weights", "make_runner", "models_for"]
+           "cached_weights", "make_runner", "models_for", "untrained_reason"]
 
 CATALOG_TASK = {"classify": "classification", "detect": "detection", "segment": "segmentation"}
 DEFAULT_MODELS = {"classify": "mobilenet_v2", "detect": "ssdlite_mobilenet_v2_person",
@@ -40,6 +40,19 @@ def cached_weights(model: str) -> str | None:
     `model` are in the cache, else None (random weights, labelled untrained). Re-hashes the
     model's cached files (slow: call it off a UI thread)."""
     return "default" if any(fetch.cached_state(entry).ok for entry in manifest.for_model(model)) else None
+
+
+def untrained_reason(model: str) -> str:
+    """Why cached weights of `model` cannot be used ('' when they can, or when none were ever
+    fetched): a corrupt cached file is said, never fallen back from to random weights silently."""
+    states = [(entry, fetch.cached_state(entry)) for entry in manifest.for_model(model)]
+    if any(state.ok for _entry, state in states):
+        return ""
+    bad = [(entry, state) for entry, state in states if state.status == "corrupt"]
+    if bad:
+        entry, state = bad[0]
+        return f"the cached weights {entry.name} are corrupt ({state.detail}); fetch them again on the Weights page"
+    return ""
 
 
 def make_runner(task: str, model: str, weights: str | Path | None = "default", *, threads: int | None = None,

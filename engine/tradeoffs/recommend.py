@@ -10,12 +10,14 @@ Both lie on the measured Pareto frontier (a dominated point loses on reward and 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.errors import InvalidInput, check_range
 from engine.profiling.machine import fingerprint
 from engine.results.store import ResultsDB, machine_id as machine_id_of
+from engine.tradeoffs.fastest import sweep_path
 from engine.tradeoffs.points import TradeoffPoint, tradeoff_points
 
 SIMILAR_LATENCY = 0.25  # neighbours within ±25 % latency are "the same budget" for the explanation
@@ -39,10 +41,12 @@ class Recommendation:
     most_accurate_within: TradeoffPoint | None  # highest accuracy with LAT <= TAR
     fastest: TradeoffPoint
     explanation: str
+    path: str = ""  # the inference path every point was measured on
+
 
     def to_json(self) -> dict:
         one = lambda p: p.to_json() if p else None  # noqa: E731
-        return {"target_ms": self.target_ms, "w": self.w, "recommended": one(self.recommended),
+        return {"target_ms": self.target_ms, "w": self.w, "path": self.path, "recommended": one(self.recommended),
                 "most_accurate_within": one(self.most_accurate_within), "fastest": self.fastest.to_json(),
                 "explanation": self.explanation, "ranked": [r.to_json() for r in self.ranked]}
 
@@ -52,13 +56,18 @@ def reward(accuracy: float, latency_ms: float, target_ms: float, w: float) -> fl
 
 
 def recommend(target_ms: float, w: float = -0.07, *, points: Sequence[TradeoffPoint] | None = None,
-              db: ResultsDB | None = None, threads: int = 2, path: str = "reference",
+              db: ResultsDB | None = None, threads: int = 2, path: str | None = "reference",
               machine_id: str | None = None) -> Recommendation:
     """Rank this machine's measured points (or the `points` given, one series) for a budget."""
     check_range("target latency", target_ms, 0.001, 1e6, " ms")
     check_range("w", w, -1.0, 0.0)
     if points is None:
         mid = machine_id or machine_id_of(fingerprint(threads=threads, device="cpu", backend="torch eager"))
+        if path is None:  # the fastest exact path measured here; else the path most points were swept on
+            path = sweep_path(threads, measure=False)
+            if not tradeoff_points(db, machine_id=mid, threads=threads, path=path):
+                swept = Counter(p.path for p in tradeoff_points(db, machine_id=mid, threads=threads, path=None))
+                path = swept.most_common(1)[0][0] if swept else path
         points = tradeoff_points(db, machine_id=mid, threads=threads, path=path)
     series = {(p.machine_id, p.threads, p.path) for p in points}
     if len(series) > 1:
@@ -75,7 +84,8 @@ def recommend(target_ms: float, w: float = -0.07, *, points: Sequence[TradeoffPo
     explanation = explain(recommended, list(points), target_ms) if recommended else (
         f"Nothing measured runs within {target_ms:.3g} ms; the fastest is {fastest.label()} at "
         f"{fastest.latency_ms:.1f} ms ({fastest.accuracy:.1f}% top-1).")
-    return Recommendation(float(target_ms), float(w), ranked, recommended, within, fastest, explanation)
+    (path_used,) = {p.path for p in points}
+    return Recommendation(float(target_ms), float(w), ranked, recommended, within, fastest, explanation, path_used)
 
 
 def explain(best: TradeoffPoint, points: list[TradeoffPoint], target_ms: float) -> str:

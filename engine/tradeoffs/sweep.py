@@ -27,6 +27,8 @@ from engine.results.opening import ResultsUnavailable
 from engine.results.store import ResultsDB, RunRecord, machine_id, options_key
 from engine.results.transfer import keep_unsaved
 from engine.analysis.published import all_rows
+from engine.runtime import check_path
+from engine.tradeoffs.fastest import sweep_path
 
 BACKBONES = ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small")
 RESOLUTION_SPAN = (96, 224)
@@ -56,9 +58,10 @@ class SweepSummary:
     seconds: float
     threads: int
     path: str
+    busy: tuple[str, ...] = ()  # points measured while the machine was busy (load > cores): re-measure them
 
     def to_json(self) -> dict:
-        return dict(self.__dict__)
+        return {**self.__dict__, "busy": list(self.busy)}
 
 
 def published_configs(model: str) -> list[SweepConfig]:
@@ -97,7 +100,7 @@ def sweep_grid(models: Sequence[str] | None = None, widths: Sequence[float] | No
 
 
 def run_sweep(configs: Sequence[SweepConfig] | None = None, *, threads: int = 2, repeats: int = SWEEP_REPEATS,
-              warmup: int = SWEEP_WARMUP, per_layer: bool = False, path: str = "reference",
+              warmup: int = SWEEP_WARMUP, per_layer: bool = False, path: str | None = "reference",
               db: ResultsDB | None = None, progress: Progress | None = None,
               should_stop: ShouldStop | None = None,
               on_row: Callable[[RunRecord], None] | None = None) -> SweepSummary:
@@ -106,10 +109,18 @@ def run_sweep(configs: Sequence[SweepConfig] | None = None, *, threads: int = 2,
     progress(done, total) counts configurations (skipped ones included); should_stop() is polled
     between configurations and inside each measurement (raises Cancelled: what finished stays
     stored); on_row(record) sees every newly stored run, e.g. to plot it while the sweep goes on.
+    path None: the fastest exact path measured on this machine (engine.tradeoffs.fastest),
+    measured first if it never was. Each point's load average before and after is recorded and
+    a point measured on a busy machine is listed in the summary's `busy`.
     """
     configs = list(sweep_grid() if configs is None else configs)
     check_range("threads", threads, 1, 256)
     check_range("repeats", repeats, 3, 100000)
+    check_range("warmup", warmup, 0, 100000)
+    if path is None:
+        path = sweep_path(threads, per_layer=per_layer)
+    check_path(path)
+    busy: list[str] = []
     own = db is None
     db = ResultsDB() if own else db
     try:
@@ -133,10 +144,13 @@ def run_sweep(configs: Sequence[SweepConfig] | None = None, *, threads: int = 2,
                     raise ResultsUnavailable(f"{exc}; the last run is kept in {kept} ('results import' adds "
                                              f"it); run the same sweep again to resume") from None
                 measured += 1
+                if result.busy:
+                    busy.append(config.label())
                 if on_row is not None:
                     on_row(record)
             report(progress, index, len(configs))
-        return SweepSummary(len(configs), measured, skipped, time.perf_counter() - start, threads, path)
+        return SweepSummary(len(configs), measured, skipped, time.perf_counter() - start, threads, path,
+                            tuple(busy))
     finally:
         if own:
             db.close()

@@ -19,7 +19,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from engine.errors import InvalidInput  # noqa: E402
-from engine.files import check_output, clean_stale, discard, publish, temp_beside, write_bytes  # noqa: E402
+from engine.files import check_output, check_regular, clean_stale, discard, publish, temp_beside, write_bytes  # noqa: E402
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".gif")
 VIDEO_OUT_SUFFIXES = (".mp4",)
@@ -28,17 +28,10 @@ DEFAULT_FPS = 25.0  # when a file does not say (some streams report 0)
 
 
 def check_file(path: str | Path, what: str = "file") -> Path:
-    """The path, if it names a non-empty regular file; else InvalidInput saying what is wrong."""
+    """The path, if it names a non-empty, readable regular file (not a pipe or a device, which
+    OpenCV would wait on forever); else InvalidInput saying what is wrong."""
     path = Path(path)
-    if path.is_dir():
-        raise InvalidInput(f"{path} is a directory, not a {what}")
-    if not path.exists():
-        raise InvalidInput(f"{path} does not exist")
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InvalidInput(f"{path} cannot be read ({exc.strerror or type(exc).__name__})") from None
-    if size == 0:
+    if check_regular(path, what=f"a {what}") == 0:
         raise InvalidInput(f"{path} is empty (0 bytes)")
     if not os.access(path, os.R_OK):
         raise InvalidInput(f"{path} cannot be read (permission denied)")

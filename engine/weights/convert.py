@@ -33,6 +33,9 @@ def register_converter(key: str) -> Callable[[Converter], Converter]:
     return CONVERTERS.register(key)
 
 
+COPIES = frozenset({"torch-state-dict"})  # converters whose output is the source byte for byte
+
+
 @register_converter("torch-state-dict")
 def copy_state_dict(src_path: Path, dst_path: Path) -> None:
     """torchvision's checkpoints already are state dicts with our module names: a plain copy."""

@@ -219,6 +219,11 @@ def cached_state(entry: WeightEntry) -> cache.CacheState:
     if state.ok and not entry.matches(str(state.record.get("source_sha256", ""))):
         return cache.CacheState(path=state.path, status=cache.CacheStatus.CORRUPT,
                                 detail="made from a different source file")
+    if state.ok and entry.converter in convert.COPIES and not entry.matches(str(state.record.get("sha256", ""))):
+        # a copy must be the published file itself: a sidecar rewritten to fit edited bytes is caught here
+        return cache.CacheState(path=state.path, status=cache.CacheStatus.CORRUPT,
+                                detail=f"sha256 {str(state.record.get('sha256'))[:12]}... is not the published "
+                                       f"file's {entry.expected_hash()[:12]}...")
     return state
 
 

@@ -3,6 +3,7 @@ weights (fetched into the cache when missing), and strict checkpoint loads with 
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import torch
@@ -47,7 +48,9 @@ def read_checkpoint(path: Path) -> dict:
     if not path.is_file():
         raise InvalidInput(f"checkpoint {path} does not exist or is not a file")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # the weights-only unpickler's protocol notes: the error says enough
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a bad file
         raise InvalidInput(f"checkpoint {path} is not a readable PyTorch file ({type(exc).__name__})") from None
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):

@@ -15,16 +15,15 @@ import cv2
 import numpy as np
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QShowEvent
-from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QSplitter, QWidget
 
 from engine import api
 from gui import theme
 from gui.pages.base import Page
 from gui.widgets.stage_times import StageTimesView
 from gui.workers.jobs import JobRunner
-from gui.widgets.panel import inline_error
+from gui.widgets.annotated_view import AnnotatedView
+from gui.widgets.panel import inline_error, page_header, panel
 from gui.widgets.fit import ElidedLabel
 
 __all__ = ["Outcome", "TaskPage", "DEMO_IMAGE"]
@@ -47,6 +46,7 @@ class Outcome:
     runner: Any  # the TaskRunner that produced `result` (its draw / colours)
     result: Any  # DetectResult | SegmentResult
     load_ms: float  # building the model and loading its weights (0 when reused)
+    why_untrained: str = ""  # e.g. the cached weights are corrupt
 
     @property
     def weights(self) -> str | None:
@@ -74,7 +74,8 @@ class Runners:
         frame = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
         self.runs += 1
         result = runner.run(frame)
-        return Outcome(model, path, image, frame, runner, result, (loaded - started) * 1000.0)
+        why = api.untrained_reason(model) if key[1] is None else ""
+        return Outcome(model, path, image, frame, runner, result, (loaded - started) * 1000.0, why)
 
 
 class TaskPage(Page):
@@ -98,7 +99,7 @@ class TaskPage(Page):
 
         self.jobs = JobRunner(self)
         self.jobs.succeeded.connect(self._on_result)
-        self.jobs.failed.connect(self._on_error)
+        self.jobs.failed.connect(lambda _serial, message: self.show_error(message))
         self.jobs.busy_changed.connect(self.report_busy)
 
         # no shortcut here: the window's one Ctrl+O calls ask_open() of the page on show
@@ -106,18 +107,9 @@ class TaskPage(Page):
         self.open_action.setToolTip(f"{self.TITLE}: open an image file, or drop one on the window")
         self.open_action.triggered.connect(self.ask_open)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 18, 24, 12)
-        layout.setSpacing(12)
-        title = QLabel(self.TITLE)
-        title.setObjectName("pageTitle")
+        layout = self.page_layout()
         self.showing_label = ElidedLabel("Open an image, or drop one on the window")
-        self.showing_label.setObjectName("pageSubtitle")
-        header = QVBoxLayout()
-        header.setSpacing(2)
-        header.addWidget(title)
-        header.addWidget(self.showing_label)
-        layout.addLayout(header)
+        layout.addLayout(page_header(self.TITLE, self.showing_label))
         layout.addWidget(self._build_controls())
         self.error_label = inline_error()
         layout.addWidget(self.error_label)
@@ -178,6 +170,18 @@ class TaskPage(Page):
         """(the image panel, the side panel)."""
         raise NotImplementedError
 
+    def annotated_panel(self, hint: str) -> QFrame:
+        """The image as an AnnotatedView (`self.view`) over a hover line (`self.hover_label`),
+        which shows `hint` while nothing is hovered."""
+        frame, layout = panel()
+        self.view = AnnotatedView("Open an image or drop one here")
+        self.hover_label = ElidedLabel(hint)
+        self.hover_label.setObjectName("cardNote")
+        self.view.hovered.connect(lambda text: self.hover_label.setText(text or hint))
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.hover_label)
+        return frame
+
     def timing_panel(self) -> list[QWidget]:
         """Caption, per-stage view and note, for the side panel."""
         caption = QLabel("Time per stage, this run")
@@ -219,7 +223,7 @@ class TaskPage(Page):
         self.run(paths[0])
 
     def menu_actions(self) -> list[QAction]:
-        return [self.open_action]
+        return []  # the window's File > Open… already opens an image here
 
     def ready(self) -> bool:
         return not self.jobs.is_busy()
@@ -249,7 +253,9 @@ class TaskPage(Page):
         untrained = result.untrained
         self.badge.setVisible(untrained)
         self.weights_button.setVisible(untrained)
-        self.weights_label.setText("Weights: random" if untrained else f"Weights: {result.weights}")
+        random = f"Weights: random — {outcome.why_untrained}" if outcome.why_untrained else "Weights: random"
+        self.weights_label.setText(random if untrained else f"Weights: {result.weights}")  # why: a corrupt file
+        self.badge.setToolTip(outcome.why_untrained or self.UNTRAINED_TIP)
         self.weights_label.setStyleSheet("" if untrained else TRAINED_STYLE)
         self.stage_times.set_times(result.timings)
         load = f" Loading the model took {outcome.load_ms:.0f} ms." if outcome.load_ms > 0.5 else ""
@@ -262,11 +268,6 @@ class TaskPage(Page):
 
     def show_outcome(self, outcome: Outcome) -> None:
         raise NotImplementedError
-
-    def _on_error(self, _serial: int, message: str) -> None:
-        self.error_label.setText(message)
-        self.error_label.show()
-        self.status_message.emit(message)
 
     # settings -------------------------------------------------------------------------------
     def save_settings(self, settings: QSettings) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QVBoxLayout, QWidget
 
 __all__ = ["Page"]
@@ -30,6 +30,21 @@ class Page(QWidget):
         layout.setSpacing(spacing)
         return layout
 
+    def add_action(self, text: str, tip: str, slot: Callable[[], object], shortcut: QKeySequence | None = None,
+                   short: str = "") -> QAction:
+        """An action of this page: `short` is the toolbar's text (the File menu shows `text`); a
+        shortcut works window-wide, but only while the page shows (Qt skips hidden widgets)."""
+        action = QAction(text, self)
+        if short:
+            action.setIconText(short)
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.addAction(action)
+        return action
+
     def show_error(self, message: str) -> None:
         """One line in the page's error label and in the status bar; never a traceback."""
         if self.error_label is not None:
@@ -49,6 +64,14 @@ class Page(QWidget):
             self.show_error(f"could not export to {path}: {exc.strerror or exc}")
             return None
         return path
+
+    def report_export(self, message: str) -> None:
+        """Where an export says how it went: "could not ..." as the page's error line, anything
+        else ("Saved PATH", "Copied ...") in the status bar."""
+        if message.startswith("could not"):
+            self.show_error(message)
+        else:
+            self.status_message.emit(message)
 
     def receive(self, payload: object) -> None:
         """Take a payload another page sent with `navigate` (called just before showing)."""
@@ -77,7 +100,8 @@ class Page(QWidget):
         return True
 
     def menu_actions(self) -> list[QAction]:
-        """Actions the window lists in its File menu (exports)."""
+        """File actions only (export, import, save) that the window's File menu lists while this
+        page shows; other page actions (Run, Recompute) belong on the page's own toolbar."""
         return []
 
     def save_settings(self, settings: QSettings) -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from engine import api
 from gui.pages import register_page
 from gui.pages._task_page import Outcome, TaskPage
 from gui.widgets.image_view import ImageView
+from gui.widgets.panel import panel
 from gui.widgets.topk_chart import Bar, TopKChart
 
 __all__ = ["ClassifyPage", "DEFAULT_IMAGE"]
@@ -34,18 +35,11 @@ class ClassifyPage(TaskPage):
                      "ranking is meaningless, the latency is real.")
 
     def body(self) -> tuple[QWidget, QWidget]:
-        image_frame = QFrame()
-        image_frame.setObjectName("panel")
-        image_layout = QVBoxLayout(image_frame)
-        image_layout.setContentsMargins(14, 12, 14, 12)
+        image_frame, image_layout = panel()
         self.image_view = ImageView("Open an image (Ctrl+O) or drop one here")
         image_layout.addWidget(self.image_view, 1)
 
-        side = QFrame()
-        side.setObjectName("panel")
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(14, 12, 14, 12)
-        side_layout.setSpacing(8)
+        side, side_layout = panel()
         chart_title = QLabel(f"Top-{TOPK} ImageNet classes")
         chart_title.setObjectName("panelTitle")
         self.chart = TopKChart()

@@ -1,27 +1,38 @@
 """The Detect page: an SSDLite detector on an opened or dropped image, boxes as Qt items that
 show their details on hover, a score threshold that filters the stored result (the runner keeps
 every box down to its score floor, so the slider never re-runs the network), the list of
-detections and where the time went (preprocess / inference / postprocess)."""
+detections, a legend of the classes found (their colour and count at the threshold) whose
+check boxes filter the view, and where the time went (preprocess / inference / postprocess).
+Hidden classes stay hidden for the next image, so a desk-scene user can watch only cups."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QSlider, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QSlider,
+    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from engine import api
 from gui.pages import register_page
 from gui.pages._task_page import Outcome, TaskPage
-from gui.widgets.annotated_view import AnnotatedView, Box
 from gui.pages.task_colours import box_colour
-from gui.widgets.fit import ElidedLabel
+from gui.widgets.annotated_view import Box
+from gui.widgets.panel import panel
 
 __all__ = ["DetectPage", "DEFAULT_SCORE", "describe"]
 
 DEFAULT_SCORE = 0.5
 SLIDER_STEPS = 100  # the slider moves in 0.01 steps
+
+
+def swatch(colour) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(colour)
+    return QIcon(pixmap)
 
 
 def describe(d: api.Detection) -> str:
@@ -40,22 +51,8 @@ class DetectPage(TaskPage):
                      "boxes are meaningless, the timing is real.")
 
     def body(self) -> tuple[QWidget, QWidget]:
-        image_frame = QFrame()
-        image_frame.setObjectName("panel")
-        image_layout = QVBoxLayout(image_frame)
-        image_layout.setContentsMargins(14, 12, 14, 12)
-        self.view = AnnotatedView("Open an image or drop one here")
-        self.hover_label = ElidedLabel("Hover a box for its details · wheel zooms, double-click fits")
-        self.hover_label.setObjectName("cardNote")
-        self.view.hovered.connect(self._on_hover)
-        image_layout.addWidget(self.view, 1)
-        image_layout.addWidget(self.hover_label)
-
-        side = QFrame()
-        side.setObjectName("panel")
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(14, 12, 14, 12)
-        side_layout.setSpacing(8)
+        image_frame = self.annotated_panel("Hover a box for its details · wheel zooms, double-click fits")
+        side, side_layout = panel()
         threshold_title = QLabel("Score threshold")
         threshold_title.setObjectName("panelTitle")
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -71,6 +68,14 @@ class DetectPage(TaskPage):
         self.count_label = QLabel("")
         self.count_label.setObjectName("cardNote")
         self.count_label.setWordWrap(True)
+        legend_title = QLabel("Classes")
+        legend_title.setObjectName("panelTitle")
+        self.legend = QListWidget()
+        self.legend.setToolTip("Each class found at the threshold, in its box colour, with its count; "
+                               "untick a class to hide its boxes")
+        self.legend.setMaximumHeight(130)
+        self.legend.itemChanged.connect(self._on_legend_item)
+        self.hidden: set[str] = set()  # class names the user unticked (kept across images)
         list_title = QLabel("Detections")
         list_title.setObjectName("panelTitle")
         self.table = QTableWidget(0, 3)
@@ -87,6 +92,8 @@ class DetectPage(TaskPage):
         side_layout.addWidget(threshold_title)
         side_layout.addLayout(slider_row)
         side_layout.addWidget(self.count_label)
+        side_layout.addWidget(legend_title)
+        side_layout.addWidget(self.legend)
         side_layout.addSpacing(6)
         side_layout.addWidget(list_title)
         side_layout.addWidget(self.table, 1)
@@ -103,9 +110,13 @@ class DetectPage(TaskPage):
     def set_score(self, score: float) -> None:
         self.slider.setValue(round(score * SLIDER_STEPS))
 
-    def shown(self) -> tuple[api.Detection, ...]:
-        """The detections the view shows now: the stored result filtered at the threshold."""
+    def above(self) -> tuple[api.Detection, ...]:
+        """The stored result's detections at or above the threshold, every class."""
         return () if self.outcome is None else self.outcome.result.above(self.score()).detections
+
+    def shown(self) -> tuple[api.Detection, ...]:
+        """The detections the view shows now: at the threshold, of the classes left ticked."""
+        return tuple(d for d in self.above() if d.name not in self.hidden)
 
     def show_outcome(self, outcome: Outcome) -> None:
         self.view.set_image(outcome.image)
@@ -121,6 +132,7 @@ class DetectPage(TaskPage):
         self._update_score_label()
         if self.outcome is None:
             return
+        self._fill_legend()
         shown = self.shown()
         # best last, so it is drawn on top; the table lists best first
         self.view.set_boxes([Box(*d.box, f"{d.name} {d.score:.2f}", describe(d), box_colour(d.label))
@@ -137,7 +149,33 @@ class DetectPage(TaskPage):
                 self.table.setItem(row, column, item)
         total = len(self.outcome.result.detections)
         floor = self.outcome.result.score_floor
-        self.count_label.setText(f"{len(shown)} of {total} boxes scoring ≥ {floor:.2f} are shown")
+        hidden = len(self.above()) - len(shown)
+        note = f" ({hidden} of unticked classes hidden)" if hidden else ""
+        self.count_label.setText(f"{len(shown)} of {total} boxes scoring ≥ {floor:.2f} are shown{note}")
+
+    def _fill_legend(self) -> None:
+        """One checkable row per class found at the threshold: colour, name, count; most first."""
+        counts = Counter((d.label, d.name) for d in self.above())
+        self.legend.blockSignals(True)
+        self.legend.clear()
+        for (label, name), count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1])):
+            item = QListWidgetItem(swatch(box_colour(label)), f"{name} · {count}")
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked if name in self.hidden else Qt.CheckState.Checked)
+            self.legend.addItem(item)
+        self.legend.blockSignals(False)
+
+    def set_class_shown(self, name: str, shown: bool) -> None:
+        """Show or hide the boxes of class `name` (the legend's check box does this)."""
+        if shown:
+            self.hidden.discard(name)
+        else:
+            self.hidden.add(name)
+        self.refresh()
+
+    def _on_legend_item(self, item: QListWidgetItem) -> None:
+        self.set_class_shown(item.data(Qt.ItemDataRole.UserRole), item.checkState() == Qt.CheckState.Checked)
 
     def _update_score_label(self) -> None:
         self.score_label.setText(f"{self.score():.2f}")
@@ -151,13 +189,11 @@ class DetectPage(TaskPage):
         self.view.highlight(len(self.view.box_items()) - 1 - row)  # the view holds them best last
         self.hover_label.setText(describe(self.shown()[row]))
 
-    def _on_hover(self, text: str) -> None:
-        self.hover_label.setText(text or "Hover a box for its details · wheel zooms, double-click fits")
-
     # settings -------------------------------------------------------------------------------
     def save_settings(self, settings: QSettings) -> None:
         super().save_settings(settings)
         settings.setValue("score", self.score())
+        settings.setValue("hidden_classes", sorted(self.hidden))
 
     def restore_settings(self, settings: QSettings) -> None:
         super().restore_settings(settings)
@@ -166,3 +202,5 @@ class DetectPage(TaskPage):
         except (TypeError, ValueError):
             score = DEFAULT_SCORE
         self.set_score(min(1.0, max(0.01, score)))
+        hidden = settings.value("hidden_classes") or []
+        self.hidden = {hidden} if isinstance(hidden, str) else set(hidden)

@@ -15,15 +15,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from engine import api
 from engine.api import SourceSpec
 from gui.pages import register_page
 from gui.pages.base import Page
 from gui.pages.live_recorder import LiveRecorder
-from gui.pages.live_session import LiveSession
+from gui.pages.live_session import LiveSession, lane_weights
 from gui.widgets.live_controls import LiveControls
+from gui.widgets.panel import page_header
 from gui.widgets.live_lane import LANE_COLOURS, LaneView
 from gui.widgets.live_plot import LatencyPlot
 from gui.widgets.stall_meter import StallMeter
@@ -35,13 +36,35 @@ DISPLAY_MS = 33  # ~30 Hz: at most screen rate, and only lanes whose result chan
 HUD_EVERY = 3  # ticks between HUD and plot refreshes (~10 Hz)
 SCREENSHOT_FRAMES = 60  # two seconds of the clip: the HUD and plot show settled figures
 WARMUP_RESULTS = 2  # a model's first runs (allocations, thread start-up) stay off the plot
-SCREENSHOT_MODELS = ("ssdlite_mobilenet_v2_person", "ssdlite320_mobilenet_v3_large")
+SCREENSHOT_MODELS = api.LIVE_DEFAULT_PAIR  # the person SSDLite against the COCO SSD
 
 
 def live_controls() -> LiveControls:
-    """The control panel with the engine's choices: each task's models and default, the camera backends."""
+    """The control panel with the engine's choices: each task's models and default (detection
+    defaults to the engine's pair of real detectors side by side), the camera backends and the
+    inference paths."""
     tasks = {task: (api.models_for(task), api.DEFAULT_MODELS[task]) for task in api.DEFAULT_MODELS}
-    return LiveControls(tasks, api.CAMERA_BACKENDS)
+    tasks["detect"] = (tasks["detect"][0], api.LIVE_DEFAULT_PAIR[0])
+    paths = [(p.name, p.available, p.reason) for p in api.path_statuses() if p.exact]
+    return LiveControls(tasks, api.CAMERA_BACKENDS, second={"detect": api.LIVE_DEFAULT_PAIR[1]}, paths=paths)
+
+
+def demo_note() -> tuple[str, str]:
+    """What the demo source will play: the cached video with its credit, or the labelled
+    slideshow fallback and how to get the video (a file check only, no hashing)."""
+    path, why = api.demo_video(verify=False)
+    if path is not None:
+        return "vtest.avi (OpenCV sample)", api.DEMO_VIDEO_CREDIT
+    return "slideshow (fallback: no demo video)", why
+
+
+def agreement_text(agreement: api.LaneAgreement, models: list[str], iou: float, score: float) -> str:
+    """The people each lane found on their newest shared frame and how many boxes match."""
+    a, b = agreement.agreement.count_a, agreement.agreement.count_b
+    return (f"<b>Agreement</b> on frame {agreement.frame_id} (score ≥ {score:.2f}):<br>"
+            f"<span style='font-size: 14pt;'><b>{a}</b> vs <b>{b}</b> people · "
+            f"<b>{agreement.agreement.matched}</b> matched</span> at IoU ≥ {iou:.1f}<br>"
+            f"A {models[0]} · B {models[1]}")
 
 
 @register_page("live", "Live", order=60, tooltip="Webcam, video or demo clip through one or two models")
@@ -61,6 +84,7 @@ class LivePage(Page):
         self.session.busy_changed.connect(self.report_busy)
         self.recorder = LiveRecorder(self)
         self.recorder.message.connect(self.status_message)
+        self.tracker: api.AgreementTracker | None = None  # two detectors running: their per-frame agreement
         self.recorder.error.connect(self._show_error)
 
         self.display_timer = QTimer(self)
@@ -71,37 +95,45 @@ class LivePage(Page):
         self.controls = live_controls()
         self.recorder.recording_changed.connect(self.controls.set_recording)
         self.lanes = [LaneView(0, api.UNTRAINED), LaneView(1, api.UNTRAINED)]
+        for lane in self.lanes:  # the Weights page's own job fetches, with its progress and cancel
+            lane.fetch_asked.connect(lambda entry, model: self.navigate.emit("weights", {"fetch": entry,
+                                                                                         "model": model}))
         self.plot = LatencyPlot(LANE_COLOURS)
         self.summary = QLabel("Idle")
         self.summary.setObjectName("cardNote")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.agreement = QLabel("")
+        self.agreement.setObjectName("agreement")
+        self.agreement.setWordWrap(True)
+        self.agreement.setToolTip("Two detectors on the same frame: the people each found (at the display "
+                                  "threshold) and how many of their boxes pair up one-to-one at IoU ≥ 0.5")
+        self.agreement.hide()
         self._build_layout()
         self._build_actions()
         self._wire()
         self._sync_models()
+        self.controls.set_demo_note(*demo_note())
 
     # construction ---------------------------------------------------------------------------
     def _build_layout(self) -> None:
-        title = QLabel("Live")
-        title.setObjectName("pageTitle")
         self.subtitle = ElidedLabel("Real-time classification, detection and segmentation on a camera, a video or "
                                "the built-in demo clip; two models side by side on the same frames")
-        self.subtitle.setObjectName("pageSubtitle")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 18, 24, 12)
-        layout.setSpacing(10)
-        layout.addWidget(title)
-        layout.addWidget(self.subtitle)
+        layout = self.page_layout(spacing=10)
+        layout.addLayout(page_header("Live", self.subtitle))
         layout.addWidget(self.controls)
         lanes = QHBoxLayout()
         lanes.setSpacing(12)
         for lane in self.lanes:
             lanes.addWidget(lane, 1)
-        layout.addLayout(lanes, 1)
+        layout.addLayout(lanes, 1)  # the video takes what the rest leaves
         bottom = QHBoxLayout()
+        self.plot.setMaximumHeight(130)
         bottom.addWidget(self.plot, 3)
-        bottom.addWidget(self.summary, 2)
+        side = QVBoxLayout()
+        side.addWidget(self.agreement)
+        side.addWidget(self.summary, 1)
+        bottom.addLayout(side, 2)
         layout.addLayout(bottom)
 
     def _build_actions(self) -> None:
@@ -123,7 +155,7 @@ class LivePage(Page):
         c.start_button.clicked.connect(self.toggle)
         c.snapshot_button.clicked.connect(self.snapshot)
         c.record_button.clicked.connect(self.toggle_recording)
-        c.folder_button.clicked.connect(lambda: self.recorder.ask_folder(self))
+        c.folder_asked.connect(lambda kind: self.recorder.ask_folder(self, kind))
         c.demo_button.clicked.connect(self.use_demo)
         c.task_changed.connect(self._on_task_changed)
         c.model_changed.connect(self._on_model_changed)
@@ -161,13 +193,15 @@ class LivePage(Page):
         spec, task, models = self.controls.source_spec(self.demo_size), self.controls.task(), self.controls.models()
         self.controls.set_running(True)
         self._set_summary(f"Opening {spec.describe()} and loading {', '.join(models)}…")
-        self.session.start(spec, task, models)
+        self.session.start(spec, task, models, self.controls.paths())
 
-    def stop(self) -> None:
+    def stop(self, message: str = "Live view stopped") -> None:
+        """Stop, and say so in the status bar (it said "Running …" until something else spoke)."""
         self.session.want_running = False
         self._halt()
         self.controls.set_running(False)
         self._update_hud()
+        self.status_message.emit(message)
 
     def use_demo(self) -> None:
         self.controls.set_source_kind("demo")
@@ -185,15 +219,21 @@ class LivePage(Page):
     def _on_starting(self, spec: SourceSpec, runners: list[api.TaskRunner]) -> None:
         """The session's new pipeline is about to start: set the lanes up for it."""
         self._seq = [0, 0]
+        detectors = self.controls.task() == "detect" and len(runners) == 2
+        self.tracker = api.AgreementTracker(score=self._score()) if detectors else None
+        self.agreement.setText("<b>Agreement</b>: waiting for a frame both detectors finished…")
+        self.agreement.setVisible(detectors)
         self.plot.clear_points()
         self._apply_display()
         for i, lane in enumerate(self.lanes):
             if i < len(runners):
-                lane.set_model(runners[i].model, runners[i].untrained, getattr(runners[i], "path", None))
+                self._set_lane(i, runners[i])
         self.plot.set_names([r.model for r in runners])
         self.stall.start()
         self.display_timer.start()
-        self.status_message.emit(f"Running {', '.join(r.model for r in runners)} on {spec.describe()}")
+        paths = sorted({r.path for r in runners})
+        self.status_message.emit(f"Running {', '.join(r.model for r in runners)} on {spec.describe()} "
+                                 f"({' and '.join(paths)} path)")
 
     def _on_start_failed(self, message: str) -> None:
         self.controls.set_running(False)
@@ -218,15 +258,21 @@ class LivePage(Page):
         if not self.session.running() or len(models) != self.session.lanes:
             self.start_run()  # a lane added or removed: the pipeline is rebuilt
             return
-        self.session.swap(lane, self.controls.task(), models[lane])
+        self.session.swap(lane, self.controls.task(), models)
 
-    def _on_swapped(self, lane: int, task: str, runner: api.TaskRunner) -> None:
-        if task != self.controls.task() or self.controls.models()[lane] != runner.model:
+    def _on_swapped(self, lane: int, task: str, runners: list[api.TaskRunner]) -> None:
+        if task != self.controls.task() or self.controls.models() != [r.model for r in runners]:
             return  # the user moved on meanwhile
-        self.session.put(lane, runner)
-        self.lanes[lane].set_model(runner.model, runner.untrained, getattr(runner, "path", None))
+        for i, runner in enumerate(runners):
+            if runner is not self.session.runners[i]:  # the new model, or a lane following its path
+                self.session.put(i, runner)
+                self._set_lane(i, runner)
         self.plot.set_names(self.controls.models())
-        self.status_message.emit(f"Lane {'AB'[lane]} now runs {runner.model}")
+        self.status_message.emit(f"Lane {'AB'[lane]} now runs {runners[lane].model} on {runners[lane].path}")
+
+    def _set_lane(self, i: int, runner: api.TaskRunner) -> None:
+        self.lanes[i].set_model(runner.model, runner.untrained, runner.path)
+        self.lanes[i].set_weights(*lane_weights(runner.model, runner.weights))
 
     def _sync_models(self) -> None:
         models = self.controls.models()
@@ -234,11 +280,14 @@ class LivePage(Page):
             lane.setVisible(i < len(models))
             if i < len(models) and lane.title.text() != models[i]:
                 lane.set_model(models[i], None)
+                lane.set_weights("")  # said once the model loads
 
     # display --------------------------------------------------------------------------------
     def _apply_display(self) -> None:
         """Sliders act at once: new frames use them, and the newest frame is drawn again."""
         pipeline, options = self.pipeline, self.controls.display_options()
+        if self.tracker is not None:
+            self.tracker.score = self._score()
         if pipeline is None:
             return
         for lane in range(self.session.lanes):
@@ -260,6 +309,8 @@ class LivePage(Page):
             if result is not None and result.seq != self._seq[lane]:
                 self._seq[lane] = result.seq
                 self.lanes[lane].set_frame(result.annotated)
+                if self.tracker is not None:
+                    self.tracker.add(result)
                 if result.seq > WARMUP_RESULTS:  # one 400 ms first run would set the scale for 20 s
                     self.plot.add(lane, result.stage_ms["inference"])
         self._ticks += 1
@@ -274,6 +325,10 @@ class LivePage(Page):
         for lane in status.lanes:
             self.lanes[lane.lane].set_status(lane)
         self.plot.refresh()
+        agreement = None if self.tracker is None else self.tracker.latest()
+        if agreement is not None:
+            self.agreement.setText(agreement_text(agreement, self.session.lane_models(), self.tracker.iou,
+                                                  self.tracker.score))
         state = status.state
         if state in ("ended", "error") and self.session.want_running:
             self.session.want_running = False  # the source is done: stop the threads, keep the last frames
@@ -289,6 +344,9 @@ class LivePage(Page):
         self._set_summary(f"<b>{state.capitalize()}</b>{message}<br>"
                           f"source {status.source} · {status.capture_fps:.1f} frames/s captured · "
                           f"UI stall max {self.stall.stall_ms:.0f} ms{record}")
+
+    def _score(self) -> float:
+        return self.controls.threshold.value() / 100
 
     def _set_summary(self, html: str) -> None:
         self.summary.setText(html)
@@ -321,8 +379,8 @@ class LivePage(Page):
         return False
 
     def prepare_screenshot(self) -> None:
-        """Side-by-side detection on the demo clip: the person detector (real weights when
-        cached) against the COCO SSDLite (random weights unless imported, badged)."""
+        """The default view: the person SSDLite against the COCO SSD on the demo video (real
+        weights when cached; badged as untrained otherwise), with their agreement per frame."""
         self._screenshot = True
         self.controls.configure("demo", "detect", *SCREENSHOT_MODELS)
         self._sync_models()
@@ -356,8 +414,7 @@ class LivePage(Page):
         for act in (self.start_action, self.snapshot_action, self.record_action):
             act.setEnabled(False)
         if self.session.want_running and not event.spontaneous():  # a page switch, not a minimised window
-            self.stop()
-            self.status_message.emit("Live view stopped on leaving its page (Space restarts it)")
+            self.stop("Live view stopped on leaving its page (Space restarts it)")
 
     def shutdown(self) -> None:
         """Stop every pipeline thread within a second (window close)."""
@@ -368,11 +425,9 @@ class LivePage(Page):
 
     def save_settings(self, settings: QSettings) -> None:
         self.controls.save_settings(settings)
-        settings.setValue("save_dir", self.save_dir)
+        self.recorder.save_settings(settings)
 
     def restore_settings(self, settings: QSettings) -> None:
         self.controls.restore_settings(settings)
-        folder = settings.value("save_dir")
-        if folder and Path(str(folder)).is_dir():
-            self.save_dir = str(folder)
+        self.recorder.restore_settings(settings)
         self._sync_models()

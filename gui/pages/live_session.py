@@ -15,39 +15,77 @@ from engine import api
 from engine.api import SourceSpec
 from gui.workers.jobs import JobRunner
 
-__all__ = ["LiveSession", "RunnerCache"]
+__all__ = ["LiveSession", "RunnerCache", "lane_weights"]
+
+
+def lane_weights(model: str, weights: str | None) -> tuple[str, str, str]:
+    """(a line for the lane, its tooltip, the entry to fetch or ""): the real weights' name,
+    source and licence (from the manifest, no hashing), or that there are none and which
+    entry would bring them."""
+    entries = [e for e in api.weight_entries() if e.model == model]
+    entry = next((e for e in entries if e.name == weights), None)
+    if entry is not None:
+        source = entry.sources[0]
+        where = source.requirement or source.url
+        licence = entry.licence.split(" (")[0]
+        return (f"real weights: {entry.name} · {where} · {licence}",
+                f"{entry.description}\nsource: {where}\nlicence: {entry.licence}", "")
+    if weights:  # an imported checkpoint
+        return f"weights: {weights}", weights, ""
+    fetchable = next((e for e in sorted(entries, key=lambda e: not e.default)), None)
+    if fetchable is None:
+        return "random weights: no trained weights are published for this configuration", "", ""
+    return (f"random weights: {fetchable.name} is not in the cache",
+            f"{fetchable.description}\nlicence: {fetchable.licence}", fetchable.name)
 
 
 class RunnerCache:
-    """Loaded runners by (lane, task, model, weights). Each lane gets its own runner object,
-    so two lanes never share one network across threads. Touched only by the job thread."""
+    """Loaded runners by (lane, task, model, weights, path). Each lane gets its own runner object,
+    so two lanes never share one network across threads. Touched only by the job threads (the
+    engine serialises the exports that loading on the onnxruntime path does)."""
 
     KEEP = 6  # a few models stay loaded, so flipping between two is instant
 
     def __init__(self) -> None:
-        self._loaded: dict[tuple[int, str, str, str | None], api.TaskRunner] = {}
+        self._loaded: dict[tuple[int, str, str, str | None, str], api.TaskRunner] = {}
 
-    def get(self, lane: int, task: str, model: str) -> api.TaskRunner:
+    def get(self, lane: int, task: str, model: str, path: str | None = None) -> api.TaskRunner:
+        """path None: the fastest exact (fp32) path; the runner's `path` says which ran (a model
+        that cannot run the one asked for falls back, e.g. onnxruntime -> fast)."""
+        path = path or api.fastest_exact_path()
         weights = api.cached_weights(model)  # never fetches: downloads belong to the Weights page
-        key = (lane, task, model, weights)
+        key = (lane, task, model, weights, path)
         runner = self._loaded.get(key)
         if runner is None:
-            # the fastest exact (fp32) path: onnxruntime where installed; the HUD shows runner.path
-            runner = api.make_runner(task, model, weights=weights, path=api.fastest_exact_path())
+            runner = api.make_runner(task, model, weights=weights, path=path)
             self._loaded[key] = runner
             while len(self._loaded) > self.KEEP:  # dicts keep insertion order: drop the oldest
                 self._loaded.pop(next(iter(self._loaded)))
         return runner
 
+    def lanes(self, task: str, models: list[str], paths: tuple[str | None, str | None] = (None, None)
+              ) -> list[api.TaskRunner]:
+        """One runner per lane, all on the same inference path unless lane B's path was picked:
+        when one model falls back from the path asked for, the other lanes follow it, so the
+        comparison is never onnxruntime beside fast."""
+        first = paths[0] or api.fastest_exact_path()
+        wanted = [first, *[(paths[1] or first) for _ in models[1:]]]
+        runners = [self.get(i, task, m, wanted[i]) for i, m in enumerate(models)]
+        if paths[1] is None and len({r.path for r in runners}) > 1:
+            common = next(r.path for r, w in zip(runners, wanted) if r.path != w)
+            runners = [r if r.path == common else self.get(i, task, m, common)
+                       for i, (r, m) in enumerate(zip(runners, models))]
+        return runners
+
 
 class LiveSession(QObject):
     """Signals: `starting(spec, runners)` just before the new pipeline starts (the page sets its
-    lanes up), `start_failed(message)`, `swapped(lane, task, runner)`, `swap_failed(message)`,
+    lanes up), `start_failed(message)`, `swapped(lane, task, runners)`, `swap_failed(message)`,
     `busy_changed(busy, label)` while a source opens or a model loads."""
 
     starting = Signal(object, object)
     start_failed = Signal(str)
-    swapped = Signal(int, str, object)  # lane, task, runner
+    swapped = Signal(int, str, object)  # lane changed, task, every lane's runner
     swap_failed = Signal(str)
     busy_changed = Signal(bool, str)
 
@@ -59,6 +97,7 @@ class LiveSession(QObject):
         self.source_fps = 30.0
         self.want_running = False
         self.closed = False
+        self.paths: tuple[str | None, str | None] = (None, None)
         self._retired: list[api.LivePipeline] = []  # stopped without waiting; joined on shutdown
         self._cache = RunnerCache()
         self.starter = JobRunner(self)  # open source + load runners
@@ -76,25 +115,29 @@ class LiveSession(QObject):
     def is_busy(self) -> bool:
         return self.starter.is_busy() or self.swapper.is_busy()
 
-    def start(self, spec: SourceSpec, task: str, models: list[str]) -> None:
-        """Open `spec` and load `models` for `task` off the UI thread, then start (after halt())."""
+    def start(self, spec: SourceSpec, task: str, models: list[str],
+              paths: tuple[str | None, str | None] = (None, None)) -> None:
+        """Open `spec` and load `models` for `task` off the UI thread, then start (after halt()).
+        paths: lane A's inference path (None: the fastest exact one) and lane B's (None: A's)."""
         self.want_running = True
+        self.paths = paths
         cache = self._cache
 
         def prepare(_job):
             source = spec.open()  # a bad source fails before any model loads
             try:
-                return spec, source, [cache.get(i, task, m) for i, m in enumerate(models)]
+                return spec, source, cache.lanes(task, models, paths)
             except BaseException:
                 source.close()
                 raise
 
         self.starter.submit(prepare, f"Starting {', '.join(models)} on {spec.describe()}…")
 
-    def swap(self, lane: int, task: str, model: str) -> None:
-        """Load `model` off the UI thread and put it in `lane` of the running pipeline."""
-        cache = self._cache
-        self.swapper.submit(lambda _job: (lane, task, cache.get(lane, task, model)), f"Loading {model}…")
+    def swap(self, lane: int, task: str, models: list[str]) -> None:
+        """Load `models[lane]` off the UI thread for the running pipeline; the other lanes are
+        reloaded too only when the new model moves the shared inference path."""
+        cache, paths = self._cache, self.paths
+        self.swapper.submit(lambda _job: (lane, task, cache.lanes(task, models, paths)), f"Loading {models[lane]}…")
 
     def halt(self) -> None:
         """Stop the running pipeline without waiting for its threads."""
@@ -131,10 +174,13 @@ class LiveSession(QObject):
         self.start_failed.emit(message)
 
     def _on_swapped(self, _serial: int, payload) -> None:
-        lane, task, runner = payload
-        if self.closed or not self.running() or lane >= self.lanes:
+        lane, task, runners = payload
+        if self.closed or not self.running() or len(runners) != self.lanes:
             return
-        self.swapped.emit(lane, task, runner)
+        self.swapped.emit(lane, task, runners)
+
+    def lane_models(self) -> list[str]:
+        return [runner.model for runner in self.runners]
 
     def put(self, lane: int, runner: api.TaskRunner) -> None:
         """Run `runner` in `lane` from the next frame on (the page checked it is still wanted)."""

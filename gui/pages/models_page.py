@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 
 from engine import api
 from gui import formatting
-from gui.export import write_csv, write_png
+from gui.chart_export import ask_chart, save_chart
+from gui.export import write_csv
 from gui.pages import register_page
 from gui.pages.base import Page
 from gui.settings import to_list
@@ -70,7 +71,7 @@ class ModelsPage(Page):
         self._build_actions()
         layout = self.page_layout()
         self.showing_label = ElidedLabel("Computing…")
-        layout.addLayout(page_header("Models", self.showing_label, self.menu_actions()))
+        layout.addLayout(page_header("Models", self.showing_label, [self.recompute_action, *self.menu_actions()]))
         layout.addWidget(self._build_controls())
         self.error_label = inline_error()
         layout.addWidget(self.error_label)
@@ -94,7 +95,7 @@ class ModelsPage(Page):
         self.export_csv_action.setToolTip("Save the per-layer table as CSV")
         self.export_csv_action.triggered.connect(self._ask_export_csv)
         self.export_png_action = QAction("Export chart…", self)
-        self.export_png_action.setToolTip("Save the block chart as PNG")
+        self.export_png_action.setToolTip("Save the block chart as PNG (at a width you choose) or SVG")
         self.export_png_action.triggered.connect(self._ask_export_png)
         for action in (self.recompute_action, self.export_csv_action, self.export_png_action):
             self.addAction(action)
@@ -239,7 +240,7 @@ class ModelsPage(Page):
         self._pending_layer = None
 
     def menu_actions(self) -> list[QAction]:
-        return [self.recompute_action, self.export_csv_action, self.export_png_action]
+        return [self.export_csv_action, self.export_png_action]
 
     def ready(self) -> bool:
         return self._started and not self.runner.is_busy()
@@ -301,14 +302,17 @@ class ModelsPage(Page):
     def export_csv(self, path: str) -> None:
         write_csv(path, CSV_HEADER, self.layer_model.csv_rows())
 
-    def export_chart(self, path: str) -> None:
-        write_png(self.chart, path)
+    def export_chart(self, path: str, width: int | None = None) -> None:
+        """PNG or SVG by the file's suffix, through pyqtgraph's exporters."""
+        save_chart(self.chart.plot, path, width)
 
     def _ask_export_csv(self) -> None:
         self._ask_and_export("Export layer table", "layers.csv", "CSV files (*.csv)", self.export_csv)
 
     def _ask_export_png(self) -> None:
-        self._ask_and_export("Export chart", "blocks.png", "PNG images (*.png)", self.export_chart)
+        if self.stats is not None:
+            stem = f"{self._shown.model}_{self._shown.width_text}_{self._shown.resolution_text}_" if self._shown else ""
+            ask_chart(self.chart.plot, self.report_export, f"{stem}blocks")
 
     def _ask_and_export(self, title: str, default: str, pattern: str, export) -> None:
         if self.stats is None:

@@ -11,18 +11,16 @@ import time
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QToolBar, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from engine import api
-from gui.export import atomic_write, write_csv
+from gui.export import write_csv, write_png
 from gui.pages import register_page
 from gui.pages.base import Page
 from gui.widgets.layer_bars import COMPARISON_NOTE, SERIES, BarRun, LayerBars, series_values
 from gui.widgets.profile_controls import ProfileControls, ProfileRequest
+from gui.widgets.panel import inline_error, page_header, panel as _panel
 from gui.workers.jobs import JobRunner
-from gui.widgets.panel import inline_error, panel as _panel
 from gui.widgets.fit import ElidedLabel
 
 __all__ = ["ProfilerPage", "CSV_HEADER"]
@@ -76,10 +74,10 @@ class ProfilerPage(Page):
         self.job.busy_changed.connect(self._on_busy)
 
         self._build_actions()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 18, 24, 12)
-        layout.setSpacing(12)
-        layout.addLayout(self._build_header())
+        layout = self.page_layout()
+        self.showing_label = ElidedLabel("Nothing measured yet")
+        layout.addLayout(page_header("Profiler", self.showing_label, [
+            self.pin_action, self.clear_pin_action, *self.menu_actions()]))
         layout.addWidget(self._build_controls())
         self.error_label = inline_error()
         layout.addWidget(self.error_label)
@@ -96,53 +94,21 @@ class ProfilerPage(Page):
         self._update_actions()
 
     # construction ---------------------------------------------------------------------------
-    def _action(self, text: str, tip: str, slot, shortcut: QKeySequence | None = None,
-                short: str = "") -> QAction:
-        action = QAction(text, self)
-        if short:
-            action.setIconText(short)  # the toolbar's text; the File menu shows the full one
-        action.setToolTip(tip)
-        action.triggered.connect(slot)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-            # window-wide, but only while this page shows: Qt skips actions of hidden widgets
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.addAction(action)
-        return action
-
     def _build_actions(self) -> None:
-        self.run_action = self._action("Run", "Measure this configuration (Ctrl+R)", self.run,
+        self.run_action = self.add_action("Run", "Measure this configuration (Ctrl+R)", self.run,
                                        QKeySequence("Ctrl+R"))
-        self.cancel_action = self._action("Cancel", "Stop the measurement (Esc)", self.cancel,
+        self.cancel_action = self.add_action("Cancel", "Stop the measurement (Esc)", self.cancel,
                                           QKeySequence(Qt.Key.Key_Escape))
-        self.pin_action = self._action("Keep as overlay", "Pin this run, then measure another configuration "
+        self.pin_action = self.add_action("Keep as overlay", "Pin this run, then measure another configuration "
                                        "to compare.\n" + COMPARISON_NOTE, self.pin_current)
-        self.clear_pin_action = self._action("Clear overlay", "Remove the pinned run", self.clear_pin)
-        self.export_png_action = self._action("Export profile chart…", "Save the per-layer chart as PNG",
+        self.clear_pin_action = self.add_action("Clear overlay", "Remove the pinned run", self.clear_pin)
+        self.export_png_action = self.add_action("Export profile chart…", "Save the per-layer chart as PNG",
                                               self._ask_export_png, short="Export PNG")
-        self.export_csv_action = self._action("Export profile table…", "Save the per-layer timings as CSV",
+        self.export_csv_action = self.add_action("Export profile table…", "Save the per-layer timings as CSV",
                                               self._ask_export_csv, short="Export CSV")
-        self.export_trace_action = self._action("Export profile trace…", "Save a Chrome/Perfetto trace "
+        self.export_trace_action = self.add_action("Export profile trace…", "Save a Chrome/Perfetto trace "
                                                 "of one forward pass (open it in ui.perfetto.dev)",
                                                 self._ask_export_trace, short="Export trace")
-
-    def _build_header(self) -> QHBoxLayout:
-        title = QLabel("Profiler")
-        title.setObjectName("pageTitle")
-        self.showing_label = ElidedLabel("Nothing measured yet")
-        self.showing_label.setObjectName("pageSubtitle")
-        text = QVBoxLayout()
-        text.setSpacing(2)
-        text.addWidget(title)
-        text.addWidget(self.showing_label)
-        toolbar = QToolBar()
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        toolbar.addActions([self.pin_action, self.clear_pin_action, self.export_png_action,
-                            self.export_csv_action, self.export_trace_action])
-        header = QHBoxLayout()
-        header.addLayout(text, 1)
-        header.addWidget(toolbar, 0, Qt.AlignmentFlag.AlignBottom)
-        return header
 
     def _build_controls(self) -> QFrame:
         frame, outer = _panel()
@@ -221,10 +187,8 @@ class ProfilerPage(Page):
                                  f"{result.layer_sum_ms:.2f} ms ({len(result.layers)} layers)")
 
     def _on_error(self, message: str) -> None:
-        self.error_label.setText(message)
-        self.error_label.show()
+        self.show_error(message)
         self.progress_label.setText("failed")
-        self.status_message.emit(message)
 
     def _on_cancelled(self, _serial: int) -> None:
         self.progress.setValue(0)
@@ -338,13 +302,7 @@ class ProfilerPage(Page):
         write_csv(path, CSV_HEADER, self.csv_rows())
 
     def export_chart(self, path: str) -> None:
-        pixmap = self.bars.grab()
-
-        def save(tmp: str) -> None:
-            if not pixmap.save(tmp, "PNG"):
-                raise OSError(f"could not write a PNG to {path}")
-
-        atomic_write(path, save)
+        write_png(self.bars, path)
 
     def export_trace(self, path: str) -> bool:
         """Write the trace in the background (it builds and runs the model once)."""
@@ -369,15 +327,8 @@ class ProfilerPage(Page):
         if self.shown is None:
             return
         stem = f"{self.shown.model}_{self.shown.width_text}_{self.shown.resolution_text}"
-        path, _ = QFileDialog.getSaveFileName(self, title, f"{stem}_{default}", pattern)
-        if not path:
-            return
-        try:
-            export(path)
-        except OSError as exc:
-            self._on_error(f"could not export to {path}: {exc.strerror or exc}")
-            return
-        if export != self.export_trace:
+        path = self.ask_save(title, f"{stem}_{default}", pattern, export)
+        if path and export != self.export_trace:  # the trace is written in the background
             self.status_message.emit(f"Saved {path}")
 
     # page protocol --------------------------------------------------------------------------

@@ -11,16 +11,16 @@ import numpy as np
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView, QButtonGroup, QFrame, QHBoxLayout, QHeaderView, QLabel, QSlider, QTableWidget,
-    QTableWidgetItem, QToolButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QButtonGroup, QHBoxLayout, QHeaderView, QLabel, QSlider, QTableWidget, QTableWidgetItem,
+    QToolButton, QWidget,
 )
 
 from engine import api
 from gui.pages import register_page
 from gui.pages._task_page import Outcome, TaskPage
 from gui.pages.task_colours import LEGEND_MIN, bgr_to_qcolor
-from gui.widgets.annotated_view import AnnotatedView, display_size
-from gui.widgets.fit import ElidedLabel
+from gui.widgets.annotated_view import display_size
+from gui.widgets.panel import panel
 
 __all__ = ["SegmentPage", "MODES", "DEFAULT_OPACITY"]
 
@@ -39,23 +39,9 @@ class SegmentPage(TaskPage):
 
     def body(self) -> tuple[QWidget, QWidget]:
         self._foreground: np.ndarray | None = None
-        image_frame = QFrame()
-        image_frame.setObjectName("panel")
-        image_layout = QVBoxLayout(image_frame)
-        image_layout.setContentsMargins(14, 12, 14, 12)
-        self.view = AnnotatedView("Open an image or drop one here")
+        image_frame = self.annotated_panel(HOVER_HINT)
         self.view.describe = self.describe
-        self.hover_label = ElidedLabel(HOVER_HINT)
-        self.hover_label.setObjectName("cardNote")
-        self.view.hovered.connect(lambda text: self.hover_label.setText(text or HOVER_HINT))
-        image_layout.addWidget(self.view, 1)
-        image_layout.addWidget(self.hover_label)
-
-        side = QFrame()
-        side.setObjectName("panel")
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(14, 12, 14, 12)
-        side_layout.setSpacing(8)
+        side, side_layout = panel()
         display_title = QLabel("Display")
         display_title.setObjectName("panelTitle")
         mode_row = QHBoxLayout()

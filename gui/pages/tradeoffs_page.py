@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QToolBar, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QWidget
 
 from engine.api import StudioError
 from gui.pages import register_page
@@ -21,7 +19,7 @@ from gui.pages import tradeoffs_data as data
 from gui.pages.base import Page
 from gui.pages.tradeoffs_sweep import SweepPanel
 from gui.settings import to_bool, to_list
-from gui.widgets.panel import inline_error, panel as _panel
+from gui.widgets.panel import inline_error, page_header, panel as _panel
 from gui.widgets.tradeoffs_controls import TargetControls
 from gui.widgets.tradeoffs_plot import LEGEND_HTML, TradeoffPlot
 from gui.widgets.fit import ElidedLabel, elide_combo
@@ -52,13 +50,11 @@ class TradeoffsPage(Page):
         self._wanted_key: str | None = None  # the series to select once it exists (settings, a sweep)
         self._saved_target = 0.0
 
-        self.import_action = self._action("Import results…", "Add a JSON export from another machine: it "
-                                          "appears as its own series", self._ask_import, "Import")
-        self.export_action = self._action("Export results…", "Save every stored run (JSON keeps machines and "
-                                          "layers; CSV is one row per run)", self._ask_export, "Export")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 18, 24, 12)
-        layout.setSpacing(10)
+        self.import_action = self.add_action("Import results…", "Add a JSON export from another machine: it "
+                                             "appears as its own series", self._ask_import, short="Import")
+        self.export_action = self.add_action("Export results…", "Save every stored run (JSON keeps machines and "
+                                             "layers; CSV is one row per run)", self._ask_export, short="Export")
+        layout = self.page_layout(spacing=10)
         layout.addLayout(self._build_header())
         layout.addWidget(self._build_sweep())
         self.error_label = inline_error()
@@ -80,23 +76,8 @@ class TradeoffsPage(Page):
         self._refresh_all()
 
     # construction ---------------------------------------------------------------------------
-    def _action(self, text: str, tip: str, slot, short: str) -> QAction:
-        action = QAction(text, self)
-        action.setIconText(short)
-        action.setToolTip(tip)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
     def _build_header(self) -> QHBoxLayout:
-        title = QLabel("Trade-offs")
-        title.setObjectName("pageTitle")
         self.subtitle = ElidedLabel("")
-        self.subtitle.setObjectName("pageSubtitle")
-        text = QVBoxLayout()
-        text.setSpacing(2)
-        text.addWidget(title)
-        text.addWidget(self.subtitle)
         self.series_combo = QComboBox()
         elide_combo(self.series_combo, 28)  # a long machine label elides; each item's tooltip is its label
         self.series_combo.setPlaceholderText("no measurements yet")
@@ -106,23 +87,15 @@ class TradeoffsPage(Page):
         self.compare_box.setChecked(True)
         self.compare_box.setToolTip("Draw the other machines' (or thread counts') points faded on the latency plot")
         self.compare_box.toggled.connect(lambda _c: self._redraw())
-        toolbar = QToolBar()
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        toolbar.addActions([self.import_action, self.export_action])
-        header = QHBoxLayout()
-        header.addLayout(text, 1)
-        header.addWidget(QLabel("Series"), 0, Qt.AlignmentFlag.AlignBottom)
-        header.addWidget(self.series_combo, 0, Qt.AlignmentFlag.AlignBottom)
-        header.addWidget(self.compare_box, 0, Qt.AlignmentFlag.AlignBottom)
-        header.addWidget(toolbar, 0, Qt.AlignmentFlag.AlignBottom)
-        return header
+        return page_header("Trade-offs", self.subtitle, self.menu_actions(),
+                           [QLabel("Series"), self.series_combo, self.compare_box])
 
     def _build_sweep(self) -> SweepPanel:
         self.sweep = SweepPanel()
         self.sweep.started.connect(self._on_sweep_started)
         self.sweep.row_stored.connect(self._on_row)
         self.sweep.finished.connect(self._on_sweep_finished)
-        self.sweep.failed.connect(self._on_error)
+        self.sweep.failed.connect(self.show_error)
         self.sweep.busy_changed.connect(self._on_busy)
         # the panel's parts under the names the page always had (tests, settings)
         self.options, self.sweep_button, self.cancel_button = (self.sweep.options, self.sweep.sweep_button,
@@ -147,9 +120,9 @@ class TradeoffsPage(Page):
         try:
             self.snapshot = data.load_snapshot()
             if self.snapshot.problem:
-                self._on_error(self.snapshot.problem)
+                self.show_error(self.snapshot.problem)
         except StudioError as exc:
-            self._on_error(str(exc))
+            self.show_error(str(exc))
         self._refresh_all()
 
     def series_key(self) -> str | None:
@@ -245,11 +218,6 @@ class TradeoffsPage(Page):
         self.reload()
         self.status_message.emit(message)
 
-    def _on_error(self, message: str) -> None:
-        self.error_label.setText(message)
-        self.error_label.show()
-        self.status_message.emit(message)
-
     def _on_busy(self, busy: bool, label: str) -> None:
         self.import_action.setEnabled(not busy)
         self.report_busy(busy, label)
@@ -259,7 +227,7 @@ class TradeoffsPage(Page):
         try:
             summary = data.import_results(path)
         except (StudioError, OSError) as exc:
-            self._on_error(str(exc))
+            self.show_error(str(exc))
             return False
         self.error_label.hide()
         self.reload()
@@ -270,7 +238,7 @@ class TradeoffsPage(Page):
         try:
             count = data.export_results(path)
         except (StudioError, OSError) as exc:
-            self._on_error(f"could not export to {path}: {exc}")
+            self.show_error(f"could not export to {path}: {exc}")
             return False
         self.status_message.emit(f"Wrote {count} runs to {path}")
         return True

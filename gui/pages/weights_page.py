@@ -24,7 +24,7 @@ from gui import formatting
 from gui.pages import register_page
 from gui.pages.base import Page
 from gui.widgets.weights_info import metrics_tooltip, published_text, short_licence, status_colour
-from gui.widgets.panel import inline_error
+from gui.widgets.panel import inline_error, page_header
 from gui.workers.jobs import Job, JobRunner
 from gui.widgets.fit import ElidedLabel
 
@@ -71,16 +71,10 @@ class WeightsPage(Page):
         self.jobs.cancelled.connect(self._on_cancelled)
         self.jobs.busy_changed.connect(self.report_busy)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 18, 24, 12)
-        layout.setSpacing(12)
-        title = QLabel("Weights")
-        title.setObjectName("pageTitle")
+        layout = self.page_layout()
         self.subtitle = ElidedLabel("Listing the cache…")
-        self.subtitle.setObjectName("pageSubtitle")
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(title)
-        layout.addWidget(self.subtitle)
+        layout.addLayout(page_header("Weights", self.subtitle))
         self.progress_bar = QProgressBar()
         self.progress_bar.setTextVisible(True)
         self.progress_bar.setMinimumWidth(320)
@@ -162,7 +156,7 @@ class WeightsPage(Page):
     def fetch_selected(self) -> None:
         names = self.selected_names()
         if not names:
-            self._show_error("Select the weights to fetch in the table first.")
+            self.show_error("Select the weights to fetch in the table first.")
             return
 
         def work(progress) -> str:
@@ -177,7 +171,7 @@ class WeightsPage(Page):
     def ask_import(self) -> None:
         names = self.selected_names()
         if not names:
-            self._show_error("Select the row of the weights the file is for, then import.")
+            self.show_error("Select the row of the weights the file is for, then import.")
             return
         path, _ = QFileDialog.getOpenFileName(self, f"Import weights for {names[0]}", self._folder,
                                               "PyTorch checkpoints (*.pth *.pt);;All files (*)")
@@ -242,17 +236,12 @@ class WeightsPage(Page):
 
     def _on_failed(self, _serial: int, message: str) -> None:
         self._set_running(False)
-        self._show_error(message)
-        self.status_message.emit(message)
+        self.show_error(message)
 
     def _on_cancelled(self, _serial: int) -> None:
         self._set_running(False)
         self.progress_label.setText("Cancelled; no partial file was kept.")
         self.status_message.emit("Weights operation cancelled")
-
-    def _show_error(self, message: str) -> None:
-        self.error_label.setText(message)
-        self.error_label.show()
 
     def _set_running(self, running: bool, label: str = "") -> None:
         for button in (self.fetch_button, self.shipped_button, self.import_button):
@@ -303,7 +292,14 @@ class WeightsPage(Page):
 
     # page hooks -----------------------------------------------------------------------------
     def receive(self, payload: object) -> None:
-        """A model name (from the Classify page): select its weights."""
+        """A model name (from the Classify page): select its weights. {"fetch": entry name}
+        (the Live page's one-click fetch): fetch it here, with this page's progress and cancel."""
+        if isinstance(payload, dict) and payload.get("fetch"):
+            name = str(payload["fetch"])
+            self._started = True  # the fetch lists the cache when it ends
+            self._select_model = payload.get("model")
+            self.run(lambda progress: _describe(api.fetch(name, progress)), f"Fetching {name}…")
+            return
         if isinstance(payload, str):
             match = [row["name"] for row in self.rows if row["model"] == payload]
             if match:
@@ -322,7 +318,8 @@ class WeightsPage(Page):
 
     def start(self) -> None:
         self._started = True
-        self.refresh()
+        if not self.jobs.is_busy():  # a fetch asked for by another page lists the cache itself
+            self.refresh()
 
     def shutdown(self) -> None:
         self.jobs.wait()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
@@ -43,7 +43,7 @@ class BarView:
 class GroupedBarChart(QWidget):
     view_changed = Signal(str)
 
-    def __init__(self, title: str = "", parent: QWidget | None = None):
+    def __init__(self, title: str = "", parent: QWidget | None = None, empty_text: str = "No results yet"):
         super().__init__(parent)
         self._views: dict[str, BarView] = {}
         self._current = ""
@@ -93,6 +93,13 @@ class GroupedBarChart(QWidget):
         layout.setSpacing(6)
         layout.addLayout(top)
         layout.addWidget(self.plot, 1)
+        # before the first result: a sentence in place of a bare 0-1 axis and an empty legend
+        self.empty = QLabel(empty_text)
+        self.empty.setObjectName("cardNote")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.empty, 1)
+        self._redraw()
 
     # data -----------------------------------------------------------------------------------
     def set_views(self, views: dict[str, BarView], current: str | None = None) -> None:
@@ -187,7 +194,10 @@ class GroupedBarChart(QWidget):
         self._band.hide()
         self._hovered = None
         view = self._views.get(self._current)
+        self.plot.setVisible(view is not None)
+        self.empty.setVisible(view is None)
         if view is None:
+            self._legend.setVisible(False)
             self.plot.getAxis("left").setTicks([[]])
             self.plot.setLabel("bottom", "")
             return

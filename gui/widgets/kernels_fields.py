@@ -1,6 +1,7 @@
 """Pictures of one symmetric-convolution run: the operator (amplitude and phase), the velocity
 model that chose the operators, and the input and output wavefields. One pyqtgraph ImageItem
-per picture, square pixels, with the value under the cursor shown below the grid."""
+per picture, square pixels, each with a colour bar that reads its values, and the value under
+the cursor shown below the grid."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class FieldImages(QWidget):
         self.view.setBackground(theme.SURFACE)
         self.view.setMinimumSize(300, 240)
         self.images: dict[str, pg.ImageItem] = {}
+        self.colour_bars: dict[str, pg.ColorBarItem] = {}
         self._boxes: dict[str, pg.ViewBox] = {}
         self._arrays: dict[str, np.ndarray] = {}
         for i, (panel, (title, cmap)) in enumerate(PANELS.items()):
@@ -46,7 +48,12 @@ class FieldImages(QWidget):
             image = pg.ImageItem(axisOrder="row-major")
             image.setColorMap(pg.colormap.get(cmap))
             plot.addItem(image)
+            bar = pg.ColorBarItem(colorMap=pg.colormap.get(cmap), interactive=False, width=12, rounding=1e-6,
+                                  pen=pg.mkPen(theme.BORDER))
+            bar.axis.setTextPen(pg.mkPen(theme.MUTED))
+            bar.setImageItem(image, insert_in=plot)  # the bar sets the image's levels and colours
             self.images[panel] = image
+            self.colour_bars[panel] = bar
             self._boxes[panel] = plot.getViewBox()
         grid = self.view.ci.layout
         for k in range(3):
@@ -83,6 +90,7 @@ class FieldImages(QWidget):
                 lo, hi = float(array.min()), float(array.max())
                 levels = (lo, hi if hi > lo else lo + 1.0)
             self.images[panel].setImage(array, levels=levels)
+            self.colour_bars[panel].setLevels(levels)
             self._boxes[panel].autoRange(padding=0.02)
         oply, oplx = operator.shape
         self.caption.setText(f"Operator {oply}×{oplx} (as applied, conjugated) for c = "

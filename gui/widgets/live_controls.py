@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
+    QCheckBox, QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QMenu, QPushButton, QSlider,
     QSpinBox, QWidget,
 )
 
@@ -19,10 +19,12 @@ from gui.widgets.fit import ElidedLabel
 
 __all__ = ["LiveControls"]
 
-SOURCES = (("demo", "Demo clip"), ("webcam", "Webcam"), ("file", "Video file"), ("folder", "Image folder"))
+SOURCES = (("demo", "Demo video"), ("webcam", "Webcam"), ("file", "Video file"), ("folder", "Image folder"))
 TASKS = (("detect", "Detect"), ("segment", "Segment"), ("classify", "Classify"))
 CAPTURE_SIZES = (None, (640, 480), (1280, 720), (1920, 1080))  # None: whatever the camera opens with
 NONE = "— none —"
+SAME_PATH = "same as A"
+AUTO_PATH = "fastest exact"
 VIDEO_FILTER = "Videos (*.mp4 *.avi *.mov *.mkv *.webm *.m4v *.mpg *.mpeg *.wmv *.gif);;All files (*)"
 RECORD_STYLE = "QPushButton { color: white; background: #c62828; border-radius: 4px; padding: 4px 10px; }"
 
@@ -39,11 +41,17 @@ class LiveControls(QFrame):
     source_changed = Signal()
     display_changed = Signal()
 
+    folder_asked = Signal(str)  # "snapshot" | "record"
+
     def __init__(self, models: Mapping[str, tuple[Sequence[str], str]], backends: Sequence[str],
-                 parent: QWidget | None = None):
-        """models: task -> (its models, the default one); backends: OpenCV's camera backends."""
+                 parent: QWidget | None = None, *, second: Mapping[str, str] | None = None,
+                 paths: Sequence[tuple[str, bool, str]] = ()):
+        """models: task -> (its models, the default one); backends: OpenCV's camera backends;
+        second: task -> lane B's default model (none when absent); paths: the inference paths
+        as (name, available, why not) in the engine's order."""
         super().__init__(parent)
         self._models = {task: (list(names), default) for task, (names, default) in models.items()}
+        self._second = dict(second or {})
         self.setObjectName("panel")
         grid = QGridLayout(self)
         grid.setContentsMargins(14, 10, 14, 10)
@@ -70,10 +78,12 @@ class LiveControls(QFrame):
         self.path_label.setObjectName("cardNote")
         self.path_label.setMaximumWidth(260)
         self.loop_check = QCheckBox("Loop")
+        self.demo_label = QLabel("")
+        self.demo_label.setObjectName("cardNote")
         self._path = ""
         source_row = QHBoxLayout()
-        for widget in (self.source_combo, self.camera_spin, self.backend_combo, self.capture_combo, self.path_button,
-                       self.path_label, self.loop_check):
+        for widget in (self.source_combo, self.demo_label, self.camera_spin, self.backend_combo, self.capture_combo,
+                       self.path_button, self.path_label, self.loop_check):
             source_row.addWidget(widget)
         source_row.addStretch(1)
 
@@ -85,6 +95,21 @@ class LiveControls(QFrame):
         self.model2_combo = QComboBox()
         self.model2_combo.setMinimumWidth(230)
         self.model2_combo.setToolTip("A second model on the same frames, side by side")
+        self.path_combo = QComboBox()
+        self.path2_combo = QComboBox()
+        self.path_combo.addItem(AUTO_PATH, None)
+        self.path2_combo.addItem(SAME_PATH, None)
+        for combo in (self.path_combo, self.path2_combo):
+            for name, available, why in paths:
+                combo.addItem(name, name)
+                if not available:  # greyed out, with the reason on hover
+                    item = combo.model().item(combo.count() - 1)
+                    item.setEnabled(False)
+                    item.setToolTip(why)
+        self.path_combo.setToolTip("Inference path of both lanes (each lane's title names the one it runs). "
+                                   "'fastest exact' picks the fastest fp32 path that both models can run.")
+        self.path2_combo.setToolTip("Lane B's inference path: the same as lane A's unless you pick another "
+                                    "(a fair comparison runs both on the same path)")
         model_row = QHBoxLayout()
         for widget in (self.task_combo, self.model_combo, _caption("vs"), self.model2_combo):
             model_row.addWidget(widget)
@@ -98,8 +123,13 @@ class LiveControls(QFrame):
         self.record_button = QPushButton("Record")
         self.record_button.setToolTip("Record the annotated frames (both lanes side by side) to an MP4 "
                                       "(R starts and stops)")
-        self.folder_button = QPushButton("Folder…")
-        self.folder_button.setToolTip("Where snapshots and recordings are saved")
+        self.folder_button = QPushButton("Folders…")
+        self.folder_button.setToolTip("Where snapshots (default: Pictures) and recordings (default: Movies) "
+                                      "are saved; created when first needed")
+        folders = QMenu(self.folder_button)
+        folders.addAction("Snapshot folder…", lambda: self.folder_asked.emit("snapshot"))
+        folders.addAction("Recording folder…", lambda: self.folder_asked.emit("record"))
+        self.folder_button.setMenu(folders)
         self.threshold_label = _caption("Score ≥ 0.50")
         self.threshold = QSlider(Qt.Orientation.Horizontal)
         self.threshold.setRange(5, 95)
@@ -115,6 +145,9 @@ class LiveControls(QFrame):
             action_row.addWidget(widget)
         action_row.addSpacing(16)
         for widget in (self.threshold_label, self.threshold, self.opacity_label, self.opacity):
+            action_row.addWidget(widget)
+        action_row.addSpacing(16)
+        for widget in (_caption("Path"), self.path_combo, _caption("B"), self.path2_combo):
             action_row.addWidget(widget)
         action_row.addStretch(1)
 
@@ -148,6 +181,8 @@ class LiveControls(QFrame):
         self.task_combo.currentIndexChanged.connect(self._on_task)
         self.model_combo.currentIndexChanged.connect(lambda _i: self.model_changed.emit(0))
         self.model2_combo.currentIndexChanged.connect(lambda _i: self.model_changed.emit(1))
+        self.path_combo.currentIndexChanged.connect(lambda _i: self.source_changed.emit())
+        self.path2_combo.currentIndexChanged.connect(lambda _i: self.source_changed.emit())
         self.threshold.valueChanged.connect(self._on_slider)
         self.opacity.valueChanged.connect(self._on_slider)
 
@@ -158,6 +193,10 @@ class LiveControls(QFrame):
     def models(self) -> list[str]:
         second = self.model2_combo.currentData()
         return [self.model_combo.currentData(), *([second] if second else [])]
+
+    def paths(self) -> tuple[str | None, str | None]:
+        """(lane A's path or None for the fastest exact one, lane B's or None for the same as A)."""
+        return self.path_combo.currentData(), self.path2_combo.currentData()
 
     def source_kind(self) -> str:
         return self.source_combo.currentData()
@@ -188,6 +227,11 @@ class LiveControls(QFrame):
         self.error_label.setVisible(bool(message))
         self.demo_button.setVisible(bool(message) and offer_demo)
 
+    def set_demo_note(self, text: str, tooltip: str = "") -> None:
+        """What the demo source plays (the video and its credit, or the fallback and why)."""
+        self.demo_label.setText(text)
+        self.demo_label.setToolTip(tooltip)
+
     def set_source_kind(self, kind: str) -> None:
         self.source_combo.blockSignals(True)
         self.source_combo.setCurrentIndex(max(0, self.source_combo.findData(kind)))
@@ -199,7 +243,8 @@ class LiveControls(QFrame):
         self.path_label.setText(Path(self._path).name)
         self.path_label.setToolTip(self._path)
 
-    def configure(self, kind: str, task: str, model: str, model2: str | None = None) -> None:
+    def configure(self, kind: str, task: str, model: str, model2: str | None = None, *,
+                  paths: tuple[str | None, str | None] = (None, None)) -> None:
         """Set everything at once without emitting change signals (screenshots, tests, settings)."""
         self.set_source_kind(kind)
         for combo in (self.task_combo, self.model_combo, self.model2_combo):
@@ -208,6 +253,10 @@ class LiveControls(QFrame):
         self._fill_models()
         self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(model)))
         self.model2_combo.setCurrentIndex(max(0, self.model2_combo.findData(model2)) if model2 else 0)
+        for combo, path in zip((self.path_combo, self.path2_combo), paths):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(0, combo.findData(path)) if path else 0)
+            combo.blockSignals(False)
         for combo in (self.task_combo, self.model_combo, self.model2_combo):
             combo.blockSignals(False)
         self._sync_sliders()
@@ -225,6 +274,8 @@ class LiveControls(QFrame):
                 combo.addItem(name, name)
             combo.blockSignals(False)
         self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(default)))
+        second = self._second.get(task)
+        self.model2_combo.setCurrentIndex(max(0, self.model2_combo.findData(second)) if second else 0)
 
     def _on_task(self) -> None:
         self._fill_models()
@@ -239,6 +290,7 @@ class LiveControls(QFrame):
 
     def _sync_source_widgets(self) -> None:
         kind = self.source_kind()
+        self.demo_label.setVisible(kind == "demo")
         for widget in (self.camera_spin, self.backend_combo, self.capture_combo):
             widget.setVisible(kind == "webcam")
         for widget in (self.path_button, self.path_label, self.loop_check):
@@ -277,6 +329,7 @@ class LiveControls(QFrame):
         settings.setValue("loop", self.loop_check.isChecked())
         settings.setValue("task", self.task())
         settings.setValue("models", self.models())
+        settings.setValue("paths", [p or "" for p in self.paths()])
         settings.setValue("threshold", self.threshold.value())
         settings.setValue("opacity", self.opacity.value())
 
@@ -296,5 +349,11 @@ class LiveControls(QFrame):
         self.threshold.setValue(int(settings.value("threshold", 50) or 50))
         self.opacity.setValue(int(settings.value("opacity", 50) or 50))
         kind = settings.value("source", "demo")
-        self.configure(kind if kind in dict(SOURCES) else "demo", task,
-                       models[0] if models else self._models[task][1], models[1] if len(models) > 1 else None)
+        paths = settings.value("paths") or []
+        paths = [paths] if isinstance(paths, str) else list(paths)
+        paths = (tuple(p or None for p in paths) + (None, None))[:2]
+        if models:
+            first, second = models[0], models[1] if len(models) > 1 else None
+        else:  # never saved: the task's default pair
+            first, second = self._models[task][1], self._second.get(task)
+        self.configure(kind if kind in dict(SOURCES) else "demo", task, first, second, paths=paths)

@@ -6,6 +6,7 @@ file is moved aside under a timestamped name, and a measurement is never lost.""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import signal
@@ -24,6 +25,16 @@ from engine.results.schema import SCHEMA_VERSION
 from tests.engine.test_results import fake_run
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _store_logger_enabled():
+    """logging.config.dictConfig (import-linter's CLI runs one in the same test process) disables
+    loggers that already exist; the repair line is logged by this one."""
+    logger = logging.getLogger("engine.results.store")
+    was, logger.disabled = logger.disabled, False
+    yield
+    logger.disabled = was
 
 
 def filled(path: Path, runs: int = 6) -> list[str]:
@@ -165,7 +176,7 @@ def test_profile_keeps_a_run_the_database_cannot_take(monkeypatch, capsys):
         holder.close()
     out = capsys.readouterr()
     assert code == 0 and json.loads(out.out)["model"] == "mobilenet_v3_small"
-    (warning,) = out.err.strip().splitlines()
+    (warning,) = [line for line in out.err.splitlines() if "the run was not saved" in line]
     assert "the run was not saved" in warning and "locked" in warning
     kept = Path(warning.split("it is kept in ")[1].split(":")[0])
     assert main(["results", "import", str(kept)]) == 0

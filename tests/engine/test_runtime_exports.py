@@ -82,3 +82,35 @@ def test_a_damaged_cached_tflite_is_rebuilt(model):
     assert file.read_bytes() == good and exports.verified(file)
     x = torch.rand(1, 3, SIZE, SIZE)
     assert_outputs_close(again(x), first(x))
+
+
+def test_two_threads_exporting_at_once_both_succeed(tmp_path):
+    """torch's exporter keeps process-wide state: two lanes loading at once (or a task switch
+    while the last task's models still load) failed with 'GLOBALS.in_onnx_export must be False'.
+    Exports are serialised, so both threads get a file onnxruntime opens."""
+    import threading
+
+    import onnxruntime as ort
+
+    from engine.runtime.onnx_path import export_onnx
+
+    nets = [randomize_batchnorm(build_model(NAME)) for _ in range(2)]
+    example = torch.rand(1, 3, SIZE, SIZE)
+    barrier, errors, files = threading.Barrier(2), [], []
+
+    def export(i: int) -> None:
+        barrier.wait()
+        try:
+            files.append(export_onnx(nets[i], example, tmp_path / f"lane{i}.onnx"))
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever the race raised
+            errors.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=export, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(f.name for f in files) == ["lane0.onnx", "lane1.onnx"]
+    for file in files:
+        ort.InferenceSession(str(file), providers=["CPUExecutionProvider"])

@@ -34,7 +34,7 @@ def _disagreements(got: torch.Tensor, want: torch.Tensor) -> list[str]:
             for name, g, w in zip(EVALUATE, got.argmax(1), want.argmax(1)) if g != w]
 
 
-@pytest.mark.slow  # FX quantisation of MobileNetV2: ~5-10 s on a loaded 2-core machine
+@pytest.mark.slow  # QDQ calibration of MobileNetV2: ~10-20 s on a loaded 2-core machine
 def test_int8_agrees_with_fp32_on_top1(v2_fp32):
     model, images, fp32 = v2_fp32
     int8 = prepare("mobilenet_v2", path="int8", threads=1, module=model, calibration=_batch(CALIBRATE))
@@ -62,7 +62,7 @@ def test_bf16_agrees_with_fp32_on_top1(v2_fp32):
     assert 1e-4 < err < 0.1
 
 
-@pytest.mark.slow  # FX prepare/convert of ~200 modules: 5-10 s on a loaded 2-core machine
+@pytest.mark.slow  # export + QDQ calibration: 5-15 s on a loaded 2-core machine
 def test_int8_v3_small_has_no_float_fallbacks():
     """The known pitfall: h-sigmoid / h-swish without int8 kernels dequantise around every SE.
     With torch's x86 backend they run on quantised tensors; this fails if that ever regresses."""

@@ -4,6 +4,8 @@ untrained badge without weights, and inline errors for bad files."""
 
 from __future__ import annotations
 
+import os
+
 import cv2
 import pytest
 from PySide6.QtCore import QPointF
@@ -102,3 +104,65 @@ def test_a_bad_file_shows_one_line_inline_and_the_page_keeps_working(page, qtbot
     page.open_files([str(DEMO_IMAGE)])
     qtbot.waitUntil(lambda: page.ready() and page.outcome is not shown, timeout=READY_TIMEOUT_MS)
     assert not page.error_label.isVisibleTo(page)
+
+
+COCO_ENTRY = "ssd_mobilenet_v2_coco.coral_uint8"
+
+
+@pytest.fixture
+def coco_weights():
+    """The converted COCO SSD copied from the user's cache into this test's home, verified by
+    hash; skip, saying why, when `make run` has not fetched it."""
+    import shutil
+
+    from engine.weights import cache, fetch, manifest
+    from tests.conftest import _USER_HOME
+
+    home = os.environ["MOBILENET_STUDIO_HOME"]
+    with pytest.MonkeyPatch.context() as mp:
+        if _USER_HOME:
+            mp.setenv("MOBILENET_STUDIO_HOME", _USER_HOME)
+        else:
+            mp.delenv("MOBILENET_STUDIO_HOME", raising=False)
+        user_file = cache.converted_path(COCO_ENTRY)
+    assert os.environ["MOBILENET_STUDIO_HOME"] == home
+    mine = cache.converted_path(COCO_ENTRY)
+    if user_file.is_file() and cache.sidecar(user_file).is_file():
+        mine.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(user_file, mine)
+        shutil.copyfile(cache.sidecar(user_file), cache.sidecar(mine))
+    if not fetch.cached_state(manifest.get(COCO_ENTRY)).ok:
+        pytest.skip(f"{COCO_ENTRY} is not in the cache; run 'mobilenet-studio weights fetch {COCO_ENTRY}'")
+
+
+def test_legend_counts_each_class_in_its_colour_and_unticking_one_hides_its_boxes(coco_weights, page, qtbot):
+    """The COCO SSD on the demo photo at a low threshold: boxes of several classes."""
+    from collections import Counter
+
+    from PySide6.QtCore import Qt
+
+    from gui.pages.task_colours import box_colour
+
+    page = page()
+    runs = page.runners.runs
+    page.model_combo.setCurrentIndex(page.model_combo.findData("ssd_mobilenet_v2_coco"))
+    qtbot.waitUntil(lambda: page.ready() and page.runners.runs > runs, timeout=READY_TIMEOUT_MS)
+    assert not page.badge.isVisibleTo(page)  # real weights
+    floor = page.outcome.result.score_floor
+    page.set_score(max(0.01, floor))
+    above = page.outcome.result.above(page.score()).detections
+    counts = Counter(d.name for d in above)
+    assert len(counts) >= 2
+    rows = {page.legend.item(i).data(Qt.ItemDataRole.UserRole): page.legend.item(i) for i in range(page.legend.count())}
+    assert {name: item.text() for name, item in rows.items()} == {n: f"{n} · {c}" for n, c in counts.items()}
+    label = {d.name: d.label for d in above}
+    for name, item in rows.items():  # each row's swatch is its boxes' colour
+        pixel = item.icon().pixmap(12, 12).toImage().pixelColor(6, 6)
+        assert pixel.rgb() == box_colour(label[name]).rgb()
+
+    hide = max(counts, key=counts.get)
+    rows[hide].setCheckState(Qt.CheckState.Unchecked)  # what a click on its check box does
+    assert len(page.view.box_items()) == len(above) - counts[hide]
+    assert page.table.rowCount() == len(above) - counts[hide]
+    assert hide not in {page.table.item(r, 0).text() for r in range(page.table.rowCount())}
+    assert hide in page.hidden and f"{counts[hide]} of unticked classes hidden" in page.count_label.text()

@@ -237,3 +237,119 @@ def test_leaving_the_page_stops_the_live_view(page, qtbot):
     page.hide()
     assert not running.running and page.controls.start_button.text() == "Start"
     assert running.stop(timeout=1.0)
+
+
+SELFIE = "selfie_segmentation"
+LRASPP = "lraspp_mobilenet_v3_small"
+
+
+def test_switching_task_mid_run_while_a_lane_loads_shows_no_error(page, qtbot):
+    """Lane B loads a new detector (an ONNX export on the swap thread) while the task switches
+    to Segment (the selfie model's export on the start thread): the two exports used to race in
+    torch's exporter ('GLOBALS.in_onnx_export must be False'). Now the segmenter runs, no error."""
+    page = page(model2=COCO)
+    page.start_run()
+    qtbot.waitUntil(lambda: min(inferred(page, 0), inferred(page, 1)) >= 1, timeout=TIMEOUT_MS)
+    controls = page.controls
+    controls.model2_combo.setCurrentIndex(controls.model2_combo.findData("ssdlite_mobilenet_v3_small"))
+    assert page.session.swapper.is_busy()  # lane B's new detector is loading
+    controls.task_combo.setCurrentIndex(controls.task_combo.findData("segment"))  # at once, mid-load
+    qtbot.waitUntil(lambda: not page.session.is_busy() and page.pipeline is not None
+                    and page.pipeline.status().lanes[0].model == SELFIE and inferred(page) >= 1, timeout=TIMEOUT_MS)
+    assert controls.error_label.text() == ""
+    assert not any(lane.error.isVisibleTo(page) for lane in page.lanes)
+    assert page.pipeline.status().lanes[0].state != "error"
+
+
+def test_snapshot_and_recording_folders_are_created_on_demand_and_remembered(page, qtbot, tmp_path):
+    from PySide6.QtCore import QSettings, QStandardPaths
+
+    fresh = page(task="classify", model=CLASSIFIER)
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    movies = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MoviesLocation)
+    assert (LivePage().recorder.snapshot_dir, LivePage().recorder.record_dir) == (pictures, movies)
+
+    fresh.recorder.snapshot_dir = str(tmp_path / "new" / "pictures")  # neither exists yet
+    fresh.recorder.record_dir = str(tmp_path / "new" / "movies")
+    fresh.start_run()
+    qtbot.waitUntil(lambda: inferred(fresh) >= 1, timeout=TIMEOUT_MS)
+    png = fresh.snapshot()
+    assert png is not None and png.parent == tmp_path / "new" / "pictures" and cv2.imread(str(png)) is not None
+    fresh.toggle_recording()
+    mark = inferred(fresh)
+    qtbot.waitUntil(lambda: inferred(fresh) >= mark + 2, timeout=TIMEOUT_MS)
+    fresh.toggle_recording()
+    assert fresh.last_saved.parent == tmp_path / "new" / "movies" and fresh.last_saved.is_file()
+    assert fresh.controls.error_label.text() == ""
+
+    settings = QSettings(str(tmp_path / "live.ini"), QSettings.Format.IniFormat)
+    fresh.save_settings(settings)
+    again = LivePage()
+    again.restore_settings(settings)
+    assert (again.recorder.snapshot_dir, again.recorder.record_dir) == (fresh.recorder.snapshot_dir,
+                                                                        fresh.recorder.record_dir)
+
+
+def test_the_status_bar_says_stopped_after_stop_even_when_the_start_was_still_loading(page, qtbot):
+    page = page(task="classify", model=CLASSIFIER)
+    said: list[str] = []
+    page.status_message.connect(said.append)
+    page.start_run()
+    qtbot.waitUntil(lambda: inferred(page) >= 1, timeout=TIMEOUT_MS)
+    assert said[-1].startswith("Running")
+    page.stop()
+    assert said[-1] == "Live view stopped"
+
+    page.controls.configure("demo", "classify", "mobilenet_v2")  # not loaded yet: the start is slow
+    page.start_run()
+    page.stop()  # before the models loaded
+    qtbot.waitUntil(lambda: not page.session.is_busy(), timeout=TIMEOUT_MS)
+    assert said[-1] == "Live view stopped"
+    assert not page.pipeline.running  # the late start was dropped, not run
+
+
+def test_both_lanes_run_the_same_inference_path_unless_the_user_picks_another(page, qtbot):
+    """The selfie model runs on onnxruntime, a VOC segmenter (not a fixed square input) cannot:
+    lane A follows lane B to the path both can run, and each lane names it."""
+    from engine.api import fastest_exact_path
+
+    if fastest_exact_path() != "onnxruntime":
+        pytest.skip("needs onnxruntime, the path a VOC segmenter cannot run")
+    page = page(task="segment", model=SELFIE, model2=LRASPP)
+    page.start_run()
+    qtbot.waitUntil(lambda: page.pipeline is not None and min(inferred(page, 0), inferred(page, 1)) >= 1,
+                    timeout=TIMEOUT_MS)
+    paths = [runner.path for runner in page.session.runners]
+    assert paths == ["fast", "fast"]
+    assert [lane.title.text() for lane in page.lanes] == [f"{SELFIE}  · fast", f"{LRASPP}  · fast"]
+
+    page.stop()
+    page.controls.configure("demo", "segment", SELFIE, LRASPP, paths=("onnxruntime", "reference"))
+    page.start_run()
+    qtbot.waitUntil(lambda: page.pipeline is not None and page.pipeline.running
+                    and min(inferred(page, 0), inferred(page, 1)) >= 1, timeout=TIMEOUT_MS)
+    assert [runner.path for runner in page.session.runners] == ["onnxruntime", "reference"]
+    assert page.lanes[1].title.text() == f"{LRASPP}  · reference"
+
+
+def test_lanes_name_their_weights_source_and_licence_and_offer_the_fetch(real_weights, page, qtbot):
+    """The default pair with only the shipped weights cached: lane A names its real weights'
+    registry package and licence (the manifest's); lane B (the COCO SSD, not cached here) says
+    so and its button asks the Weights page to fetch exactly its entry."""
+    from engine.api import LIVE_DEFAULT_PAIR, weight_entries
+
+    page = page(model=LIVE_DEFAULT_PAIR[0], model2=LIVE_DEFAULT_PAIR[1])
+    asked: list[tuple[str, object]] = []
+    page.navigate.connect(lambda target, payload: asked.append((target, payload)))
+    page.start_run()
+    qtbot.waitUntil(lambda: min(inferred(page, 0), inferred(page, 1)) >= 1, timeout=TIMEOUT_MS)
+    person = next(e for e in weight_entries() if e.model == LIVE_DEFAULT_PAIR[0] and e.default)
+    a, b = page.lanes
+    assert person.name in a.weights.text() and person.sources[0].requirement in a.weights.text()
+    assert person.licence.split(" (")[0] in a.weights.text() and not a.fetch_button.isVisibleTo(page)
+    coco = next(e for e in weight_entries() if e.model == LIVE_DEFAULT_PAIR[1] and e.default)
+    assert b.badge.isVisibleTo(page) and b.fetch_button.isVisibleTo(page) and coco.name in b.weights.text()
+    b.fetch_button.click()
+    assert asked == [("weights", {"fetch": coco.name, "model": coco.model})]
+    assert page.agreement.isVisibleTo(page)  # two detectors: their per-frame agreement shows
+    qtbot.waitUntil(lambda: "matched</span> at IoU" in page.agreement.text(), timeout=TIMEOUT_MS)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.errors import InvalidInput, UnknownName
+from engine.errors import InvalidInput, UnknownName, check_range
 from engine.kernels.symconv import ALL_METHODS, METHODS, convolve_counted
 from engine.kernels.symconv.counts import flop_counts
 from engine.kernels.symconv.design import check_operator_length
@@ -16,6 +16,9 @@ from engine.kernels.symconv.velocity import operators_for, velocity_model
 from engine.kernels.timing import Progress, ShouldStop, check_repeats, check_stop, interleaved_medians, report
 
 
+# A 4096×4096 complex64 grid is 128 MB; with the velocity, index, output and reference copies
+# a run stays around 1 GB. Below 8 points there is no operator to apply.
+GRID_RANGE = (8, 4096)
 RTOL = 1e-5  # max |method - reference| / max |reference|: float32 loops vs the float64 reference
 
 
@@ -85,6 +88,8 @@ def make_problem(ny: int, nx: int, op_size: int, velocity: str, *, frequency: fl
 def _problem(ny: int, nx: int, op_size: int, velocity: str, *, frequency: float, design: str,
              seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     check_operator_length(op_size)
+    for name, n in (("grid NY", ny), ("grid NX", nx)):
+        check_range(name, n, *GRID_RANGE)
     if op_size > min(ny, nx):
         raise InvalidInput(f"operator {op_size} is larger than the {ny}x{nx} grid; valid: up to {min(ny, nx)}")
     rng = np.random.default_rng(seed)

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import InvalidInput, UnknownName
+from engine.errors import InvalidInput, UnknownName, check_range
 from engine.kernels.symconv.design import DESIGNS, check_operator_length, design_window, design_wlsq
 
 VELOCITY_MODELS = ("constant", "layered", "gradient", "random")
 C_MIN, C_MAX = 1500.0, 4500.0  # m/s, the range every model stays within
+# above C_MAX / (2 dx) = 225 Hz every velocity is past the grid's Nyquist: the operators are all zero
+FREQUENCY_RANGE = (0.1, 225.0)
 
 
 def velocity_model(kind: str, ny: int, nx: int, *, seed: int = 0) -> np.ndarray:
@@ -79,8 +81,7 @@ def operators_for(velocity: np.ndarray, freq: float, length: int, *, design: str
         raise InvalidInput(f"velocity has shape {velocity.shape}; valid: ny x nx")
     if not np.isfinite(velocity).all() or velocity.min() <= 0:
         raise InvalidInput(f"velocity must be positive and finite; got minimum {np.nanmin(velocity):g} m/s")
-    if freq <= 0:
-        raise InvalidInput(f"frequency {freq:g} Hz; valid: > 0")
+    check_range("frequency", freq, *FREQUENCY_RANGE, unit=" Hz")
     distinct, inverse = np.unique(velocity, return_inverse=True)
     table = OperatorTable.build(freq, float(distinct[0]), float(distinct[-1]), length,
                                 entries=entries, dx=dx, dz=dz, design=design)

@@ -14,6 +14,7 @@ tensor_shape=2, tensor_content=4, float_val=5, int_val=7; TensorShapeProto dim=2
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 from pathlib import Path
@@ -25,6 +26,7 @@ from engine.errors import InvalidInput
 from engine.weights.cache import atomic_target
 
 _DTYPES = {1: np.float32, 3: np.int32, 4: np.uint8, 9: np.int64}  # TF DataType enum values
+MAX_ELEMENTS = 50_000_000  # no weight of a MobileNet detector comes near; a garbage shape does
 
 
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
@@ -97,7 +99,9 @@ def _tensor(buf) -> np.ndarray:
     if dtype not in _DTYPES:
         return np.zeros(0)  # strings etc.: never weights
     np_type = _DTYPES[dtype]
-    count = int(np.prod(shape)) if shape else 1
+    count = math.prod(shape) if shape else 1
+    if not 0 <= count <= MAX_ELEMENTS or any(d < 0 for d in shape):
+        raise InvalidInput(f"a constant of shape {shape}: valid: up to {MAX_ELEMENTS} elements")
     if content is not None:
         return np.frombuffer(content, dtype=np.dtype(np_type).newbyteorder("<")).reshape(shape).copy()
     values = floats if np_type == np.float32 else ints
@@ -109,7 +113,15 @@ def _tensor(buf) -> np.ndarray:
 
 
 def read_constants(graph_pb: bytes) -> dict[str, np.ndarray]:
-    """Every Const node of a frozen GraphDef: name -> value."""
+    """Every Const node of a frozen GraphDef: name -> value. A damaged file is one InvalidInput
+    (truncated fields, garbage shapes...), never a traceback."""
+    try:
+        return _read_constants(graph_pb)
+    except (IndexError, KeyError, ValueError, TypeError, OverflowError, struct.error, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"damaged GraphDef ({type(exc).__name__}: {exc})") from None
+
+
+def _read_constants(graph_pb: bytes) -> dict[str, np.ndarray]:
     constants: dict[str, np.ndarray] = {}
     for number, _, node in _fields(memoryview(graph_pb)):
         if number != 1:

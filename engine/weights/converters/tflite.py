@@ -134,9 +134,17 @@ class Graph:
 
 
 def read_tflite(data: bytes) -> Graph:
-    """The first subgraph of a TFLite model, with constant tensors decoded."""
+    """The first subgraph of a TFLite model, with constant tensors decoded. A damaged file is
+    one InvalidInput (offsets out of range, garbage shapes...), never a traceback."""
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise InvalidInput("not a TFLite model (file identifier 'TFL3' missing)")
+    try:
+        return _read_tflite(data)
+    except (IndexError, KeyError, ValueError, TypeError, OverflowError, struct.error, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"damaged TFLite model ({type(exc).__name__}: {exc})") from None
+
+
+def _read_tflite(data: bytes) -> Graph:
     model = Table(data, struct.unpack_from("<I", data, 0)[0])
     codes = []
     for code in model.tables(1):

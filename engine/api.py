@@ -26,8 +26,9 @@ from engine.profiling.inference_paths import path_names
 from engine.profiling.latency import ProfileResult, export_trace, profile_model
 from engine.profiling.machine import fingerprint
 from engine.results import (
-    ResultsBusy, ResultsDB, ResultsUnavailable, default_path, export_csv, export_json, import_json, machine_id,
+    ResultsBusy, ResultsDB, ResultsUnavailable, export_csv, export_json, import_json, machine_id,
 )
+from engine.results import default_path as results_path  # api.default_path is the fastest inference path
 from engine.results.transfer import keep_unsaved, save_or_keep
 from engine.results.store import RunRecord, options_key
 from engine.tasks.samples import (
@@ -101,7 +102,7 @@ __all__ = [
     "path_names", "ProfileResult", "export_trace", "profile_model", "fingerprint",
     "ResultsBusy", "ResultsUnavailable", "keep_unsaved", "save_or_keep",
     "atomic_path", "check_output", "write_bytes", "write_text", "write_with",
-    "ResultsDB", "default_path", "export_csv", "export_json", "import_json", "machine_id", "RunRecord",
+    "ResultsDB", "results_path", "export_csv", "export_json", "import_json", "machine_id", "RunRecord",
     "options_key", "latency_front", "madds_front", "TradeoffPoint", "published_top1", "tradeoff_points",
     "Recommendation", "recommend", "SWEEP_BACKBONES", "SWEEP_REPEATS", "SWEEP_WARMUP", "SweepConfig",
     "SweepSummary", "run_sweep", "sweep_grid",

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from engine.api import (
     SWEEP_REPEATS, Recommendation, ResultsDB, RunRecord, StudioError, SweepConfig, SweepSummary, TradeoffPoint,
-    default_path, export_csv, export_json, fingerprint, import_json, latency_front, machine_id, madds_front, options_key,
-    published_top1, recommend, run_sweep, sweep_grid, tradeoff_points,
+    export_csv, export_json, fingerprint, import_json, latency_front, machine_id, madds_front, options_key,
+    published_top1, recommend, results_path, run_sweep, sweep_grid, tradeoff_points,
 )
 from gui.widgets.tradeoffs_points import FAMILIES, PaperPoint
 
@@ -91,7 +91,7 @@ def load_snapshot(path: Path | None = None) -> Snapshot:
     """Everything the page draws. Cheap (one small SQLite read); an absent database is not
     created, so merely opening the page leaves no file behind."""
     paper = paper_points(sweep_grid())
-    db_path = Path(path) if path is not None else default_path()
+    db_path = Path(path) if path is not None else results_path()
     if not db_path.exists():
         return Snapshot(paper=paper)
     try:
@@ -119,7 +119,7 @@ def sweep_configs(models: Sequence[str]) -> list[SweepConfig]:
 
 def sweep_progress(configs: Sequence[SweepConfig], threads: int, path: Path | None = None) -> int:
     """How many of `configs` this machine has already measured with `threads`: what a sweep skips."""
-    db_path = Path(path) if path is not None else default_path()
+    db_path = Path(path) if path is not None else results_path()
     if not configs or not db_path.is_file():
         return 0
     try:

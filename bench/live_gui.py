@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     stall_ms, ticks, long_gaps = page.stall.stall_ms, page.stall.ticks, list(page.stall.long_gaps)
     status = page.pipeline.status()
     frame = page.pipeline.latest(0).frame.image
-    runners = list(page.runners)
+    runners = list(page.session.runners)
     page.stop()
     page.shutdown()
     QApplication.processEvents()

@@ -15,14 +15,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine import api
 from engine.api import SourceSpec
 from gui.pages import register_page
 from gui.pages.base import Page
 from gui.pages.live_recorder import LiveRecorder
-from gui.pages.live_session import LiveSession, lane_weights
+from gui.pages.live_session import LiveSession, agreement_text, demo_note, lane_weights
 from gui.widgets.live_controls import LiveControls
 from gui.widgets.panel import page_header
 from gui.widgets.live_lane import LANE_COLOURS, LaneView
@@ -47,24 +47,6 @@ def live_controls() -> LiveControls:
     tasks["detect"] = (tasks["detect"][0], api.LIVE_DEFAULT_PAIR[0])
     paths = [(p.name, p.available, p.reason) for p in api.path_statuses() if p.exact]
     return LiveControls(tasks, api.CAMERA_BACKENDS, second={"detect": api.LIVE_DEFAULT_PAIR[1]}, paths=paths)
-
-
-def demo_note() -> tuple[str, str]:
-    """What the demo source will play: the cached video with its credit, or the labelled
-    slideshow fallback and how to get the video (a file check only, no hashing)."""
-    path, why = api.demo_video(verify=False)
-    if path is not None:
-        return "vtest.avi (OpenCV sample)", api.DEMO_VIDEO_CREDIT
-    return "slideshow (fallback: no demo video)", why
-
-
-def agreement_text(agreement: api.LaneAgreement, models: list[str], iou: float, score: float) -> str:
-    """The people each lane found on their newest shared frame and how many boxes match."""
-    a, b = agreement.agreement.count_a, agreement.agreement.count_b
-    return (f"<b>Agreement</b> on frame {agreement.frame_id} (score ≥ {score:.2f}):<br>"
-            f"<span style='font-size: 14pt;'><b>{a}</b> vs <b>{b}</b> people · "
-            f"<b>{agreement.agreement.matched}</b> matched</span> at IoU ≥ {iou:.1f}<br>"
-            f"A {models[0]} · B {models[1]}")
 
 
 @register_page("live", "Live", order=60, tooltip="Webcam, video or demo clip through one or two models")

@@ -53,7 +53,8 @@ class LiveRecorder(QObject):
         try:
             Path(folder).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            self.error.emit(f"could not create the folder {folder}: {exc.strerror or exc}; choose another with Folders…")
+            self.error.emit(f"could not create the folder {folder}: {exc.strerror or exc}; "
+                            "choose another with Folders…")
             return None
         return Path(folder)
 

@@ -15,7 +15,7 @@ from engine import api
 from engine.api import SourceSpec
 from gui.workers.jobs import JobRunner
 
-__all__ = ["LiveSession", "RunnerCache", "lane_weights"]
+__all__ = ["LiveSession", "RunnerCache", "agreement_text", "demo_note", "lane_weights"]
 
 
 def lane_weights(model: str, weights: str | None) -> tuple[str, str, str]:
@@ -37,6 +37,24 @@ def lane_weights(model: str, weights: str | None) -> tuple[str, str, str]:
         return "random weights: no trained weights are published for this configuration", "", ""
     return (f"random weights: {fetchable.name} is not in the cache",
             f"{fetchable.description}\nlicence: {fetchable.licence}", fetchable.name)
+
+
+def demo_note() -> tuple[str, str]:
+    """What the demo source will play: the cached video with its credit, or the labelled
+    slideshow fallback and how to get the video (a file check only, no hashing)."""
+    path, why = api.demo_video(verify=False)
+    if path is not None:
+        return "vtest.avi (OpenCV sample)", api.DEMO_VIDEO_CREDIT
+    return "slideshow (fallback: no demo video)", why
+
+
+def agreement_text(agreement: api.LaneAgreement, models: list[str], iou: float, score: float) -> str:
+    """The people each lane found on their newest shared frame and how many boxes match."""
+    a, b = agreement.agreement.count_a, agreement.agreement.count_b
+    return (f"<b>Agreement</b> on frame {agreement.frame_id} (score ≥ {score:.2f}):<br>"
+            f"<span style='font-size: 14pt;'><b>{a}</b> vs <b>{b}</b> people · "
+            f"<b>{agreement.agreement.matched}</b> matched</span> at IoU ≥ {iou:.1f}<br>"
+            f"A {models[0]} · B {models[1]}")
 
 
 class RunnerCache:

@@ -42,3 +42,29 @@ def test_a_missing_camera_fails_in_one_line_with_the_backend_asked_for():
     spec = SourceSpec("webcam", camera=63, backend="v4l2", capture_size=(640, 480))
     with pytest.raises(api.SourceError, match="no camera at index 63"):
         spec.open()
+
+
+def test_detection_defaults_to_the_engines_pair_and_paths_persist(qtbot, tmp_path):
+    """A fresh panel shows the person SSDLite against the COCO SSD, both lanes on the fastest
+    exact path; paths the machine cannot run are greyed; a chosen lane-B path comes back."""
+
+    controls = live_controls()
+    qtbot.addWidget(controls)
+    controls.restore_settings(QSettings(str(tmp_path / "empty.ini"), QSettings.Format.IniFormat))
+    assert controls.task() == "detect" and controls.models() == list(api.LIVE_DEFAULT_PAIR)
+    assert controls.paths() == (None, None)  # fastest exact, B the same as A
+    offered = {controls.path_combo.itemData(i): controls.path_combo.model().item(i)
+               for i in range(1, controls.path_combo.count())}
+    exact = {s.name: s for s in api.path_statuses() if s.exact}
+    assert set(offered) == set(exact)
+    for name, item in offered.items():
+        assert item.isEnabled() == exact[name].available
+        assert item.toolTip() == ("" if exact[name].available else exact[name].reason)
+
+    controls.path2_combo.setCurrentIndex(controls.path2_combo.findData("reference"))
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    controls.save_settings(settings)
+    again = live_controls()
+    qtbot.addWidget(again)
+    again.restore_settings(settings)
+    assert again.paths() == (None, "reference") and again.models() == list(api.LIVE_DEFAULT_PAIR)

@@ -129,3 +129,16 @@ def test_a_model_name_from_another_page_selects_its_weights(page):
     page.receive("mobilenet_v3_large")
     assert page.selected_names() == ["mobilenet_v3_large.imagenet1k_v1"]
     assert "mobilenet_v3_large.imagenet1k_v1" in page.description.text()
+
+
+def test_the_live_pages_one_click_fetch_runs_this_pages_job(page, qtbot):
+    """The Live page sends {"fetch": entry, "model": model}: the fetch runs here, with this
+    page's progress and cancel (cancelled at its first report, before pip runs), and the
+    model's row is selected when the listing comes back."""
+    seen = cancel_at(page, lambda *_report: True)
+    page.receive({"fetch": SHIPPED, "model": "mobilenet_v2"})
+    assert page.is_running() and not page.fetch_button.isEnabled()
+    qtbot.waitUntil(page.ready, timeout=READY_TIMEOUT_MS)
+    assert len(seen) == 1 and "pip" in seen[0][0]
+    assert "Cancelled" in page.progress_label.text()
+    assert page.selected_names() == [SHIPPED] and files_in_cache() == [] and usable(page)

@@ -10,7 +10,7 @@ from typing import Any, Callable
 from PySide6.QtCore import (
     QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSortFilterProxyModel, Qt,
 )
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView, QHeaderView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView,
     QWidget,
@@ -197,13 +197,21 @@ class LayerTableView(QTableView):
         self.verticalHeader().setDefaultSectionSize(26)
         header = self.horizontalHeader()
         header.setHighlightSections(False)
-        header.setStretchLastSection(True)  # spare room goes to the last column; too little scrolls
+        header.setStretchLastSection(False)
         widths = (40, 180, 118, 76, 104, 104, 92, 96)
         for column, (spec, width) in enumerate(zip(COLUMNS, widths)):
             self.setColumnWidth(column, width)
             if spec.bar_colour:
                 self.setItemDelegateForColumn(column, BarDelegate(spec.bar_colour, self))
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)  # Stretch cut names to "f…"
+        self._layer_width = widths[1]
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        """The Layer column takes the spare width but never less than its own (Qt's Stretch
+        shrank it to "f…" on a laptop); when even that does not fit, the table scrolls."""
+        super().resizeEvent(event)
+        others = sum(self.columnWidth(c) for c in range(len(COLUMNS)) if c != 1)
+        self.setColumnWidth(1, max(self._layer_width, self.viewport().width() - others))
 
     def select_layer(self, name: str) -> bool:
         """Select and scroll to the row of the layer called `name` (False if it is not shown)."""

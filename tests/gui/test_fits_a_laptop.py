@@ -140,3 +140,24 @@ def test_block_chart_labels_do_not_overlap_when_the_chart_is_short(qtbot):
         assert gap >= chart.fontMetrics().height(), (height, gap)  # no two labels overlap
         assert (chart.label_step() > 1) == many and labelled[0] == 0
         assert len(labelled) == math.ceil(len(blocks) / chart.label_step())
+
+
+def test_the_layer_column_keeps_its_width_when_narrow_and_takes_the_spare_room_when_wide(qtbot):
+    """Qt's Stretch mode cut layer names to "features.1.c…" and worse at 1280×800."""
+    from engine import api
+    from gui.widgets.layer_table import COLUMNS, LayerTableModel, LayerTableView
+
+    model = LayerTableModel()
+    model.set_rows(api.model_stats("mobilenet_v2", width=0.35, resolution=96).layers)
+    view = LayerTableView(model)
+    qtbot.addWidget(view)
+    view.show()
+    view.resize(420, 300)
+    QApplication.processEvents()
+    narrow = view.columnWidth(1)
+    assert narrow >= view.fontMetrics().horizontalAdvance("features.1.conv.0.0")  # the name fits
+    assert view.horizontalScrollBar().maximum() > 0  # the table scrolls instead
+    view.resize(1600, 300)
+    QApplication.processEvents()
+    total = sum(view.columnWidth(c) for c in range(len(COLUMNS)))
+    assert view.columnWidth(1) > narrow and total == view.viewport().width()  # no empty strip

@@ -17,12 +17,12 @@ MODELS = ("mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small")
 PER_LAYER = ("reference", "fast", "onnxruntime", "openvino")
 
 
-def main(repeats: int = 50, rounds: int = 2) -> list[dict]:
+def main(repeats: int = 50, rounds: int = 2, paths: tuple[str, ...] = PER_LAYER) -> list[dict]:
     rows = []
     print(f"{'model':<20} {'path':<12} {'round':>5} {'median ms':>10} {'p10':>7} {'p90':>7} {'layer sum':>10} "
           f"{'sum/total':>9} {'no layer':>9} {'load':>6}")
     for name in MODELS:
-        for path in (p for p in EXACT_PATHS if p in PER_LAYER and p in available_paths(name)):
+        for path in (p for p in EXACT_PATHS if p in paths and p in PER_LAYER and p in available_paths(name)):
             for r in range(rounds):
                 load = os.getloadavg()[0]
                 res = profile_model(name, threads=2, repeats=repeats, warmup=10, path=path)

@@ -83,11 +83,11 @@ def fmt(t: Timing) -> str:
 
 
 def run_case(name: str, size: int, threads: int, repeats: int, warmup: int, peak,
-             agreement: bool) -> tuple[list[str], dict]:
+             agreement: bool, only: tuple[str, ...] = ()) -> tuple[list[str], dict]:
     reference = prepare(name, resolution=size, path="reference", threads=threads)
     module = reference.detector or reference.network
-    paths = [p for p in ORDER if p in available_paths(name)]
-    runners = {"reference": reference}
+    paths = [p for p in ORDER if p in available_paths(name) and (not only or p in only or p == "reference")]
+    runners = {"reference": reference} if not only or "reference" in only else {}
     for path in paths[1:]:
         runners[path] = prepare(name, resolution=size, path=path, threads=threads, module=module, keep_export=False)
     x = torch.rand(1, 3, size, size)
@@ -97,7 +97,7 @@ def run_case(name: str, size: int, threads: int, repeats: int, warmup: int, peak
     timings = interleaved(runners, x, repeats, warmup)
     madds = sum(r.madds for r in analyze_layers(reference.network, x))
     bound = peak.bound_ms(madds, cores=threads)
-    ref = timings["reference"].median
+    ref = timings["reference"].median if "reference" in timings else float("nan")  # --paths without it
     lines = [f"{name} {size}x{size}: {madds / 1e6:.0f} M MAdds, FMA-peak bound {bound:.3f} ms on {threads} cores"]
     rows = []
     for path, t in timings.items():
@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--models", nargs="*", help="a subset of the suite's models")
     parser.add_argument("--no-agreement", action="store_true", help="skip the accuracy agreement on real photos")
+    parser.add_argument("--paths", nargs="*", default=(), help="a subset of the paths (the bare runtimes come along)")
     args = parser.parse_args([] if argv is None else argv)
     torch.set_num_threads(args.threads)
     from importlib.metadata import PackageNotFoundError, version
@@ -196,7 +197,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"peak: {peak.madds_per_s / 1e9:.0f} G MAdds/s on {peak.cores} cores ({peak.assumption})\n", flush=True)
     results = []
     for name, size in [c for c in CASES if not args.models or c[0] in args.models]:
-        lines, result = run_case(name, size, args.threads, args.repeats, args.warmup, peak, not args.no_agreement)
+        lines, result = run_case(name, size, args.threads, args.repeats, args.warmup, peak, not args.no_agreement,
+                                 tuple(args.paths))
         print("\n".join(lines), flush=True)
         results.append(result)
     table = markdown(results, machine, args.threads, args.repeats, peak)

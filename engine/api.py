@@ -28,7 +28,7 @@ from engine.profiling.machine import fingerprint
 from engine.results import (
     ResultsBusy, ResultsDB, ResultsUnavailable, export_csv, export_json, import_json, machine_id,
 )
-from engine.results import default_path as results_path  # api.default_path is the fastest inference path
+from engine.results import default_path as results_path  # default_path below is the inference path's
 from engine.results.transfer import keep_unsaved, save_or_keep
 from engine.results.store import RunRecord, options_key
 from engine.tasks.samples import (
@@ -49,7 +49,9 @@ from engine.tasks.draw import MASK_MODES, class_color
 from engine.tasks.evaluate import EvalResult, evaluate_folder
 from engine.tasks.segment import LEGEND_MIN
 from engine.tasks.agreement import PathAgreement, path_agreement
-from engine.tradeoffs.fastest import FastestChoice, cached_choice, default_path, measure_fastest, sweep_path
+from engine.tradeoffs.fastest import (
+    FastestChoice, cached_choice, default_path, measure_fastest, sweep_path,
+)
 from engine.tradeoffs.pareto import latency_front, madds_front
 from engine.tradeoffs.points import TradeoffPoint, published_top1, tradeoff_points
 from engine.tradeoffs.recommend import Recommendation, recommend

@@ -5,6 +5,10 @@ Durability: WAL journal, and each run is written in ONE transaction (run row + l
 machine), so a process killed at any moment (kill -9, a closed window) leaves either the whole
 run or nothing, and a sweep resumes from what is there. One connection per thread: open a
 ResultsDB where you use it (it is cheap), e.g. inside the worker that runs a sweep.
+
+Opening checks the file first (engine.results.opening): a damaged or foreign one is moved aside
+and replaced, keeping the rows that can still be read; SQLite errors later become one-line
+ResultsUnavailable errors (a lock held past LOCK_TIMEOUT_S is ResultsBusy).
 """
 
 from __future__ import annotations
@@ -27,9 +31,8 @@ from engine.results import ingest
 from engine.results.ingest import ImportSummary, options_key
 from engine.results.machines import RUN_KEYS, machine_id, machine_label, machine_part
 from engine.results.opening import (
-    LOCK_TIMEOUT_S, Damaged, ResultsBusy, ResultsUnavailable, check_contents, check_header, error_kind, migrate_checked,
-    move_aside,
-    unavailable,
+    LOCK_TIMEOUT_S, Damaged, ResultsBusy, ResultsUnavailable, check_contents, check_header, error_kind,
+    migrate_checked, move_aside, unavailable,
 )
 from engine.results.salvage import salvage_document
 

@@ -141,8 +141,8 @@ def run_sweep(configs: Sequence[SweepConfig] | None = None, *, threads: int = 2,
                     record = db.save_run(result)
                 except ResultsUnavailable as exc:  # keep the run just measured, then stop
                     kept = keep_unsaved(result)
-                    raise ResultsUnavailable(f"{exc}; the last run is kept in {kept} ('results import' adds "
-                                             f"it); run the same sweep again to resume") from None
+                    raise type(exc)(f"{exc}; the last run is kept in {kept} ('results import' adds "
+                                   f"it); run the same sweep again to resume") from None
                 measured += 1
                 if result.busy:
                     busy.append(config.label())

@@ -19,7 +19,9 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from engine.errors import InvalidInput  # noqa: E402
-from engine.files import check_output, check_regular, clean_stale, discard, publish, temp_beside, write_bytes  # noqa: E402
+from engine.files import (  # noqa: E402
+    check_output, check_regular, clean_stale, discard, publish, temp_beside, write_bytes,
+)
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".gif")
 VIDEO_OUT_SUFFIXES = (".mp4",)

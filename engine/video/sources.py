@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from engine.errors import InvalidInput
-from engine.images import IMAGE_SUFFIXES
+from engine.images import IMAGE_SUFFIXES, read_image
 from engine.video.demo import VIDEO_CREDIT, clip_length, demo_frame, demo_video
 
 VALID_SPECS = "demo, webcam:N (camera index, e.g. webcam:0), a video file, or a folder of images"
@@ -211,9 +211,10 @@ class ImageFolderSource(FrameSource):
             return None
         path = self.files[self._next]
         self._next += 1
-        frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if frame is None:
-            raise SourceError(f"cannot read image {path}: not an image OpenCV can decode, or corrupt")
+        try:  # bounded like every image the app reads: regular file, size and pixel limits
+            frame = cv2.cvtColor(read_image(path), cv2.COLOR_RGB2BGR)
+        except InvalidInput as exc:
+            raise SourceError(f"cannot read image {path}: {exc}") from None
         self.size = (frame.shape[1], frame.shape[0])
         return frame
 

@@ -22,8 +22,7 @@ from engine.api import SourceSpec
 from gui.pages import register_page
 from gui.pages.base import Page
 from gui.pages.live_recorder import LiveRecorder
-from gui.pages.live_session import LiveSession, agreement_text, demo_note, lane_weights
-from gui.widgets.live_controls import LiveControls
+from gui.pages.live_session import LiveSession, agreement_text, demo_note, lane_weights, live_controls
 from gui.widgets.panel import page_header
 from gui.widgets.live_lane import LANE_COLOURS, LaneView
 from gui.widgets.live_plot import LatencyPlot
@@ -37,16 +36,6 @@ HUD_EVERY = 3  # ticks between HUD and plot refreshes (~10 Hz)
 SCREENSHOT_FRAMES = 60  # two seconds of the clip: the HUD and plot show settled figures
 WARMUP_RESULTS = 2  # a model's first runs (allocations, thread start-up) stay off the plot
 SCREENSHOT_MODELS = api.LIVE_DEFAULT_PAIR  # the person SSDLite against the COCO SSD
-
-
-def live_controls() -> LiveControls:
-    """The control panel with the engine's choices: each task's models and default (detection
-    defaults to the engine's pair of real detectors side by side), the camera backends and the
-    inference paths."""
-    tasks = {task: (api.models_for(task), api.DEFAULT_MODELS[task]) for task in api.DEFAULT_MODELS}
-    tasks["detect"] = (tasks["detect"][0], api.LIVE_DEFAULT_PAIR[0])
-    paths = [(p.name, p.available, p.reason) for p in api.path_statuses() if p.exact]
-    return LiveControls(tasks, api.CAMERA_BACKENDS, second={"detect": api.LIVE_DEFAULT_PAIR[1]}, paths=paths)
 
 
 @register_page("live", "Live", order=60, tooltip="Webcam, video or demo clip through one or two models")
@@ -119,18 +108,12 @@ class LivePage(Page):
         layout.addLayout(bottom)
 
     def _build_actions(self) -> None:
-        def action(text: str, key: str, slot) -> QAction:
-            act = QAction(text, self)
-            act.setShortcut(QKeySequence(key))
-            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.start_action, self.snapshot_action, self.record_action = (
+            self.add_action(text, "", slot, QKeySequence(key)) for text, key, slot in (
+                ("Start / stop", "Space", self.toggle), ("Snapshot", "S", self.snapshot),
+                ("Record", "R", self.toggle_recording)))
+        for act in (self.start_action, self.snapshot_action, self.record_action):
             act.setEnabled(False)  # only while the page shows (showEvent / hideEvent)
-            act.triggered.connect(slot)
-            self.addAction(act)
-            return act
-
-        self.start_action = action("Start / stop", "Space", self.toggle)
-        self.snapshot_action = action("Snapshot", "S", self.snapshot)
-        self.record_action = action("Record", "R", self.toggle_recording)
 
     def _wire(self) -> None:
         c = self.controls

@@ -13,9 +13,20 @@ from PySide6.QtCore import QObject, Signal
 
 from engine import api
 from engine.api import SourceSpec
+from gui.widgets.live_controls import LiveControls
 from gui.workers.jobs import JobRunner
 
-__all__ = ["LiveSession", "RunnerCache", "agreement_text", "demo_note", "lane_weights"]
+__all__ = ["LiveSession", "RunnerCache", "agreement_text", "demo_note", "lane_weights", "live_controls"]
+
+
+def live_controls() -> LiveControls:
+    """The control panel with the engine's choices: each task's models and default (detection
+    defaults to the engine's pair of real detectors side by side), the camera backends and the
+    inference paths."""
+    tasks = {task: (api.models_for(task), api.DEFAULT_MODELS[task]) for task in api.DEFAULT_MODELS}
+    tasks["detect"] = (tasks["detect"][0], api.LIVE_DEFAULT_PAIR[0])
+    paths = [(p.name, p.available, p.reason) for p in api.path_statuses() if p.exact]
+    return LiveControls(tasks, api.CAMERA_BACKENDS, second={"detect": api.LIVE_DEFAULT_PAIR[1]}, paths=paths)
 
 
 def lane_weights(model: str, weights: str | None) -> tuple[str, str, str]:

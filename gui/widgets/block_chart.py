@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QV
 
 from engine.api import BlockRow
 from gui import formatting, theme
+from gui.widgets.plot_hover import style_axes
 
 __all__ = ["BlockChart", "METRICS"]
 
@@ -60,11 +61,7 @@ class BlockChart(QWidget):
         self.plot.hideButtons()
         self.plot.showGrid(x=True, y=False, alpha=0.15)
         self.plot.invertY(True)
-        for side in ("left", "bottom"):
-            axis = self.plot.getAxis(side)
-            axis.setTextPen(pg.mkPen(theme.TEXT))
-            axis.setPen(pg.mkPen(theme.BORDER))
-            axis.enableAutoSIPrefix(False)  # we pick the unit (millions or thousands) ourselves
+        style_axes(self.plot)
         self._bars = pg.BarGraphItem(x0=[], y=[], height=_BAR_HEIGHT, width=[])
         self._highlight = pg.BarGraphItem(x0=[], y=[], height=_BAR_HEIGHT, width=[])
         self.plot.addItem(self._bars)

@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from gui import theme
+from gui.widgets.plot_hover import style_axes
 
 __all__ = ["BarSeries", "BarView", "GroupedBarChart"]
 
@@ -66,11 +67,7 @@ class GroupedBarChart(QWidget):
         self.plot.hideButtons()
         self.plot.showGrid(x=True, y=False, alpha=0.15)
         self.plot.invertY(True)
-        for side in ("left", "bottom"):
-            axis = self.plot.getAxis(side)
-            axis.setTextPen(pg.mkPen(theme.TEXT))
-            axis.setPen(pg.mkPen(theme.BORDER))
-            axis.enableAutoSIPrefix(False)
+        style_axes(self.plot)
         self._legend = self.plot.addLegend(offset=(-10, 10), labelTextColor=theme.TEXT,
                                            brush=pg.mkBrush(255, 255, 255, 220), pen=pg.mkPen(theme.BORDER))
         self._items: list[pg.BarGraphItem] = []

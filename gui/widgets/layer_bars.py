@@ -21,7 +21,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from gui import formatting, theme
-from gui.widgets.plot_hover import HoverTip
+from gui.widgets.plot_hover import HoverTip, style_axes
 
 __all__ = ["BarRun", "LayerBars", "SERIES", "series_values", "COMPARISON_NOTE"]
 
@@ -181,11 +181,7 @@ class LayerBars(QWidget):
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
         plot.showGrid(x=False, y=True, alpha=0.15)
-        for side in ("left", "bottom"):
-            axis = plot.getAxis(side)
-            axis.setTextPen(pg.mkPen(theme.TEXT))
-            axis.setPen(pg.mkPen(theme.BORDER))
-            axis.enableAutoSIPrefix(False)
+        style_axes(plot)
         plot.getAxis("left").setWidth(56)  # both plots share x: same left margin keeps depths aligned
         return plot
 

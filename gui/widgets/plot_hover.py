@@ -13,12 +13,22 @@ from PySide6.QtCore import QPointF
 
 from gui import theme
 
-__all__ = ["HoverTip", "Locate"]
+__all__ = ["HoverTip", "Locate", "style_axes"]
 
 MARGIN_PX = 4.0  # the label keeps this far from the plot's edges
 
 # view coordinates under the mouse -> (text, x, y to pin the label to) or None for nothing there
 Locate = Callable[[QPointF], "tuple[str, float, float] | None"]
+
+
+def style_axes(plot: pg.PlotWidget) -> None:
+    """The theme's colours on the left and bottom axes; no SI prefixes, since every chart picks
+    its unit (ms, millions, thousands) itself."""
+    for side in ("left", "bottom"):
+        axis = plot.getAxis(side)
+        axis.setTextPen(pg.mkPen(theme.TEXT))
+        axis.setPen(pg.mkPen(theme.BORDER))
+        axis.enableAutoSIPrefix(False)
 
 
 class HoverTip:

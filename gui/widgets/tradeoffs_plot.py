@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gui import theme
-from gui.widgets.plot_hover import HoverTip
+from gui.widgets.plot_hover import HoverTip, style_axes
 from engine.api import TradeoffPoint
 from gui.widgets.tradeoffs_points import FAMILIES, FAMILY_LABEL, PaperPoint
 
@@ -97,11 +97,7 @@ class TradeoffPlot(QWidget):
         self.plot.hideButtons()
         self.plot.setLogMode(x=True, y=False)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
-        for side in ("left", "bottom"):
-            ax = self.plot.getAxis(side)
-            ax.setTextPen(pg.mkPen(theme.TEXT))
-            ax.setPen(pg.mkPen(theme.BORDER))
-            ax.enableAutoSIPrefix(False)
+        style_axes(self.plot)
         self.plot.setLabel("left", "ImageNet top-1 (%)", color=theme.TEXT)
         self.plot.setLabel("bottom", "latency on this machine (ms, log scale)" if axis == "latency"
                            else "MAdds (millions, log scale)", color=theme.TEXT)

@@ -35,3 +35,22 @@ def test_a_profile_records_the_machine_load_around_it():
     doc = result.to_json()
     assert len(result.load) == 2 and all(v >= 0 for v in result.load)
     assert (doc["load_before"], doc["load_after"]) == result.load and doc["busy"] == result.busy
+
+
+def test_sweep_runs_on_the_path_asked_and_says_which(capsys):
+    from engine.cli import main
+    from engine.results import ResultsDB
+    from engine.runtime import supports_bf16
+
+    argv = ["sweep", "--models", "mobilenet_v3_small", "--widths", "0.35", "--resolutions", "32", "--threads", "1",
+            "--repeats", "3", "--json"]
+    assert main([*argv, "--path", "onnxruntime"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["path"] == "onnxruntime" and summary["measured"] == 1 and isinstance(summary["busy"], list)
+    assert main([*argv, "--path", "fast"]) == 0  # another path is another series: measured again
+    assert json.loads(capsys.readouterr().out)["measured"] == 1
+    with ResultsDB() as db:
+        assert sorted(r.path for r in db.runs()) == ["fast", "onnxruntime"]
+    if not supports_bf16():
+        assert main([*argv, "--path", "bf16"]) == 2
+        assert "no native bfloat16" in capsys.readouterr().err

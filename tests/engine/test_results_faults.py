@@ -229,3 +229,22 @@ def test_kill_9_in_the_middle_of_writes_loses_nothing_committed(tmp_path):
         assert db.notice is None and db.integrity() == "ok"
         runs = db.runs()
         assert len(runs) >= 3 and all(len(db.layers(r.uuid)) == 200 for r in runs)  # whole runs only
+
+
+def test_a_sweep_whose_database_locks_keeps_the_run_it_just_measured(tmp_path):
+    from engine.tradeoffs.sweep import SweepConfig, run_sweep
+
+    path = tmp_path / "results.sqlite3"
+    filled(path, runs=1)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        with ResultsDB(path, timeout=0.2) as db:
+            holder.execute("BEGIN EXCLUSIVE")  # taken after the sweep read what it had done
+            with pytest.raises(ResultsBusy, match="the last run is kept in") as info:
+                run_sweep([SweepConfig("mobilenet_v3_small", 0.35, 64)], threads=1, repeats=3, warmup=0, db=db)
+    finally:
+        holder.execute("ROLLBACK") if holder.in_transaction else None
+        holder.close()
+    kept = Path(str(info.value).split("the last run is kept in ")[1].split(" (")[0])
+    doc = json.loads(kept.read_text())
+    assert [(r["model"], r["width"], r["resolution"]) for r in doc["runs"]] == [("mobilenet_v3_small", 0.35, 64)]

@@ -61,7 +61,8 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 screenshots: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(VENV)/bin/mobilenet-studio screenshots docs/screenshots
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/mobilenet-studio screenshots docs/screenshots/1280x800 --size 1280x800
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/mobilenet-studio screenshots docs/screenshots/1920x1080 --size 1920x1080
 
 clean:
 	rm -rf $(VENV) .pytest_cache

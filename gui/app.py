@@ -7,18 +7,36 @@ import os
 import sys
 from collections.abc import Sequence
 
-USAGE = "usage: mobilenet-studio [screenshots DIR]"
+USAGE = "usage: mobilenet-studio [screenshots DIR [--size WIDTHxHEIGHT]]"
 
 
-def _parse(argv: Sequence[str]) -> tuple[str, str | None] | str:
-    """('window', None) | ('screenshots', DIR), or a one-line error message."""
+def _size(text: str) -> tuple[int, int] | None:
+    """'1280x800' as (1280, 800); None unless both are whole numbers from 320 to 7680."""
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        return None
+    size = (int(width), int(height))
+    return size if all(320 <= n <= 7680 for n in size) else None
+
+
+def _parse(argv: Sequence[str]) -> tuple[str, str | None, tuple[int, int] | None] | str:
+    """('window', None, None) | ('screenshots', DIR, size or None), or a one-line error message."""
     args = [a for a in argv if a != "--debug"]
     if not args:
-        return ("window", None)
+        return ("window", None, None)
     if args[0] == "screenshots":
-        if len(args) == 2:
-            return ("screenshots", args[1])
-        return f"screenshots takes exactly one argument, the output folder; got {len(args) - 1}. {USAGE}"
+        rest, size = args[1:], None
+        if "--size" in rest:
+            at = rest.index("--size")
+            given = rest[at + 1] if at + 1 < len(rest) else ""
+            size = _size(given)
+            if size is None:
+                return (f"--size takes the window size as WIDTHxHEIGHT in pixels (320 to 7680 each), "
+                        f"e.g. 1280x800; got {given!r}. {USAGE}")
+            rest = rest[:at] + rest[at + 2:]
+        if len(rest) == 1:
+            return ("screenshots", rest[0], size)
+        return f"screenshots takes exactly one argument, the output folder; got {len(rest)}. {USAGE}"
     return f"unknown argument {args[0]!r}; valid: no arguments (open the window) or screenshots DIR. {USAGE}"
 
 
@@ -46,7 +64,7 @@ def run_gui(argv: list[str]) -> int:
     if isinstance(parsed, str):
         print(f"mobilenet-studio: {parsed}", file=sys.stderr)
         return 2
-    mode, folder = parsed
+    mode, folder, size = parsed
     if mode == "screenshots":
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     # Checked before Qt starts: Qt's own failure to open a window aborts with a screenful of text.
@@ -64,7 +82,7 @@ def run_gui(argv: list[str]) -> int:
             from gui.screenshots import take_screenshots
 
             make_app()
-            return take_screenshots(folder)
+            return take_screenshots(folder, size=size) if size else take_screenshots(folder)
         from gui.main_window import MainWindow
         from gui.settings import settings_problem
 

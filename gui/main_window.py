@@ -4,7 +4,7 @@ shortcuts and settings. Pages own their behaviour (see gui/pages/)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QProgressBar, QStackedWidget,
     QVBoxLayout, QWidget,
@@ -17,11 +17,13 @@ from gui.help_dialogs import AboutDialog, ShortcutSheet, registered_shortcuts
 from gui.pages import PageSpec, registered_pages
 from gui.pages.base import Page
 from gui.settings import open_settings
+from gui.widgets.fit import ElidedLabel, PageScroll
 
 __all__ = ["MainWindow"]
 
 DEFAULT_SIZE = (1440, 900)
 NAV_WIDTH = 200
+BUSY_LABEL_WIDTH = 360
 
 
 class MainWindow(QMainWindow):
@@ -40,7 +42,7 @@ class MainWindow(QMainWindow):
         for number, spec in enumerate(self.specs, start=1):
             page = spec.factory()
             self.pages[spec.id] = page
-            self.stack.addWidget(page)
+            self.stack.addWidget(PageScroll(page))
             item = QListWidgetItem(spec.title)
             shortcut = f"Ctrl+{number}" if number <= 9 else ""
             item.setToolTip(" — ".join(t for t in (spec.tooltip, shortcut) if t))
@@ -54,7 +56,10 @@ class MainWindow(QMainWindow):
 
         brand = QLabel("MobileNet Studio")
         brand.setObjectName("brand")
+        brand.ensurePolished()  # the theme's font and padding count in its width
         sidebar = QWidget()
+        sidebar.setFixedWidth(max(NAV_WIDTH, brand.sizeHint().width()))  # the brand left a notch beside the list
+        self.nav.setFixedWidth(sidebar.width())
         sidebar_layout = QVBoxLayout(sidebar)
         sidebar_layout.setContentsMargins(0, 0, 0, 0)
         sidebar_layout.setSpacing(0)
@@ -79,7 +84,8 @@ class MainWindow(QMainWindow):
         self.busy_bar.setFixedWidth(140)
         self.busy_bar.setMaximumHeight(14)
         self.busy_bar.setTextVisible(False)
-        self.busy_label = QLabel("")
+        self.busy_label = ElidedLabel("")
+        self.busy_label.setMaximumWidth(BUSY_LABEL_WIDTH)  # a long job label never widens the window
         self.statusBar().addPermanentWidget(self.busy_label)
         self.statusBar().addPermanentWidget(self.busy_bar)
         self.busy_bar.hide()
@@ -87,6 +93,7 @@ class MainWindow(QMainWindow):
 
         self.setAcceptDrops(True)
         self.resize(*DEFAULT_SIZE)
+        self._fit_screen()
         self._restore_settings()
         for page in self.pages.values():
             page.start()
@@ -104,6 +111,14 @@ class MainWindow(QMainWindow):
         page_id = next((pid for pid, p in self.pages.items() if p is page), "chart")
         attach_exports(page, page.report_export, name=page_id)
         explain(page)
+
+    def _fit_screen(self) -> None:
+        """On a screen smaller than the default size (a 1280×800 laptop), open at the screen's
+        free area instead of hanging off its edges."""
+        screen = self.screen()
+        if screen is not None and QGuiApplication.platformName() != "offscreen":  # its 800×600 is no screen
+            room = screen.availableGeometry().size()
+            self.resize(min(self.width(), room.width()), min(self.height(), room.height()))
 
     # pages ----------------------------------------------------------------------------------
     def current_page_id(self) -> str:

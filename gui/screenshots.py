@@ -36,7 +36,8 @@ def wait_until(predicate: Callable[[], bool], timeout_s: float) -> bool:
     return predicate()
 
 
-def take_screenshots(folder: str | os.PathLike, timeout_s: float = PAGE_TIMEOUT_S) -> int:
+def take_screenshots(folder: str | os.PathLike, timeout_s: float = PAGE_TIMEOUT_S,
+                     size: tuple[int, int] = SIZE) -> int:
     from gui.main_window import MainWindow
 
     out = Path(folder)
@@ -56,7 +57,7 @@ def take_screenshots(folder: str | os.PathLike, timeout_s: float = PAGE_TIMEOUT_
                 os.environ.pop(SETTINGS_ENV, None)
             else:
                 os.environ[SETTINGS_ENV] = previous
-        window.resize(*SIZE)
+        window.resize(*size)
         window.show()
         try:
             for spec in window.specs:

@@ -24,6 +24,7 @@ from gui.widgets.stage_times import StageTimesView
 from gui.workers.jobs import JobRunner
 from gui.widgets.annotated_view import AnnotatedView
 from gui.widgets.panel import inline_error, page_header, panel
+from gui.widgets.fit import ElidedLabel
 
 __all__ = ["Outcome", "SharedImage", "TaskPage", "DEMO_IMAGE"]
 
@@ -119,7 +120,7 @@ class TaskPage(Page):
         self.open_action.triggered.connect(self.ask_open)
 
         layout = self.page_layout()
-        self.showing_label = QLabel("Open an image, or drop one on the window")
+        self.showing_label = ElidedLabel("Open an image, or drop one on the window")
         layout.addLayout(page_header(self.TITLE, self.showing_label))
         layout.addWidget(self._build_controls())
         self.error_label = inline_error()
@@ -153,9 +154,9 @@ class TaskPage(Page):
         self.open_button = QPushButton("Open image…")
         self.open_button.setToolTip(self.open_action.toolTip())
         self.open_button.clicked.connect(self.ask_open)
-        hint = QLabel("or drop an image on the window")
+        hint = ElidedLabel("or drop an image on the window")
         hint.setObjectName("cardNote")
-        self.weights_label = QLabel("")
+        self.weights_label = ElidedLabel("")
         self.weights_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.badge = QLabel(api.UNTRAINED)
         self.badge.setStyleSheet(BADGE_STYLE)
@@ -186,7 +187,7 @@ class TaskPage(Page):
         which shows `hint` while nothing is hovered."""
         frame, layout = panel()
         self.view = AnnotatedView("Open an image or drop one here")
-        self.hover_label = QLabel(hint)
+        self.hover_label = ElidedLabel(hint)
         self.hover_label.setObjectName("cardNote")
         self.view.hovered.connect(lambda text: self.hover_label.setText(text or hint))
         layout.addWidget(self.view, 1)

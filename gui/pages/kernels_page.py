@@ -11,7 +11,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QProgressBar, QSplitter, QStackedWidget, QWidget
+from PySide6.QtWidgets import (
+    QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QSplitter, QStackedWidget, QWidget,
+)
 
 from engine import api
 from gui.chart_export import ask_chart, save_chart
@@ -24,9 +26,11 @@ from gui.widgets.kernels_forms import ModelForm, SymconvForm
 from gui.widgets.kernels_results import EXPERIMENTS, csv_for, summary_for, views_for
 from gui.widgets.panel import inline_error, page_header, panel as _panel
 from gui.workers.jobs import Job, JobRunner
+from gui.widgets.fit import ElidedLabel
 
 __all__ = ["KernelsPage"]
 
+BADGES_PER_ROW = 3
 BADGE_STYLE = {True: "background:#e6f4ea; color:#1e7e34; border:1px solid #b7dfc3;",
                False: "background:#fdecea; color:#c62828; border:1px solid #f5c2c0;"}
 
@@ -59,7 +63,7 @@ class KernelsPage(Page):
 
         self._build_actions()
         layout = self.page_layout()
-        self.showing_label = QLabel("No results yet")
+        self.showing_label = ElidedLabel("No results yet")
         layout.addLayout(page_header("Kernels", self.showing_label, [self.run_action, self.cancel_action,
                                                                      *self._exports]))
         layout.addWidget(self._build_controls())
@@ -134,11 +138,12 @@ class KernelsPage(Page):
         self.chart = GroupedBarChart("Results", empty_text="No results yet. Pick an experiment above and press "
                                      "Run (Ctrl+R): the methods' times and ratios appear here as bars.")
         chart_layout.addWidget(self.chart, 1)
-        self.badges_row = QHBoxLayout()
+        self.badges_row = QGridLayout()  # wraps after BADGES_PER_ROW: one row cut the chart off at 1280 px
         self.badges_row.setSpacing(6)
+        self.badges_row.setColumnStretch(BADGES_PER_ROW, 1)
         self.badges_caption = QLabel("")
         self.badges_caption.setObjectName("cardNote")
-        self.badges_row.addWidget(self.badges_caption)
+        self.badges_row.addWidget(self.badges_caption, 0, 0, 1, BADGES_PER_ROW)
         self.badges: dict[str, QLabel] = {}
         chart_layout.addLayout(self.badges_row)
         self.fields_frame, fields_layout = _panel("Operator, velocity and wavefields")
@@ -239,13 +244,13 @@ class KernelsPage(Page):
             self.badges_row.removeWidget(badge)
             badge.deleteLater()
         self.badges.clear()
-        for run in runs:
+        for index, run in enumerate(runs):
             badge = QLabel(f"{'✓' if run.correct else '✗'} {run.method} {run.max_rel_error:.0e}")
             badge.setStyleSheet(BADGE_STYLE[run.correct] + "border-radius:4px; padding:3px 8px;")
             badge.setToolTip("max |method − reference| / max |reference| against the float64 reference; "
                              f"tolerance {run.tolerance:g} (float32 loops)")
             badge.setProperty("correct", run.correct)
-            self.badges_row.addWidget(badge)
+            self.badges_row.addWidget(badge, 1 + index // BADGES_PER_ROW, index % BADGES_PER_ROW)
             self.badges[run.method] = badge
         self.badges_caption.setText(f"vs reference (≤ {runs[0].tolerance:g}):" if runs else "")
 

@@ -27,6 +27,7 @@ from gui.widgets.panel import page_header
 from gui.widgets.live_lane import LANE_COLOURS, LaneView
 from gui.widgets.live_plot import LatencyPlot
 from gui.widgets.stall_meter import StallMeter
+from gui.widgets.fit import ElidedLabel
 
 __all__ = ["LivePage"]
 
@@ -87,7 +88,7 @@ class LivePage(Page):
 
     # construction ---------------------------------------------------------------------------
     def _build_layout(self) -> None:
-        self.subtitle = QLabel("Real-time classification, detection and segmentation on a camera, a video or "
+        self.subtitle = ElidedLabel("Real-time classification, detection and segmentation on a camera, a video or "
                                "the built-in demo clip; two models side by side on the same frames")
         layout = self.page_layout(spacing=10)
         layout.addLayout(page_header("Live", self.subtitle))

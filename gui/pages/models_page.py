@@ -29,6 +29,7 @@ from gui.widgets.totals import PublishedTable, TotalsRow
 from gui.widgets.weights_info import WeightsCard
 from gui.widgets.panel import inline_error, page_header, panel as _panel
 from gui.workers.jobs import JobRunner
+from gui.widgets.fit import ElidedLabel, elide_combo
 
 __all__ = ["ModelsPage"]
 
@@ -71,7 +72,7 @@ class ModelsPage(Page):
 
         self._build_actions()
         layout = self.page_layout()
-        self.showing_label = QLabel("Computing…")
+        self.showing_label = ElidedLabel("Computing…")
         layout.addLayout(page_header("Models", self.showing_label, [
             self.recompute_action, self.profile_action, self.tradeoffs_action, self.pin_action,
             self.clear_pin_action, *self.menu_actions()]))
@@ -124,6 +125,7 @@ class ModelsPage(Page):
         self.model_combo = QComboBox()
         self.model_combo.setMaxVisibleItems(30)
         fill_model_combo(self.model_combo, list(self._models.values()), separators=True)
+        elide_combo(self.model_combo, 24)  # its longest item alone pushed the page past 1280 px
         self._native = self._models[DEFAULT_MODEL].input.size
         self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(DEFAULT_MODEL)))
         self.width_combo = PresetCombo(WIDTH_PRESETS, "1.0")
@@ -131,7 +133,7 @@ class ModelsPage(Page):
         self.options = OptionChecks("none for this model")
         self.options.toggled.connect(self.request)
         self.option_checks, self.no_options = self.options.checks, self.options.none  # the names tests use
-        self.description = QLabel("")
+        self.description = ElidedLabel("")
         self.description.setObjectName("cardNote")
 
         grid = QGridLayout()
@@ -181,10 +183,11 @@ class ModelsPage(Page):
         table_layout.addLayout(top)
         table_layout.addWidget(self.table, 1)
 
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.setSpacing(12)
+        # chart over the published table in a splitter: stacked at fixed heights, 1280×800 left
+        # the block chart too short to read its labels
+        side = QSplitter(Qt.Orientation.Vertical)
+        side.setChildrenCollapsible(False)
+        side.setHandleWidth(12)
         chart_frame, chart_layout = _panel()
         self.chart = BlockChart()
         chart_layout.addWidget(self.chart)
@@ -196,9 +199,13 @@ class ModelsPage(Page):
         self.compare = BlockCompare()
         compare_layout.addWidget(self.compare)
         self.compare_frame.hide()
-        side_layout.addWidget(chart_frame, 1)
-        side_layout.addWidget(self.compare_frame, 1)
-        side_layout.addWidget(published_frame)
+        side.addWidget(chart_frame)
+        side.addWidget(self.compare_frame)
+        side.addWidget(published_frame)
+        side.setStretchFactor(0, 1)
+        side.setStretchFactor(1, 1)
+        side.setStretchFactor(2, 0)
+        side.setSizes([460, 300, 120])
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)

@@ -26,6 +26,7 @@ from gui.widgets.layer_bars import COMPARISON_NOTE, SERIES, BarRun, LayerBars, s
 from gui.widgets.profile_controls import ProfileControls, ProfileRequest
 from gui.widgets.panel import inline_error, page_header, panel as _panel
 from gui.workers.jobs import JobRunner
+from gui.widgets.fit import ElidedLabel
 
 __all__ = ["ProfilerPage", "CSV_HEADER"]
 
@@ -54,7 +55,7 @@ class ProfilerPage(Page):
 
         self._build_actions()
         layout = self.page_layout()
-        self.showing_label = QLabel("Nothing measured yet")
+        self.showing_label = ElidedLabel("Nothing measured yet")
         layout.addLayout(page_header("Profiler", self.showing_label, [
             self.accuracy_action, self.pin_action, self.clear_pin_action, *self.menu_actions()]))
         layout.addWidget(self._build_controls())
@@ -111,7 +112,7 @@ class ProfilerPage(Page):
         self.progress.setValue(0)
         self.progress.setFormat("%v / %m steps")
         self.progress.setMinimumWidth(220)
-        self.progress_label = QLabel("")
+        self.progress_label = ElidedLabel("", mode=Qt.TextElideMode.ElideMiddle)  # paths: keep both ends
         self.progress_label.setObjectName("cardNote")
         row = QHBoxLayout()
         row.addWidget(self.run_button)

@@ -22,6 +22,7 @@ from gui.settings import to_bool, to_list
 from gui.widgets.panel import inline_error, page_header, panel as _panel
 from gui.widgets.tradeoffs_controls import TargetControls
 from gui.widgets.tradeoffs_plot import LEGEND_HTML, TradeoffPlot
+from gui.widgets.fit import ElidedLabel, elide_combo
 
 __all__ = ["TradeoffsPage", "SCREENSHOT_CONFIGS"]
 
@@ -77,9 +78,9 @@ class TradeoffsPage(Page):
 
     # construction ---------------------------------------------------------------------------
     def _build_header(self) -> QHBoxLayout:
-        self.subtitle = QLabel("")
+        self.subtitle = ElidedLabel("")
         self.series_combo = QComboBox()
-        self.series_combo.setMinimumContentsLength(28)
+        elide_combo(self.series_combo, 28)  # a long machine label elides; each item's tooltip is its label
         self.series_combo.setPlaceholderText("no measurements yet")
         self.series_combo.setToolTip("Whose latency the plots and the recommendation use")
         self.series_combo.activated.connect(self._on_series_picked)
@@ -145,6 +146,7 @@ class TradeoffsPage(Page):
         self.series_combo.clear()
         for s in self.snapshot.series:
             self.series_combo.addItem(s.label(), s.key)
+            self.series_combo.setItemData(self.series_combo.count() - 1, s.label(), Qt.ItemDataRole.ToolTipRole)
         index = self.series_combo.findData(keep) if keep else -1
         self.series_combo.setCurrentIndex(max(index, 0) if self.snapshot.series else -1)
         self.series_combo.blockSignals(False)

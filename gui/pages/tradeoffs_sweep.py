@@ -69,12 +69,13 @@ class SweepPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.options)
         top.addStretch(1)
-        for widget in (QLabel("path"), self.path_combo, self.sweep_button, self.cancel_button, self.progress):
+        for widget in (QLabel("path"), self.path_combo, self.sweep_button, self.cancel_button):
             top.addWidget(widget)
         self.status = QLabel("")
         self.status.setObjectName("cardNote")
         self.status.setWordWrap(True)
         outer.addLayout(top)
+        outer.addWidget(self.progress)  # a row of its own: beside the buttons it cut them off at 1280 px
         outer.addWidget(self.status)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -26,6 +26,7 @@ from gui.pages.base import Page
 from gui.widgets.weights_info import metrics_tooltip, published_text, short_licence, status_colour
 from gui.widgets.panel import inline_error, page_header
 from gui.workers.jobs import Job, JobRunner
+from gui.widgets.fit import ElidedLabel
 
 __all__ = ["WeightsPage", "COLUMNS"]
 
@@ -72,7 +73,7 @@ class WeightsPage(Page):
         self.jobs.busy_changed.connect(self.report_busy)
 
         layout = self.page_layout()
-        self.subtitle = QLabel("Listing the cache…")
+        self.subtitle = ElidedLabel("Listing the cache…")
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addLayout(page_header("Weights", self.subtitle))
         self.progress_bar = QProgressBar()

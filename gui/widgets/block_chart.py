@@ -3,6 +3,8 @@ per block (stem at the top, classifier at the bottom), with the values shown on 
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
 
 import numpy as np
@@ -70,6 +72,7 @@ class BlockChart(QWidget):
         self._label.hide()
         self.plot.addItem(self._label)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.plot.getViewBox().sigResized.connect(lambda _vb: self._label_rows())
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -141,6 +144,18 @@ class BlockChart(QWidget):
         inside = 0 <= index < len(self._blocks) and abs(point.y() - index) <= _BAR_HEIGHT / 2
         self.show_hover(index if inside else None)
 
+    def label_step(self) -> int:
+        """Label every n-th block: when the chart is short (a 1280×800 screen) the names of all
+        twenty blocks overlapped into an unreadable smear. Hovering still names every bar."""
+        rows = max(len(self._blocks), 1)
+        per_row = self.plot.getViewBox().height() / rows
+        return max(1, math.ceil((self.fontMetrics().height() + 1) / max(per_row, 1e-6)))
+
+    def _label_rows(self) -> None:
+        step = self.label_step()
+        self.plot.getAxis("left").setTicks([[(i, b.title) for i, b in enumerate(self._blocks) if i % step == 0],
+                                            [(i, "") for i in range(len(self._blocks)) if i % step]])
+
     def _redraw(self) -> None:
         _text, axis_label, _attr, colour = METRICS[self._metric]
         raw = self.values()
@@ -151,7 +166,7 @@ class BlockChart(QWidget):
                            brush=pg.mkBrush(colour), pen=pg.mkPen(None))
         self._highlight.setOpts(x0=[], y=[], width=[])
         self._label.hide()
-        self.plot.getAxis("left").setTicks([[(i, b.title) for i, b in enumerate(self._blocks)]])
+        self._label_rows()
         unit = "millions" if self._scale == 1e6 else "thousands"
         self.plot.setLabel("bottom", f"{axis_label} ({unit})", color=theme.MUTED)
         if len(values):

@@ -159,6 +159,7 @@ class LayerBars(QWidget):
         self.cumulative.setLabel("left", "cumulative ms", color=theme.MUTED)
         self.cumulative.setLabel("bottom", "normalised depth (0 = input, 1 = output)", color=theme.MUTED)
         self.cumulative.setXLink(self.plot)
+        self.cumulative.setMinimumHeight(120)  # room for its axis title; at 1280×800 it read "cumulativ"
         self._curves = [
             self.cumulative.plot([], [], pen=pg.mkPen(theme.ACCENT, width=2)),
             self.cumulative.plot([], [], pen=pg.mkPen(theme.MUTED, width=2, style=Qt.PenStyle.DashLine)),

@@ -10,7 +10,7 @@ from typing import Any, Callable
 from PySide6.QtCore import (
     QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSortFilterProxyModel, Qt,
 )
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView, QHeaderView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView,
     QWidget,
@@ -139,6 +139,8 @@ class LayerTableModel(QAbstractTableModel):
                 return f"{column.title}: {value:,}"
             if column.title == "Block":
                 return value
+            if column.title in ("Layer", "Kind"):  # the full text where the column cuts it
+                return column.text(value)
             if column.title == "Output":
                 return f"input {formatting.shape(row.input_shape)} → output {formatting.shape(value)}"
         return None
@@ -201,7 +203,15 @@ class LayerTableView(QTableView):
             self.setColumnWidth(column, width)
             if spec.bar_colour:
                 self.setItemDelegateForColumn(column, BarDelegate(spec.bar_colour, self))
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)  # Stretch cut names to "f…"
+        self._layer_width = widths[1]
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        """The Layer column takes the spare width but never less than its own (Qt's Stretch
+        shrank it to "f…" on a laptop); when even that does not fit, the table scrolls."""
+        super().resizeEvent(event)
+        others = sum(self.columnWidth(c) for c in range(len(COLUMNS)) if c != 1)
+        self.setColumnWidth(1, max(self._layer_width, self.viewport().width() - others))
 
     def select_layer(self, name: str) -> bool:
         """Select and scroll to the row of the layer called `name` (False if it is not shown)."""

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.api import SourceSpec
+from gui.widgets.fit import ElidedLabel, elide_combo
 
 __all__ = ["LiveControls"]
 
@@ -73,7 +74,7 @@ class LiveControls(QFrame):
             self.capture_combo.addItem("camera's size" if size is None else f"{size[0]}×{size[1]}", size)
         self.capture_combo.setToolTip("Capture size asked of the camera (it may pick the nearest it supports)")
         self.path_button = QPushButton("Choose…")
-        self.path_label = QLabel("")
+        self.path_label = ElidedLabel("")
         self.path_label.setObjectName("cardNote")
         self.path_label.setMaximumWidth(260)
         self.loop_check = QCheckBox("Loop")
@@ -99,6 +100,7 @@ class LiveControls(QFrame):
         self.path_combo.addItem(AUTO_PATH, None)
         self.path2_combo.addItem(SAME_PATH, None)
         for combo in (self.path_combo, self.path2_combo):
+            elide_combo(combo, 6)  # "same as A", "onnxruntime" elide: the action row fits 1280 px
             for name, available, why in paths:
                 combo.addItem(name, name)
                 if not available:  # greyed out, with the reason on hover
@@ -138,7 +140,8 @@ class LiveControls(QFrame):
         self.opacity.setRange(0, 100)
         self.opacity.setValue(50)
         for slider in (self.threshold, self.opacity):
-            slider.setFixedWidth(140)
+            slider.setMinimumWidth(80)  # shrinks first when the window is narrow (1280 px)
+            slider.setMaximumWidth(140)
         action_row = QHBoxLayout()
         for widget in (self.start_button, self.snapshot_button, self.record_button, self.folder_button):
             action_row.addWidget(widget)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePol
 from engine.api import LaneStatus
 from gui import theme
 from gui.widgets.image_view import ImageView
+from gui.widgets.fit import ElidedLabel
 
 __all__ = ["LaneView", "LANE_COLOURS"]
 
@@ -48,7 +49,7 @@ class LaneView(QFrame):
         head = QHBoxLayout()
         swatch = QLabel("●")
         swatch.setStyleSheet(f"color: {LANE_COLOURS[index]}; font-size: 14pt;")
-        self.title = QLabel("—")
+        self.title = ElidedLabel("—")
         self.title.setObjectName("panelTitle")
         self.title.setMinimumWidth(0)
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)

@@ -15,6 +15,8 @@ from gui import theme
 
 __all__ = ["HoverTip", "Locate", "style_axes"]
 
+MARGIN_PX = 4.0  # the label keeps this far from the plot's edges
+
 # view coordinates under the mouse -> (text, x, y to pin the label to) or None for nothing there
 Locate = Callable[[QPointF], "tuple[str, float, float] | None"]
 
@@ -49,16 +51,24 @@ class HoverTip:
         return self.plot.getPlotItem().vb
 
     def show_at(self, text: str, x: float, y: float) -> None:
-        """Pin the label to (x, y) in view coordinates, on whichever side keeps it visible."""
-        (x0, x1), (y0, y1) = self.view.viewRange()
-        right_half = x > x0 + 0.55 * (x1 - x0)
-        upper_half = y > y0 + 0.5 * (y1 - y0)
-        if self.view.yInverted():
-            upper_half = not upper_half
-        # anchor (ax, ay): 0 = the label's left/top edge sits at the point
-        self.label.setAnchor((1.0 if right_half else 0.0, 0.0 if upper_half else 1.0))
+        """Pin the label to (x, y) in view coordinates, on whichever side of it has room, and
+        keep the whole label inside the plot: on a laptop-sized plot a long label used to run
+        past the edge, where the view clipped it. Wider than the plot, it wraps."""
+        room = self.view.sceneBoundingRect()
         self.label.setText(text)
-        self.label.setPos(x, y)
+        self.label.setTextWidth(-1)  # its natural width first
+        if self.label.textItem.boundingRect().width() > room.width() - 2 * MARGIN_PX:
+            self.label.setTextWidth(max(room.width() - 2 * MARGIN_PX, 40.0))
+        size = self.label.textItem.boundingRect().size()
+        point = self.view.mapViewToScene(QPointF(x, y))
+        right_half = point.x() > room.left() + 0.55 * room.width()
+        upper_half = point.y() < room.top() + 0.5 * room.height()  # on screen, whichever way y runs
+        left = point.x() - size.width() if right_half else point.x()
+        top = point.y() if upper_half else point.y() - size.height()
+        left = max(room.left() + MARGIN_PX, min(left, room.right() - MARGIN_PX - size.width()))
+        top = max(room.top() + MARGIN_PX, min(top, room.bottom() - MARGIN_PX - size.height()))
+        self.label.setAnchor((0.0, 0.0))
+        self.label.setPos(self.view.mapSceneToView(QPointF(left, top)))
         self.label.show()
         self.text = text
 

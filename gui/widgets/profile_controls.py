@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QSpin
 
 from engine.api import ModelInfo, PathStatus
 from gui.settings import to_list
+from gui.widgets.fit import elide_combo
 from gui.widgets.controls import OptionChecks, PresetCombo, fill_model_combo, parse_number
 from gui.widgets.path_combo import fill_path_combo
 
@@ -25,6 +26,7 @@ WIDTH_PRESETS = ("0.35", "0.5", "0.75", "1.0", "1.3", "1.4")
 RESOLUTION_PRESETS = ("96", "128", "160", "192", "224", "256", "320")
 MEMORY_FORMATS = ("contiguous", "channels_last")
 DEFAULT_MODEL = "mobilenet_v3_large"
+FIELDS_PER_ROW = 5
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class ProfileControls(QWidget):
         self._infos = {m.name: m for m in infos}
         self.model_combo = QComboBox()
         fill_model_combo(self.model_combo, infos)
+        elide_combo(self.model_combo, 24)
         self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(DEFAULT_MODEL)))
         self.width_combo = PresetCombo(WIDTH_PRESETS, "1.0")
         self.resolution_combo = PresetCombo(RESOLUTION_PRESETS, "224")
@@ -116,19 +119,20 @@ class ProfileControls(QWidget):
                   ("Resolution (px)", self.resolution_combo), ("Batch", self.batch_spin),
                   ("Threads", self.threads_spin), ("Memory format", self.format_combo),
                   ("Device", self.device_combo), ("Path", self.path_combo), ("Repeats", self.repeats_spin))
-        for column, (caption, widget) in enumerate(fields):
+        for index, (caption, widget) in enumerate(fields):  # two rows of fields: fits 1280 px
+            row, column = 2 * (index // FIELDS_PER_ROW), index % FIELDS_PER_ROW
             label = QLabel(caption)
             label.setObjectName("cardNote")
-            grid.addWidget(label, 0, column)
-            grid.addWidget(widget, 1, column)
+            grid.addWidget(label, row, column)
+            grid.addWidget(widget, row + 1, column)
         options = QHBoxLayout()
         caption = QLabel("Options:")
         caption.setObjectName("cardNote")
         options.addWidget(caption)
         options.addWidget(self.options, 1)
-        grid.addLayout(options, 2, 0, 1, len(fields))
+        grid.addLayout(options, grid.rowCount(), 0, 1, FIELDS_PER_ROW)
         grid.setColumnMinimumWidth(0, 230)
-        grid.setColumnStretch(len(fields), 1)
+        grid.setColumnStretch(FIELDS_PER_ROW, 1)
         self.model_combo.currentIndexChanged.connect(lambda _i: self._rebuild_options())
         self._rebuild_options()
 

@@ -23,6 +23,7 @@ class StatCard(QFrame):
         self.setObjectName("card")
         self.caption = QLabel(caption)
         self.caption.setObjectName("cardCaption")
+        self.caption.setWordWrap(True)  # four long captions side by side were wider than a laptop
         self.value = QLabel("—")
         self.value.setObjectName("cardValue")
         self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

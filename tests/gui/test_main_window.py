@@ -146,8 +146,20 @@ def test_screenshots_command_writes_one_png_per_page(tmp_path, settings_file, qa
     (["bogus"], "unknown argument 'bogus'"),
     (["screenshots"], "screenshots takes exactly one argument"),
     (["screenshots", "a", "b"], "screenshots takes exactly one argument"),
+    (["screenshots", "a", "--size", "big"], "--size takes the window size as WIDTHxHEIGHT"),
+    (["screenshots", "a", "--size", "100x80"], "got '100x80'"),
+    (["screenshots", "a", "--size"], "got ''"),
+    (["screenshots", "--size", "1280x800"], "screenshots takes exactly one argument"),
 ])
 def test_bad_gui_arguments_exit_2_with_one_line(argv, fragment, capsys):
     assert run_gui(argv) == 2
     err = capsys.readouterr().err
     assert fragment in err and err.count("\n") == 1
+
+
+def test_screenshots_size_is_parsed_wherever_it_stands():
+    from gui.app import _parse
+
+    assert _parse(["screenshots", "out", "--size", "1280x800"]) == ("screenshots", "out", (1280, 800))
+    assert _parse(["screenshots", "--size", "1920X1080", "out"]) == ("screenshots", "out", (1920, 1080))
+    assert _parse(["screenshots", "out"]) == ("screenshots", "out", None)

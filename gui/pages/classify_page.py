@@ -67,7 +67,8 @@ class ClassifyPage(TaskPage):
         self.sample_button.setToolTip(f"Top-1 / top-5 on {SAMPLE_SET} (20 ImageNet-labelled photos, fetched once "
                                       f"from the foolbox wheel), like 'evaluate --sample {SAMPLE_SET}'")
         self.sample_button.clicked.connect(lambda: self.evaluate_samples())
-        return [self.folder_button, self.sample_button]
+        return []  # the buttons sit in the side panel's accuracy section (body): beside the model
+        # row they pushed the page past 1200 px once a run showed the weights line
 
     def body(self) -> tuple[QWidget, QWidget]:
         image_frame, image_layout = panel()
@@ -84,13 +85,13 @@ class ClassifyPage(TaskPage):
         self.latency_label.setObjectName("cardValue")
         side_layout.addWidget(chart_title)
         side_layout.addWidget(self.chart)
-        side_layout.addSpacing(12)
+        side_layout.addSpacing(4)
         side_layout.addWidget(latency_caption)
         side_layout.addWidget(self.latency_label)
         side_layout.addSpacing(6)
         for widget in self.timing_panel():
             side_layout.addWidget(widget)
-        side_layout.addSpacing(12)
+        side_layout.addSpacing(4)  # tight: the accuracy section must still fit 1200x760
         accuracy_caption = QLabel("Accuracy over many images")
         accuracy_caption.setObjectName("panelTitle")
         self.accuracy_label = QLabel("Evaluate a labelled folder or run the sample set")
@@ -108,7 +109,12 @@ class ClassifyPage(TaskPage):
         row = QHBoxLayout()
         row.addWidget(self.eval_progress, 1)
         row.addWidget(self.eval_cancel)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.folder_button)
+        buttons.addWidget(self.sample_button)
+        buttons.addStretch(1)
         side_layout.addWidget(accuracy_caption)
+        side_layout.addLayout(buttons)
         side_layout.addLayout(row)
         side_layout.addWidget(self.accuracy_label)
         side_layout.addStretch(1)

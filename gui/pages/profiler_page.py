@@ -23,7 +23,7 @@ from gui.pages.profiler_work import (
 )
 from gui.widgets.attribution_bar import AttributionBar
 from gui.widgets.layer_bars import COMPARISON_NOTE, SERIES, BarRun, LayerBars, series_values
-from gui.widgets.profile_controls import ProfileControls, ProfileRequest
+from gui.widgets.profile_controls import ProfileRequest
 from gui.widgets.panel import inline_error, page_header, panel as _panel
 from gui.workers.jobs import JobRunner
 from gui.widgets.fit import ElidedLabel

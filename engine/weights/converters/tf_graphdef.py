@@ -15,7 +15,6 @@ tensor_shape=2, tensor_content=4, float_val=5, int_val=7; TensorShapeProto dim=2
 from __future__ import annotations
 
 import math
-import os
 import struct
 from pathlib import Path
 

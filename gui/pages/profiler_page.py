@@ -15,7 +15,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from engine import api
-from gui.export import write_csv, write_png
+from gui.chart_export import ask_chart, save_chart
+from gui.export import write_csv
 from gui.pages import register_page
 from gui.pages.base import Page
 from gui.pages.profiler_work import (
@@ -85,8 +86,9 @@ class ProfilerPage(Page):
         self.pin_action = self.add_action("Keep as overlay", "Pin this run, then measure another configuration "
                                        "to compare.\n" + COMPARISON_NOTE, self.pin_current)
         self.clear_pin_action = self.add_action("Clear overlay", "Remove the pinned run", self.clear_pin)
-        self.export_png_action = self.add_action("Export profile chart…", "Save the per-layer chart as PNG",
-                                              self._ask_export_png, short="Export PNG")
+        self.export_png_action = self.add_action("Export profile chart…", "Save the per-layer chart as PNG (at a "
+                                              "width you choose) or SVG", self._ask_export_chart,
+                                              short="Export chart")
         self.export_csv_action = self.add_action("Export profile table…", "Save the per-layer timings as CSV",
                                               self._ask_export_csv, short="Export CSV")
         self.accuracy_action = self.add_action(
@@ -320,8 +322,10 @@ class ProfilerPage(Page):
     def export_csv(self, path: str) -> None:
         write_csv(path, CSV_HEADER, self.csv_rows())
 
-    def export_chart(self, path: str) -> None:
-        write_png(self.bars, path)
+    def export_chart(self, path: str, width: int | None = None) -> None:
+        """The per-layer bars, PNG or SVG by the file's suffix, through pyqtgraph's exporters (the
+        cumulative plot below has its own context-menu export)."""
+        save_chart(self.bars.plot, path, width)
 
     def export_trace(self, path: str) -> bool:
         """Write the trace in the background (it builds and runs the model once)."""
@@ -333,8 +337,9 @@ class ProfilerPage(Page):
         self.job.submit(lambda _job: (req, write_trace(req, path) or str(path)), f"Writing trace {path}…")
         return True
 
-    def _ask_export_png(self) -> None:
-        self._ask("Export chart", "profile.png", "PNG images (*.png)", self.export_chart)
+    def _ask_export_chart(self) -> None:
+        if self.shown is not None:
+            ask_chart(self.bars.plot, self.report_export, f"{self._stem()}_profile")
 
     def _ask_export_csv(self) -> None:
         self._ask("Export layer timings", "profile.csv", "CSV files (*.csv)", self.export_csv)
@@ -342,11 +347,13 @@ class ProfilerPage(Page):
     def _ask_export_trace(self) -> None:
         self._ask("Export trace", "trace.json", "Chrome/Perfetto traces (*.json)", self.export_trace)
 
+    def _stem(self) -> str:
+        return f"{self.shown.model}_{self.shown.width_text}_{self.shown.resolution_text}"
+
     def _ask(self, title: str, default: str, pattern: str, export) -> None:
         if self.shown is None:
             return
-        stem = f"{self.shown.model}_{self.shown.width_text}_{self.shown.resolution_text}"
-        path = self.ask_save(title, f"{stem}_{default}", pattern, export)
+        path = self.ask_save(title, f"{self._stem()}_{default}", pattern, export)
         if path and export != self.export_trace:  # the trace is written in the background
             self.status_message.emit(f"Saved {path}")
 

@@ -101,7 +101,7 @@ class ModelsPage(Page):
         self.export_png_action.setToolTip("Save the block chart as PNG (at a width you choose) or SVG")
         self.export_png_action.triggered.connect(self._ask_export_png)
         self.profile_action = QAction("Profile this", self)
-        self.profile_action.setToolTip("Open this configuration in the Profiler, ready to measure on this machine")
+        self.profile_action.setToolTip("Measure this configuration in the Profiler now (Esc there cancels)")
         self.profile_action.triggered.connect(lambda: self.navigate.emit("profiler", self.configuration()))
         self.tradeoffs_action = QAction("Show on Trade-offs", self)
         self.tradeoffs_action.setToolTip("Find this configuration's measured point on the Trade-offs page")

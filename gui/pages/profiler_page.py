@@ -2,8 +2,8 @@
 layer by layer; pin a run and measure another to compare (e.g. V2 vs V3-Large).
 
 Every number comes from one `engine.api.profile_model` call, run off the UI thread with
-progress and Cancel. Nothing runs until the user presses Run: measuring takes seconds and
-loads the CPU, so `start()` stays free."""
+progress and Cancel. Nothing runs until the user asks (Run, or "Profile this" on the Models
+page): measuring takes seconds and loads the CPU, so `start()` stays free."""
 
 from __future__ import annotations
 
@@ -360,13 +360,22 @@ class ProfilerPage(Page):
     # page protocol --------------------------------------------------------------------------
     def receive(self, payload: object) -> None:
         """A configuration from the Models page ("Profile this"): {"model", "width",
-        "resolution", "options"}; the controls show it, and Run measures it."""
-        if not isinstance(payload, dict) or "model" not in payload or self.job.is_busy():
+        "resolution", "options"}. The controls show it and, when the page is idle, the
+        measurement starts at once (Esc or Cancel stops it like any run); while another run
+        goes, nothing changes and the status bar says so."""
+        if not isinstance(payload, dict) or "model" not in payload:
             return
-        self.controls.set_request(replace(
-            self.controls.request(), model=payload["model"], width_text=f"{float(payload.get('width', 1.0)):g}",
-            resolution_text=str(int(payload.get("resolution", 224))), options=tuple(payload.get("options", ()))))
-        self.showing_label.setText(f"Ready to measure {self.controls.request().short()}: press Run (Ctrl+R)")
+        req = replace(self.controls.request(), model=payload["model"],
+                      width_text=f"{float(payload.get('width', 1.0)):g}",
+                      resolution_text=str(int(payload.get("resolution", 224))),
+                      options=tuple(payload.get("options", ())))
+        if self.job.is_busy():
+            running = self._running.short() if self._running is not None else "another job"
+            self.status_message.emit(f"The Profiler is still busy with {running}: cancel it (Esc) or wait, "
+                                     f"then profile {req.short()}")
+            return
+        self.controls.set_request(req)
+        self.run()
 
     def menu_actions(self) -> list[QAction]:
         return [self.export_png_action, self.export_csv_action, self.export_trace_action]

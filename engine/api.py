@@ -49,6 +49,7 @@ from engine.tasks.draw import MASK_MODES, class_color
 from engine.tasks.evaluate import EvalResult, evaluate_folder, save_evaluation
 from engine.tasks.segment import LEGEND_MIN
 from engine.tasks.agreement import PathAgreement, path_agreement
+from engine.tasks.agreement import remembered as remembered_agreement
 from engine.tradeoffs.fastest import (
     FastestChoice, cached_choice, default_path, measure_fastest, sweep_path,
 )
@@ -110,7 +111,7 @@ __all__ = [
     "SweepSummary", "run_sweep", "sweep_grid",
     # inference paths
     "EXACT_PATHS", "PATHS", "Prepared", "available_paths", "fastest_exact_path", "prepare", "profile_nodes",
-    "PathStatus", "path_status", "path_statuses", "PathAgreement", "path_agreement",
+    "PathStatus", "path_status", "path_statuses", "PathAgreement", "path_agreement", "remembered_agreement",
     "FastestChoice", "cached_choice", "default_path", "measure_fastest", "sweep_path",
     "export_onnx", "network_of", "op_counts",
     # weights

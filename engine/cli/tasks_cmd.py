@@ -14,8 +14,8 @@ import cv2
 
 from engine.api import (
     DEFAULT_MODELS, IMAGE_OUT_SUFFIXES, IMAGE_SUFFIXES, MASK_MODES, UNTRAINED, VIDEO_OUT_SUFFIXES, AtomicVideoWriter,
-    InvalidInput, TaskResult, TaskRunner, UnknownName, check_file, check_out, check_range, make_runner, models_for,
-    open_video, read_image, write_image,
+    PATHS, InvalidInput, TaskResult, TaskRunner, UnknownName, check_file, check_out, check_range, default_path,
+    make_runner, models_for, open_video, read_image, write_image,
 )
 from engine.cli import finite_float, print_json
 from engine.cli.progress import StderrProgress
@@ -27,8 +27,8 @@ def _common(p: argparse.ArgumentParser, task: str) -> None:
                    help=f"a {task} model (default {DEFAULT_MODELS[task]}, whose weights ship offline)")
     p.add_argument("--out", metavar="PATH", help="annotated image (.png, .jpg, ...) or, for a video, .mp4")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's own choice)")
-    p.add_argument("--path", default="reference",
-                   help="inference path of the network: reference (default), fast, bf16, int8, onnxruntime")
+    p.add_argument("--path", help=f"inference path of the network: {', '.join(PATHS)} (default: the fastest "
+                                  "exact one measured on this machine for the model, else onnxruntime)")
     p.add_argument("--weights", metavar="PATH", help="a checkpoint file instead of the registered weights")
     p.add_argument("--random-weights", action="store_true", help=f"random weights ('{UNTRAINED}')")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
@@ -81,8 +81,8 @@ def _check_args(args: argparse.Namespace) -> Path:
 
 def _runner(args: argparse.Namespace) -> TaskRunner:
     weights = None if args.random_weights else (args.weights or "default")
-    return make_runner(args.task, args.model, weights, threads=args.threads, progress=StderrProgress(),
-                       path=args.path)
+    path = args.path or default_path(args.model, threads=args.threads or 2)
+    return make_runner(args.task, args.model, weights, threads=args.threads, progress=StderrProgress(), path=path)
 
 
 def run_task(args: argparse.Namespace) -> int:
@@ -113,7 +113,7 @@ def _run_image(args: argparse.Namespace, runner: TaskRunner, source: Path, frame
     print(f"{runner.model} ({runner.weights or UNTRAINED}) on {source} ({width}×{height})")
     _print_findings(args, doc)
     t = result.timings
-    print(f"preprocess {t.preprocess_ms:.1f} ms, inference {t.inference_ms:.1f} ms, "
+    print(f"preprocess {t.preprocess_ms:.1f} ms, inference {t.inference_ms:.1f} ms ({runner.path} path), "
           f"postprocess {t.postprocess_ms:.1f} ms (total {t.total_ms:.1f} ms)")
     _print_tail(args, runner)
     return 0
@@ -191,7 +191,8 @@ def _run_video(args: argparse.Namespace, runner: TaskRunner, video) -> int:
     if args.task == "detect":
         counts = [len(f["detections"]) for f in frames]
         print(f"detections scoring >= {args.score:g} per frame: median {statistics.median(counts):g}, max {max(counts)}")
-    print(f"median per frame: preprocess {medians['preprocess']:.1f} ms, inference {medians['inference']:.1f} ms, "
+    print(f"median per frame: preprocess {medians['preprocess']:.1f} ms, inference {medians['inference']:.1f} ms "
+          f"({runner.path} path), "
           f"postprocess {medians['postprocess']:.1f} ms (total {medians['total']:.1f} ms)")
     _print_tail(args, runner)
     return 0

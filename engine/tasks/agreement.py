@@ -14,14 +14,16 @@ untrained network says little about a trained one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import time
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
 
-from engine import paths
+from engine import files, paths
 from engine.models import catalog
 from engine.models.detection.agreement import match
 from engine.runtime import prepare
@@ -43,6 +45,7 @@ class PathAgreement:
     max_logit_diff: float | None = None
     box_agreement: float | None = None
     mask_iou: float | None = None
+    measured_at: float = 0.0  # time.time() when measured
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -100,15 +103,58 @@ def mask_iou(want: np.ndarray, got: np.ndarray, classes: list[int]) -> float:
     return float(np.mean(ious)) if ious else 1.0
 
 
+def _store_file() -> Path:
+    return paths.cache_dir() / "path_agreement.json"
+
+
+def _load_store() -> dict:
+    try:
+        data = json.loads(_store_file().read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def remembered(model: str, path: str) -> PathAgreement | None:
+    """The last accuracy cost measured for `model` on `path` against the reference, with real
+    weights (what the Trade-offs page shows beside a path's latencies), or None."""
+    record = _load_store().get(f"{model}|{path}")
+    try:
+        known = {f.name for f in fields(PathAgreement)}
+        return PathAgreement(**{k: v for k, v in record.items() if k in known})
+    except (AttributeError, TypeError):  # never measured, or a damaged record
+        return None
+
+
+def _remember(result: PathAgreement, asked: str) -> None:
+    if result.weights is None or result.reference != "reference":
+        return  # random weights or another baseline: not the figure a user compares paths by
+    store = _load_store()
+    store[f"{result.model}|{asked}"] = result.to_json()
+    try:
+        files.write_text(_store_file(), json.dumps(store, indent=2, sort_keys=True) + "\n", make_parents=True)
+    except OSError:
+        pass  # a cache that cannot be written only means measuring again next time
+
+
 def path_agreement(model: str, path: str, *, threads: int = 2, reference: str = "reference",
                    photos: tuple[list[np.ndarray], str] | None = None) -> PathAgreement:
-    """`path` against `reference` for `model` on real photos (see the module docstring)."""
+    """`path` against `reference` for `model` on real photos (see the module docstring); with
+    real weights against the reference, remembered for `remembered`."""
+    result = _measure(model, path, threads=threads, reference=reference, photos=photos)
+    _remember(result, path)
+    return result
+
+
+def _measure(model: str, path: str, *, threads: int, reference: str,
+             photos: tuple[list[np.ndarray], str] | None) -> PathAgreement:
     info = catalog.model_info(model)
     task = next(t for t, c in CATALOG_TASK.items() if c == info.task)
     images, source = photos if photos is not None else real_photos()
     weights = cached_weights(model)
     runner = make_runner(task, model, weights, threads=threads)
-    common = dict(model=model, reference=reference, weights=weights, images=len(images), source=source)
+    common = dict(model=model, reference=reference, weights=weights, images=len(images), source=source,
+                  measured_at=time.time())
     if task == "classify":
         batch = torch.stack([runner.preprocess(rgb) for rgb in images])
         size = runner.preprocess.crop

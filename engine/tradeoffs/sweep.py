@@ -23,6 +23,7 @@ from engine.kernels.timing import Progress, ShouldStop, check_stop, report
 from engine.models import catalog
 from engine.profiling.latency import profile_model
 from engine.profiling.machine import fingerprint
+from engine.results.claims import claimed
 from engine.results.opening import ResultsUnavailable
 from engine.results.store import ResultsDB, RunRecord, machine_id, options_key
 from engine.results.transfer import keep_unsaved
@@ -38,6 +39,7 @@ SUPERSEDED = "V3-arXiv-early"  # an earlier revision's numbers, replaced by the 
 # keeping the median of 20 runs (p10/p90 stored next to it) after 3 warm-up passes.
 SWEEP_REPEATS = 20
 SWEEP_WARMUP = 3
+CLAIM_POLL_S = 0.5  # how often a sweep looks again at points another sweep is measuring
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,24 @@ def sweep_grid(models: Sequence[str] | None = None, widths: Sequence[float] | No
     return grid
 
 
+@dataclass(frozen=True)
+class _Stored:
+    run: RunRecord
+    busy: bool
+
+
+def _measure_and_store(db: ResultsDB, config: SweepConfig, threads: int, repeats: int, warmup: int, path: str,
+                       per_layer: bool, should_stop: ShouldStop | None) -> _Stored:
+    result = profile_model(config.model, width=config.width, resolution=config.resolution, threads=threads,
+                           repeats=repeats, warmup=warmup, path=path, per_layer=per_layer, should_stop=should_stop)
+    try:
+        return _Stored(db.save_run(result), bool(result.busy))
+    except ResultsUnavailable as exc:  # keep the run just measured, then stop
+        kept = keep_unsaved(result)
+        raise type(exc)(f"{exc}; the last run is kept in {kept} ('results import' adds "
+                       f"it); run the same sweep again to resume") from None
+
+
 def run_sweep(configs: Sequence[SweepConfig] | None = None, *, threads: int = 2, repeats: int = SWEEP_REPEATS,
               warmup: int = SWEEP_WARMUP, per_layer: bool = False, path: str | None = "reference",
               db: ResultsDB | None = None, progress: Progress | None = None,
@@ -111,7 +131,9 @@ def run_sweep(configs: Sequence[SweepConfig] | None = None, *, threads: int = 2,
     stored); on_row(record) sees every newly stored run, e.g. to plot it while the sweep goes on.
     path None: the fastest exact path measured on this machine (engine.tradeoffs.fastest),
     measured first if it never was. Each point's load average before and after is recorded and
-    a point measured on a busy machine is listed in the summary's `busy`.
+    a point measured on a busy machine is listed in the summary's `busy`. Two sweeps on one
+    database share the work (engine.results.claims): a point another sweep is measuring is
+    left to it, and waited for at the end.
     """
     configs = list(sweep_grid() if configs is None else configs)
     check_range("threads", threads, 1, 256)
@@ -125,30 +147,50 @@ def run_sweep(configs: Sequence[SweepConfig] | None = None, *, threads: int = 2,
     db = ResultsDB() if own else db
     try:
         mid = machine_id(fingerprint(threads=threads, device="cpu", backend="torch eager"))
-        done_before = db.measured_configs(machine_id=mid, threads=threads, path=path)
         start = time.perf_counter()
         measured = skipped = 0
-        report(progress, 0, len(configs))
-        for index, config in enumerate(configs, 1):
-            check_stop(should_stop)
-            if (config.model, round(config.width, 6), config.resolution, options_key({})) in done_before:
+        waiting: list[SweepConfig] = []  # being measured by another sweep on this database right now
+
+        def measure(config: SweepConfig) -> bool:
+            """Measure and store `config` unless it is stored already (by anyone) or another
+            sweep is measuring it; False only in that last case."""
+            nonlocal measured, skipped
+            key = (config.model, round(config.width, 6), config.resolution, options_key({}))
+            if key in db.measured_configs(machine_id=mid, threads=threads, path=path):
                 skipped += 1
+                return True
+            with claimed(db.path, (mid, threads, path, *key)) as mine:
+                if not mine:
+                    return False
+                if key in db.measured_configs(machine_id=mid, threads=threads, path=path):
+                    skipped += 1  # stored between the first look and the claim
+                    return True
+                record = _measure_and_store(db, config, threads, repeats, warmup, path, per_layer, should_stop)
+            measured += 1
+            if record.busy:
+                busy.append(config.label())
+            if on_row is not None:
+                on_row(record.run)
+            return True
+
+        report(progress, 0, len(configs))
+        done = 0
+        for config in configs:
+            check_stop(should_stop)
+            if measure(config):
+                done += 1
+                report(progress, done, len(configs))
             else:
-                result = profile_model(config.model, width=config.width, resolution=config.resolution,
-                                       threads=threads, repeats=repeats, warmup=warmup, path=path,
-                                       per_layer=per_layer, should_stop=should_stop)
-                try:
-                    record = db.save_run(result)
-                except ResultsUnavailable as exc:  # keep the run just measured, then stop
-                    kept = keep_unsaved(result)
-                    raise type(exc)(f"{exc}; the last run is kept in {kept} ('results import' adds "
-                                   f"it); run the same sweep again to resume") from None
-                measured += 1
-                if result.busy:
-                    busy.append(config.label())
-                if on_row is not None:
-                    on_row(record)
-            report(progress, index, len(configs))
+                waiting.append(config)
+        while waiting:  # the other sweep stores them, or gives them up (cancelled) and then they are ours
+            check_stop(should_stop)
+            still = [c for c in waiting if not measure(c)]
+            done += len(waiting) - len(still)
+            if len(still) < len(waiting):
+                report(progress, done, len(configs))
+            else:
+                time.sleep(CLAIM_POLL_S)
+            waiting = still
         return SweepSummary(len(configs), measured, skipped, time.perf_counter() - start, threads, path,
                             tuple(busy))
     finally:

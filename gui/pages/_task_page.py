@@ -276,8 +276,9 @@ class TaskPage(Page):
         self.weights_label.setStyleSheet("" if untrained else TRAINED_STYLE)
         self.stage_times.set_times(result.timings)
         load = f" Loading the model took {outcome.load_ms:.0f} ms." if outcome.load_ms > 0.5 else ""
-        self.timing_note.setText("On the CPU, this image only; the first run of a model includes warm-up."
-                                 + load)
+        path = getattr(outcome.runner, "path", "reference")
+        self.timing_note.setText(f"On the CPU, {path} path, this image only; the first run of a model includes "
+                                 f"warm-up.{load}")
         height, width = outcome.image.shape[:2]
         note = f" ({api.UNTRAINED})" if untrained else ""
         self.showing_label.setText(f"{outcome.model} on {Path(outcome.path).name} · {width}×{height}{note}")

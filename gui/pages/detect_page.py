@@ -26,6 +26,8 @@ from gui.widgets.panel import panel
 __all__ = ["DetectPage", "DEFAULT_SCORE", "describe"]
 
 DEFAULT_SCORE = 0.5
+DESK_MODEL = "ssd_mobilenet_v2_coco"  # 80 COCO classes: cups, laptops, chairs, tables, ...
+DESK_PHOTO = api.ASSETS / "demo" / "coffee.jpg"  # a cup on a café table (CC0; assets/demo/SOURCES.md)
 SLIDER_STEPS = 100  # the slider moves in 0.01 steps
 
 
@@ -188,6 +190,18 @@ class DetectPage(TaskPage):
         row = rows[0].row()
         self.view.highlight(len(self.view.box_items()) - 1 - row)  # the view holds them best last
         self.hover_label.setText(describe(self.shown()[row]))
+
+    def prepare_screenshot(self) -> None:
+        """The multi-class view the page is for: the COCO SSD on a table-top photo, when its real
+        weights are cached (a screenshot of random boxes would mislead); else the default."""
+        index = self.model_combo.findData(DESK_MODEL)
+        if index < 0 or api.cached_weights(DESK_MODEL) is None:
+            super().prepare_screenshot()
+            return
+        self.model_combo.blockSignals(True)
+        self.model_combo.setCurrentIndex(index)
+        self.model_combo.blockSignals(False)
+        self.run(str(DESK_PHOTO))
 
     # settings -------------------------------------------------------------------------------
     def save_settings(self, settings: QSettings) -> None:

@@ -10,7 +10,7 @@ import pytest
 from engine.cli import main as cli_main
 from engine.runtime.available import installed
 from engine.models.detection.nms import box_iou
-from engine.tasks.agreement import mask_iou, matched_boxes, path_agreement, real_photos
+from engine.tasks.agreement import mask_iou, matched_boxes, path_agreement, real_photos, remembered
 from engine.tasks.detect import Detection
 
 
@@ -65,6 +65,7 @@ def test_an_exact_path_agrees_and_profile_json_reports_it(capsys):
     got = path_agreement("mobilenet_v3_small", "onnxruntime", threads=1)
     assert got.path == "onnxruntime" and got.weights is None and got.images >= 3
     assert got.top1_agreement == 1.0 and got.max_logit_diff < 1e-3
+    assert remembered("mobilenet_v3_small", "onnxruntime") is None  # random weights' agreement is not kept
     argv = ["profile", "mobilenet_v3_small", "--resolution", "64", "--repeats", "3", "--threads", "1",
             "--path", "onnxruntime", "--json", "--no-save"]
     assert cli_main(argv) == 0
@@ -72,3 +73,10 @@ def test_an_exact_path_agrees_and_profile_json_reports_it(capsys):
     assert doc["agreement"]["top1_agreement"] == 1.0 and doc["agreement"]["path"] == "onnxruntime"
     assert doc["unattributed_ms"] == pytest.approx(doc["total_ms"]["median"] - doc["layer_sum_ms"])
     assert doc["attribution"] == pytest.approx(doc["layer_sum_ms"] / doc["total_ms"]["median"])
+
+
+@pytest.mark.skipif(not installed("onnxruntime"), reason="onnxruntime is not installed")
+def test_a_real_weights_agreement_is_remembered_for_the_tradeoffs_page(real_weights):
+    got = path_agreement("mobilenet_v2", "onnxruntime", threads=1)
+    assert got.weights is not None and got.measured_at > 0
+    assert remembered("mobilenet_v2", "onnxruntime") == got

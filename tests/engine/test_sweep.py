@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -57,6 +59,50 @@ def test_resume_skips_measured_configs_and_stop_keeps_finished_rows():
         assert sorted(r.width for r in db.runs()) == [0.35, 0.5]
         other_threads = run_sweep(grid[:1], threads=2, repeats=3, warmup=0, db=db)
         assert other_threads.measured == 1  # threads are part of what was measured
+
+
+def test_two_sweeps_on_one_database_share_the_points(tmp_path):
+    """Started together on the same grid, each point is measured once, by one of them."""
+    grid = sweep_grid(["mobilenet_v3_small"], [0.35, 0.5, 0.75], [32, 48])
+    db_path = tmp_path / "shared.sqlite3"
+    ResultsDB(db_path).close()  # created (and migrated) once, before the race
+    summaries, errors, go = [], [], threading.Barrier(2)
+
+    def sweep() -> None:
+        try:
+            with ResultsDB(db_path) as db:
+                go.wait()
+                summaries.append(run_sweep(grid, threads=1, repeats=3, warmup=0, db=db))
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    workers = [threading.Thread(target=sweep) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=300)
+    assert not errors and len(summaries) == 2
+    with ResultsDB(db_path) as db:
+        stored = sorted((r.width, r.resolution) for r in db.runs())
+    assert stored == sorted((c.width, c.resolution) for c in grid)  # every point, none twice
+    assert sum(s.measured for s in summaries) == len(grid)
+    assert all(s.measured + s.skipped == len(grid) for s in summaries)
+    assert not list((tmp_path / "shared.sqlite3.claims").glob("*.claim"))  # no claim left behind
+
+
+def test_a_claim_of_a_dead_process_is_taken_over(tmp_path):
+    from engine.results.claims import claim_file, claimed
+
+    db_path, key = tmp_path / "r.sqlite3", ("m", 1, "reference", "mobilenet_v3_small", 0.5, 32, "")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    path = claim_file(db_path, key)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"host": socket.gethostname(), "pid": int(dead.stdout), "at": 0}))
+    with claimed(db_path, key) as mine:
+        assert mine  # a kill -9'd sweep's claim does not block the point forever
+        with claimed(db_path, key) as again:
+            assert not again  # while held, nobody else gets it
+    assert not path.exists()
 
 
 def _rows(db_path: Path) -> int:

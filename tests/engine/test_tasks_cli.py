@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
+from engine import api
 from engine.cli import main
 from tests.conftest import sample_image
 from tests.engine.test_detection_person import ASTRONAUT_BY_EYE
@@ -50,6 +51,8 @@ def test_detect_json_finds_the_astronaut(task_weights, folders, capfd):  # noqa:
     inter = max(0, min(x2, bx2) - max(x1, bx1)) * max(0, min(y2, by2) - max(y1, by1))
     assert inter / ((x2 - x1) * (y2 - y1) + (bx2 - bx1) * (by2 - by1) - inter) > 0.7
     assert set(doc["timings_ms"]) == {"preprocess", "inference", "postprocess"}
+    # no --path: the measured default (never the eager reference), named in the output
+    assert doc["path"] == api.default_path(doc["model"], threads=1) and doc["path"] != "reference"
     assert [p.name for p in outputs.iterdir()] == ["a.jpg"]
     assert cv2.imread(str(outputs / "a.jpg")).shape == (512, 512, 3)
 
@@ -60,6 +63,7 @@ def test_segment_text_output(task_weights, folders, capfd):  # noqa: F811
     code, out, err = _cli(capfd, "segment", str(inputs / "astronaut.jpg"))
     assert code == 0, err
     assert "selfie_segmentation" in out and "person" in out and "inference" in out
+    assert f"({api.default_path('selfie_segmentation', threads=1)} path)" in out
 
 
 def _write_clip(path, frames: int = 10) -> None:

@@ -50,6 +50,7 @@ def test_astronaut_gets_the_runners_person_box(real_weights, page):
     assert "ssdlite_mobilenet_v2_person.tf_od_api" in page.weights_label.text()
     timings = page.outcome.result.timings
     assert page.stage_times.value_labels["inference"].text() == f"{timings.inference_ms:.1f} ms"
+    assert f"{page.outcome.runner.path} path" in page.timing_note.text()  # every latency names its path
 
 
 def test_threshold_filters_the_stored_result_without_a_new_run(real_weights, page, qtbot):

@@ -19,9 +19,7 @@ from gui.chart_export import ask_chart, save_chart
 from gui.export import write_csv
 from gui.pages import register_page
 from gui.pages.base import Page
-from gui.pages.profiler_work import (
-    agreement_note, measure_agreement, measure_and_store, path_accuracy_note, profile_controls, write_trace,
-)
+from gui.pages.profiler_work import measure_agreement, measure_and_store, profile_controls, summary_html, write_trace
 from gui.widgets.attribution_bar import AttributionBar
 from gui.widgets.layer_bars import COMPARISON_NOTE, SERIES, BarRun, LayerBars, series_values
 from gui.widgets.profile_controls import ProfileRequest
@@ -273,34 +271,9 @@ class ProfilerPage(Page):
             self.showing_label.setText(f"Showing {self.shown.describe()}")
         self._update_actions()
 
-    def _accuracy_text(self, req: ProfileRequest, result: api.ProfileResult) -> str:
-        measured = self.agreements.get((req.model, result.path))
-        return agreement_note(measured) if measured is not None else path_accuracy_note(result.path)
-
     def summary_text(self) -> str:
-        lines = []
-        for tag, entry in (("", (self.shown, self.result)), ("Pinned ", self.pinned)):
-            if entry is None or entry[1] is None:
-                continue
-            req, result = entry
-            t = result.total_ms
-            share = result.overhead_ms / t.median * 100 if t.median else 0.0
-            madds = sum(layer.madds for layer in result.layers)
-            lines.append(
-                f"<b>{tag}{req.short()}</b> ({madds / 1e6:.0f} M MAdds) on <b>{result.path}</b>: "
-                f"median <b>{t.median:.2f} ms</b> "
-                f"(p10 {t.p10:.2f}, p90 {t.p90:.2f}, spread {t.spread * 100:.0f} %, {t.runs} runs) · "
-                f"layer sum {result.layer_sum_ms:.2f} ms · overhead {result.overhead_ms:.2f} ms ({share:.0f} %)"
-                f"<br>&nbsp;&nbsp;accuracy on {result.path}: {self._accuracy_text(req, result)}"
-                + (f"<br>&nbsp;&nbsp;<span style='color:#c62828'>measured on a busy machine (load "
-                   f"{result.load[0]:.1f} → {result.load[1]:.1f}): the times may say more about the neighbours; "
-                   f"press Run to re-measure</span>" if result.busy else ""))
-        if self.pinned is not None and self.result is not None and self.pinned[1].total_ms.median:
-            ratio = self.result.total_ms.median / self.pinned[1].total_ms.median
-            lines.append(f"Current / pinned: <b>{ratio:.2f}×</b> the time "
-                         f"({'faster' if ratio < 1 else 'slower'} by {abs(1 - ratio) * 100:.0f} %)")
-        return "<br>".join(lines) or ("Press <b>Run</b> (Ctrl+R) to measure. Overhead = whole-model median "
-                                      "minus the sum of layers: Python glue, non-module ops and the hooks.")
+        current = (self.shown, self.result) if self.result is not None else None
+        return summary_html(current, self.pinned, self.agreements)
 
     def _on_layer_clicked(self, run: int, layer: str) -> None:
         entry = (self.shown, self.result) if run == 0 else self.pinned

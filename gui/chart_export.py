@@ -4,7 +4,9 @@ as SVG…", both through pyqtgraph's own exporters; each table gets "Copy" (Ctrl
 or the whole table when nothing is selected) and "Copy table" as tab-separated text, the form a
 spreadsheet pastes. Files go through gui/export.py's atomic_write. `attach_exports(root)` walks
 a widget tree and is idempotent, so the window can call it on every page change and catch views
-a page builds late."""
+a page builds late. A view whose page explains it beside the chart (which runs, which colours)
+sets that text as its CAPTION property: the exports draw it as the chart's title, so the file
+says what the screen said."""
 
 from __future__ import annotations
 
@@ -22,9 +24,10 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QTableView, QWidget
 from gui.export import atomic_write
 
 __all__ = ["attach_exports", "ask_chart", "export_png", "export_svg", "save_chart", "table_tsv", "copy_table",
-           "MAX_PNG_WIDTH"]
+           "CAPTION", "MAX_PNG_WIDTH"]
 
 MAX_PNG_WIDTH = 16384  # QImage's practical limit; a larger request is refused in the dialog
+CAPTION = "studio_export_caption"  # a view's property: rich text drawn as its title in exports only
 _ATTACHED = "studio_exports_attached"
 Report = Callable[[str], None]
 
@@ -43,10 +46,11 @@ def chart_size(view: pg.GraphicsView) -> tuple[int, int]:
 
 def export_png(view: pg.GraphicsView, path: str | Path, width: int | None = None) -> Path:
     """The chart as a PNG `width` pixels wide (default: as on screen), aspect kept."""
-    exporter = pg.exporters.ImageExporter(_source(view))
-    if width:
-        exporter.parameters()["width"] = int(width)  # pyqtgraph derives the height from the aspect
-    image = exporter.export(toBytes=True)
+    with _captioned(view):
+        exporter = pg.exporters.ImageExporter(_source(view))
+        if width:
+            exporter.parameters()["width"] = int(width)  # pyqtgraph derives the height from the aspect
+        image = exporter.export(toBytes=True)
 
     def save(tmp: str) -> None:
         if not image.save(tmp, "PNG"):
@@ -57,9 +61,34 @@ def export_png(view: pg.GraphicsView, path: str | Path, width: int | None = None
 
 def export_svg(view: pg.GraphicsView, path: str | Path) -> Path:
     """The chart as SVG: vector lines and text, for papers and slides."""
-    with _closed_paths_tolerated():
+    with _captioned(view), _closed_paths_tolerated():
         data = pg.exporters.SVGExporter(_source(view)).export(toBytes=True)
     return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+
+
+@contextmanager
+def _captioned(view: pg.GraphicsView):
+    """For one export: the view's CAPTION as its plot's title, as tall as its lines need, the
+    view that much taller so the plot keeps its size on screen; all put back after."""
+    caption = view.property(CAPTION)
+    plot = view.getPlotItem() if isinstance(view, pg.PlotWidget) else None
+    if not caption or plot is None:
+        yield
+        return
+    label, size = plot.titleLabel, view.size()
+    before = label.text if label.isVisible() else None
+    plot.setTitle(caption, size="9pt")
+    height = int(label.item.boundingRect().height()) + 4
+    label.setMaximumHeight(height)
+    plot.layout.setRowFixedHeight(0, height)
+    view.resize(size.width(), size.height() + height)
+    plot.layout.activate()
+    try:
+        yield
+    finally:
+        plot.setTitle(before)
+        view.resize(size)
+        plot.layout.activate()
 
 
 @contextmanager

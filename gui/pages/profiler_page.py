@@ -15,7 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from engine import api
-from gui.chart_export import ask_chart, save_chart
+from gui.chart_export import CAPTION, ask_chart, save_chart
 from gui.export import write_csv
 from gui.pages import register_page
 from gui.pages.base import Page
@@ -263,6 +263,8 @@ class ProfilerPage(Page):
         current = self._bar_run(self.shown, self.result) if self.result is not None else None
         pinned = self._bar_run(*self.pinned) if self.pinned is not None else None
         self.bars.set_runs(current, pinned)
+        self.bars.plot.setProperty(CAPTION, f"{self.bars.runs_label.text()}<br>{self.bars.legend.text()}"
+                                   if current is not None else "")  # the exported chart says which runs
         self.summary.setText(self.summary_text())
         r = self.result
         self.attribution.set_times(r.total_ms.median if r else None, r.layer_sum_ms if r else None,

@@ -65,10 +65,10 @@ class FocusMarker:
             if x is None or x <= 0:
                 continue
             item = pg.TargetItem(pos=(math.log10(x), self.point.accuracy), size=MARKER_PX, movable=False,
-                                 pen=pg.mkPen(theme.ACCENT, width=2.5), brush=pg.mkBrush(0, 0, 0, 0),
-                                 hoverPen=pg.mkPen(theme.ACCENT, width=3), hoverBrush=pg.mkBrush(0, 0, 0, 0),
+                                 pen=pg.mkPen(theme.TEXT, width=2), brush=pg.mkBrush(0, 0, 0, 0),
+                                 hoverPen=pg.mkPen(theme.TEXT, width=3), hoverBrush=pg.mkBrush(0, 0, 0, 0),
                                  label=self.point.label(),
-                                 labelOpts={"color": theme.ACCENT, "offset": (18, -18), "anchor": (0, 1)})
+                                 labelOpts={"color": theme.TEXT, "offset": (18, -18), "anchor": (0, 1)})
             item.setZValue(30)  # above the recommendation rings (20)
             plot.plot.addItem(item)
             self.items[plot.axis] = item

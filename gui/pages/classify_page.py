@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from engine import api
+from gui.chart_export import PAINTED
 from gui.pages import register_page
 from gui.pages._task_page import Outcome, TaskPage
 from gui.widgets.image_view import ImageView
@@ -93,6 +94,8 @@ class ClassifyPage(TaskPage):
         chart_title = QLabel(f"Top-{TOPK} ImageNet classes")
         chart_title.setObjectName("panelTitle")
         self.chart = TopKChart()
+        self.chart.setProperty(PAINTED, True)  # PNG / SVG export from its context menu, like every chart
+        self.chart.setAccessibleName(f"Top-{TOPK} ImageNet classes")
         self.latency_caption = latency_caption = QLabel("Latency of this run")
         latency_caption.setObjectName("cardCaption")
         self.latency_label = QLabel("—")

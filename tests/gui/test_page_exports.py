@@ -10,9 +10,9 @@ import xml.etree.ElementTree as ET
 import pyqtgraph as pg
 import pytest
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QFileDialog, QInputDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
-from gui.chart_export import chart_size, export_png, export_svg
+from gui.chart_export import PAINTED, chart_size, export_png, export_svg
 from gui.widgets.layer_bars import SERIES
 from gui.widgets.kernels_fields import PANELS
 from gui.widgets.profile_controls import ProfileRequest
@@ -46,14 +46,17 @@ def test_every_shown_chart_on_every_page_exports_png_and_svg(open_window, preset
     exported = []
     for spec in window.specs:
         window.show_page(spec.id)
-        for i, view in enumerate(window.pages[spec.id].findChildren(pg.GraphicsView)):
+        page = window.pages[spec.id]
+        charts = page.findChildren(pg.GraphicsView) + [w for w in page.findChildren(QWidget) if w.property(PAINTED)]
+        for i, view in enumerate(charts):
+            assert [a.text() for a in view.actions()][-2:] == ["Export chart as PNG…", "Export chart as SVG…"]
             if not view.isVisible():
                 continue  # shown only with a result: the page tests below export those
             png = export_png(view, tmp_path / f"{spec.id}{i}.png", width=640)
             assert_png(png, view, 640)
             svg_texts(export_svg(view, tmp_path / f"{spec.id}{i}.svg"))
             exported.append(spec.id)
-    assert {"models", "profiler", "tradeoffs", "live"} <= set(exported)  # Kernels: an empty state first
+    assert {"models", "classify", "profiler", "tradeoffs", "live"} <= set(exported)  # Kernels: an empty state first
 
 
 def test_the_profile_chart_exports_through_the_toolbar_as_png_and_svg(qtbot, tmp_path, monkeypatch):
@@ -125,3 +128,28 @@ def test_the_kernels_pictures_export_with_their_colour_bars(kernels, qtbot, tmp_
     assert len(list(root.iter(f"{SVG}image"))) >= len(PANELS)  # each picture embedded
     page.export_chart(str(tmp_path / "bars.png"), width=700)
     assert_png(tmp_path / "bars.png", page.chart.plot, 700)
+
+
+def test_the_classify_top5_chart_exports_like_the_pyqtgraph_ones(qtbot, tmp_path, monkeypatch):
+    """A QPainter chart: the PNG is drawn again at the chosen width, the SVG holds its labels."""
+    from gui.app import make_app
+    from gui.chart_export import attach_exports
+    from gui.pages.classify_page import ClassifyPage
+
+    make_app()
+    page = ClassifyPage()
+    qtbot.addWidget(page)
+    page.resize(1200, 700)
+    page.show()
+    page.start()
+    qtbot.waitUntil(lambda: page.ready() and page.outcome is not None, timeout=READY_TIMEOUT_MS)
+    attach_exports(page, page.report_export, "classify")
+    chart = page.chart
+    top = page.outcome.result.top
+    answer_dialogs(monkeypatch, tmp_path / "top5.png", 1260)
+    next(a for a in chart.actions() if a.text() == "Export chart as PNG…").trigger()
+    assert_png(tmp_path / "top5.png", chart, 1260)
+    assert_png(export_png(chart, tmp_path / "small.png", 200), chart, 200)
+    texts = svg_texts(export_svg(chart, tmp_path / "top5.svg"))
+    assert all(p.label in texts or p.label[:12] in texts for p in top)  # long labels are elided
+    assert f"{top[0].probability * 100:.1f}" in texts

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import (
+    QApplication, QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QWidget,
+)
 
 from engine import api
 from gui.chart_export import PAINTED
@@ -53,6 +55,19 @@ def saved_note(classifier: api.ClassifyRunner, result: object, dataset: str) -> 
         why = "random weights" if classifier.untrained else f"path {classifier.path} is not exact"
         return f"not saved to the results database ({why})"
     return "saved to the results database: Trade-offs plots this top-1 beside the model's measured latency"
+
+
+def _scrolling(side: QWidget) -> QScrollArea:
+    """The side panel scrolls on its own when the top-5, the stage times and the accuracy
+    section are taller than the window (a 1280×800 laptop after an evaluation): squeezed, it
+    cut the top-5 to three rows and the accuracy text off at the bottom."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(side)
+    area.viewport().setAutoFillBackground(False)
+    return area
 
 
 @register_page("classify", "Classify", order=20, tooltip="ImageNet top-5 on your own image")
@@ -135,7 +150,8 @@ class ClassifyPage(TaskPage):
         side_layout.addLayout(row)
         side_layout.addWidget(self.accuracy_label)
         side_layout.addStretch(1)
-        return image_frame, side
+        self.side_scroll = _scrolling(side)
+        return image_frame, self.side_scroll
 
     # evaluation -----------------------------------------------------------------------------
     def evaluate_folder(self, folder: str) -> bool:
@@ -187,7 +203,15 @@ class ClassifyPage(TaskPage):
         if getattr(result, "weights", None) is None:
             self.accuracy_label.setText(self.accuracy_label.text() + f"<br>({api.UNTRAINED}: the accuracy means nothing)")
         self.accuracy_label.setText(self.accuracy_label.text() + f"<br>{self.storage_note}")
+        self._show_accuracy()
         self.status_message.emit(f"{result.model}: top-1 {result.top1:.1%} on {result.images} images")
+
+    def _show_accuracy(self) -> None:
+        """The answer in view even on a short screen: lay the new text out first (the side
+        panel grows by it), then scroll to it."""
+        for _ in range(2):  # the label, then the panel around it
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self.side_scroll.ensureWidgetVisible(self.accuracy_label, 0, 0)
 
     def _on_eval_failed(self, message: str) -> None:
         self.accuracy_label.setText(message)

@@ -249,3 +249,25 @@ def test_an_untrained_evaluation_is_shown_but_not_saved(page, qtbot, tmp_path):
     assert "not saved to the results database (random weights)" in page.accuracy_label.text()
     with ResultsDB() as db:
         assert db.accuracies() == []
+
+
+def test_on_a_short_screen_the_side_panel_scrolls_and_shows_the_answer(page, qtbot, tmp_path):
+    """1280×800 leaves the side panel less height than the top-5, the stage times and the
+    accuracy section need: the top-5 keeps all its rows and the panel scrolls to the accuracy."""
+    import cv2
+
+    from tests.conftest import sample_image
+
+    (tmp_path / "281").mkdir()
+    cv2.imwrite(str(tmp_path / "281" / "cat.png"), cv2.cvtColor(sample_image("chelsea"), cv2.COLOR_RGB2BGR))
+    page = page()
+    page.resize(1200, 600)
+    assert page.evaluate_folder(str(tmp_path))
+    qtbot.waitUntil(lambda: page.ready() and page.evaluation is not None, timeout=READY_TIMEOUT_MS)
+    assert page.chart.height() >= page.chart.minimumSizeHint().height()  # five rows, none cut
+    viewport = page.side_scroll.viewport()
+    label = page.accuracy_label
+    assert page.side_scroll.verticalScrollBar().maximum() > 0
+    top_left = label.mapTo(viewport, label.rect().topLeft())
+    bottom = label.mapTo(viewport, label.rect().bottomLeft()).y()
+    assert 0 <= top_left.y() and bottom < viewport.height(), (top_left.y(), bottom, viewport.height())

@@ -38,6 +38,8 @@ SPECS: tuple[PathSpec, ...] = (
              summary="PyTorch fast path under bfloat16 autocast"),
     PathSpec(name="int8", exact=False, package="onnxruntime", module="onnxruntime", tasks=("classification",),
              summary="ONNX Runtime, static int8 quantisation (QDQ) calibrated on real photos"),
+    PathSpec(name="openvino-int8", exact=False, package="openvino", module="openvino", tasks=("classification",),
+             summary="OpenVINO on the same int8 QDQ export (OpenVINO reads QDQ models as int8)"),
     PathSpec(name="onnxruntime", exact=True, package="onnxruntime", module="onnxruntime",
              summary="ONNX Runtime on the ONNX export, spinning off"),
     PathSpec(name="openvino", exact=True, package="openvino", module="openvino",

@@ -160,7 +160,7 @@ def _measure(model: str, path: str, *, threads: int, reference: str,
         size = runner.preprocess.crop
         want_path = prepare(model, module=runner.network, path=reference, threads=threads, resolution=size)
         # int8 is calibrated on the bundled photos (the evaluated ones are the sample set when cached)
-        calibration = torch.stack([runner.preprocess(rgb) for rgb in bundled_photos()[0]]) if path == "int8" else None
+        calibration = torch.stack([runner.preprocess(rgb) for rgb in bundled_photos()[0]]) if path.endswith("int8") else None
         got_path = prepare(model, module=runner.network, path=path, threads=threads, resolution=size,
                            calibration=calibration)
         with torch.inference_mode():

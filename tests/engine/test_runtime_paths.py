@@ -117,3 +117,14 @@ def test_litert_runs_our_tflite_and_equals_torch(name, size):
     x = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(7))
     assert_outputs_close(on_litert(x), reference(x))
     assert verified(Path(on_litert.details["tflite_file"]))
+
+
+@pytest.mark.skipif(not installed("ai_edge_litert"), reason="ai-edge-litert is not installed")
+def test_a_path_without_layer_times_says_why(capsys):
+    """Every path the profiler cannot time layer by layer carries its reason, and the CLI prints it."""
+    for name in PATHS:
+        assert bool(spec(name).no_layers_why) == (not spec(name).per_layer), name
+    argv = ["profile", "mobilenet_v3_small", "--resolution", "64", "--repeats", "3", "--threads", "1",
+            "--path", "litert", "--no-save", "--no-agreement"]
+    assert cli_main(argv) == 0
+    assert f"no per-layer times on this path: {spec('litert').no_layers_why}" in capsys.readouterr().out

@@ -108,11 +108,7 @@ def _store_file() -> Path:
 
 
 def _load_store() -> dict:
-    try:
-        data = json.loads(_store_file().read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
+    return files.read_json_object(_store_file())
 
 
 def remembered(model: str, path: str) -> PathAgreement | None:

@@ -21,6 +21,7 @@ from gui.pages.tradeoffs_sweep import SweepPanel
 from gui.settings import to_bool, to_list
 from gui.widgets.panel import inline_error, page_header, panel as _panel
 from gui.widgets.tradeoffs_controls import TargetControls
+from gui.widgets.tradeoffs_focus import FocusMarker
 from gui.widgets.tradeoffs_plot import LEGEND_HTML, TradeoffPlot
 from gui.widgets.fit import ElidedLabel, elide_combo
 
@@ -67,6 +68,7 @@ class TradeoffsPage(Page):
         self.legend.setWordWrap(True)
         self.latency_plot = TradeoffPlot("latency", data.latency_front)
         self.madds_plot = TradeoffPlot("madds", data.madds_front)
+        self.focus_marker = FocusMarker((self.latency_plot, self.madds_plot))  # "Show on Trade-offs"
         row = QHBoxLayout()
         row.addWidget(self.latency_plot, 1)
         row.addWidget(self.madds_plot, 1)
@@ -172,6 +174,7 @@ class TradeoffsPage(Page):
             lats = [p.latency_ms for p in primary]
             self.targets.set_span(min(lats) * 0.8, max(lats) * 1.25)
         self.targets.setEnabled(bool(primary))
+        self.focus_marker.follow(primary)
         self._update_recommendation()
 
     def _update_recommendation(self) -> None:
@@ -285,11 +288,13 @@ class TradeoffsPage(Page):
         point = self.find_point(payload)
         self.focus = point
         if point is None:
+            self.focus_marker.clear()
             what = f"{payload['model']} {float(payload.get('width', 1.0)):g}/{int(payload.get('resolution', 224))}"
             self.status_message.emit(f"{what} has no measured point yet: profile it (Profiler) or run a sweep; "
                                      f"a point needs a published or measured top-1")
             return
         self.select_series(data.series_key(point.machine_id, point.threads, point.path))
+        self.focus_marker.show(point)
         self.status_message.emit(f"{point.label()}: {point.accuracy:.1f} % top-1 at {point.latency_ms:.2f} ms "
                                  f"on {point.path} ({point.machine_label}, {point.threads} threads)")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from engine.errors import InvalidInput, UnknownName, WeightsUnavailable
 from engine.tasks import DetectResult, StageTimes, TaskResult, TaskRunner, make_runner
@@ -157,3 +158,27 @@ def test_score_floor_before_nms_keeps_exactly_the_detections_above_it(model):
             assert torch.equal(cut["labels"][cut["scores"] >= floor], full["labels"][above])
             assert torch.allclose(cut["boxes"][cut["scores"] >= floor], full["boxes"][above])
             assert torch.equal(cut["scores"][cut["scores"] >= floor], full["scores"][above])
+
+
+def test_preprocess_stage_apart_gives_the_same_result(detector, astronaut_bgr):
+    """`prepare` then `run_prepared` (the live pipeline prepares in its capture thread) is `run`:
+    the same detections, and the preprocess time is the one the separate stage took."""
+    whole = detector.run(astronaut_bgr)
+    prepared = detector.prepare(astronaut_bgr)
+    staged = detector.run_prepared(prepared)
+    assert staged.detections == whole.detections and staged.frame_size == whole.frame_size
+    assert staged.timings.preprocess_ms == prepared.preprocess_ms > 0
+    assert torch.equal(prepared.batch.tensors, detector.network.transform.from_frame(astronaut_bgr).tensors)
+
+
+def test_live_pipeline_runs_the_detector_on_frames_prepared_ahead(detector):
+    from engine.video.pipeline import LivePipeline
+    from engine.video.sources import DemoSource
+
+    pipe = LivePipeline([detector])
+    pipe.start(DemoSource((320, 240)), pace="max")
+    pipe.wait(inferred=3, seconds=20)
+    assert pipe.stop()
+    latest, lane = pipe.latest(0), pipe.status().lanes[0]
+    assert lane.inferred >= 3 and lane.failed == 0 and lane.captured == lane.inferred + lane.dropped
+    assert latest.result.detections == detector.run(latest.frame.image).detections

@@ -182,3 +182,32 @@ def test_live_pipeline_runs_the_detector_on_frames_prepared_ahead(detector):
     latest, lane = pipe.latest(0), pipe.status().lanes[0]
     assert lane.inferred >= 3 and lane.failed == 0 and lane.captured == lane.inferred + lane.dropped
     assert latest.result.detections == detector.run(latest.frame.image).detections
+
+
+def test_decoding_only_the_candidates_gives_what_decoding_every_anchor_gives():
+    """The TF person detector's postprocess decodes only the boxes above its score threshold
+    (a live frame has a few dozen of 1917 anchors). Decoding is elementwise, so the detections
+    are bit for bit those of decoding every anchor first, computed here independently."""
+    from engine.api import build_model
+    from engine.models.detection.nms import batched_nms, box_area
+    from engine.models.detection.postprocess import clip_boxes
+
+    torch.manual_seed(0)
+    net = build_model("ssdlite_mobilenet_v2_person")
+    post = net._postprocess
+    with torch.inference_mode():
+        head, anchors, image_list = net.raw_outputs(torch.rand(1, 3, 300, 300))
+        head = {k: v * 3 for k, v in head.items()}  # spread the random scores: some high, most low
+        for floor in (None, 0.05, 0.5):
+            found = net.postprocess_detections(head, anchors, image_list.image_sizes, score_floor=floor)[0]
+            thresh = post.score_thresh if floor is None else floor * (1 - 1e-6)
+            boxes = post.coder.decode(head["bbox_regression"][0], anchors[0])  # every anchor
+            scores = torch.sigmoid(head["cls_logits"][0])[:, 1:].reshape(-1)
+            index = torch.nonzero(scores > thresh).flatten()
+            keep = batched_nms(boxes[index], scores[index], torch.ones_like(index), post.nms_thresh,
+                               post.max_per_class)
+            clipped = clip_boxes(boxes[index[keep]], image_list.image_sizes[0])
+            nonempty = box_area(clipped) > 0
+            assert found["boxes"].shape[0] > 0
+            assert torch.equal(found["boxes"], clipped[nonempty][: post.max_total])
+            assert torch.equal(found["scores"], scores[index[keep]][nonempty][: post.max_total])

@@ -11,6 +11,7 @@ cannot be caught: the next write into that folder deletes the temporaries whose 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -66,7 +67,8 @@ def _install_sigterm_cleanup() -> None:
     _handler_installed = True
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine (whoever owns it)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -81,7 +83,7 @@ def is_stale(path: Path, *, legacy: bool = False, now: float | None = None) -> b
     (an older version's) that is more than an hour old."""
     match = _PID.search(path.name)
     if match:
-        return int(match.group(1)) != os.getpid() and not _alive(int(match.group(1)))
+        return int(match.group(1)) != os.getpid() and not process_alive(int(match.group(1)))
     if not legacy:
         return False
     try:
@@ -165,6 +167,16 @@ def write_with(path: str | Path, write: Callable[..., None], *, newline: str | N
         with open(tmp, "w", encoding="utf-8", newline=newline) as fh:
             write(fh)
     return Path(path)
+
+
+def read_json_object(path: str | Path) -> dict:
+    """A JSON object kept as a small cache (chosen paths, measured agreements): {} when the file
+    is missing, unreadable or not an object, since a cache is measured again, never trusted blind."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def check_output(path: str | Path, *, option: str, suffixes: Sequence[str] = (), what: str = "a file") -> Path:

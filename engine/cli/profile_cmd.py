@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from engine.api import (
-    PathAgreement, ProfileResult, check_output, default_path, path_agreement, path_names, profile_model,
-    save_or_keep, write_with,
+    PathAgreement, ProfileResult, check_output, default_path, path_agreement, path_names, path_status,
+    profile_model, save_or_keep, write_with,
 )
 from engine.cli import finite_float, print_json
 from engine.cli.progress import StderrProgress
@@ -106,6 +106,7 @@ def _print_table(result: ProfileResult, args: argparse.Namespace, agreement: Pat
         print(f"sum of layers {result.layer_sum_ms:.2f} ms ({result.attribution:.0%} of the whole), "
               f"overhead {result.overhead_ms:.2f} ms")
     else:
-        print("no per-layer times on this path")
+        why = path_status(result.path).no_layers_why
+        print(f"no per-layer times on this path{': ' + why if why else ''}")
     if agreement is not None:
         print(f"against the reference on {agreement.source}: {agreement.summary()}")

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from engine.files import process_alive
+
 CLAIM_TTL_S = 3600.0  # far longer than one point takes; only for claims of another host
 
 
@@ -30,16 +32,6 @@ def claims_dir(db_path: Path) -> Path:
 def claim_file(db_path: Path, key: tuple) -> Path:
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:32]
     return claims_dir(db_path) / f"{digest}.claim"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: it exists
-        return True
-    return True
 
 
 def _stale(path: Path) -> bool:
@@ -54,7 +46,7 @@ def _stale(path: Path) -> bool:
     try:
         holder = json.loads(text)
         if holder.get("host") == socket.gethostname():
-            return not _alive(int(holder["pid"]))
+            return not process_alive(int(holder["pid"]))
     except (AttributeError, KeyError, TypeError, ValueError):  # half-written: being written, or its writer was killed
         return age > 5.0
     return age > CLAIM_TTL_S  # another host's process: only its age tells

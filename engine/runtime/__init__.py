@@ -1,7 +1,8 @@
-"""Inference paths for every model the app builds: "reference" (eager, as built), "fast" (batch-
-norm folded, channels_last, inference mode), "bf16" (fast + bfloat16 autocast, CPUs with
-AVX512-BF16/AMX), "int8" (post-training static quantisation, classifiers) and "onnxruntime"
-(exported once, run with deliberate threads and spinning off). `prepare` is the entry point."""
+"""Inference paths for every model the app builds, listed with what each needs in
+engine.runtime.available: the torch paths ("reference", "fast", "bf16"), the runtimes on the one
+verified ONNX export ("onnxruntime", "openvino", "openvino-bf16", "litert" via a written
+.tflite) and int8 (one QDQ file, run by ONNX Runtime as "int8" or OpenVINO as "openvino-int8").
+`prepare` is the entry point."""
 
 from engine.runtime.cpu import PeakFma, peak_fma, supports_bf16
 from engine.runtime.network import max_relative_error, network_of

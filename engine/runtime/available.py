@@ -27,6 +27,7 @@ class PathSpec:
     tasks: tuple[str, ...] | None = None  # None: every task
     needs_bf16: bool = False  # needs native bfloat16 dot products (AVX512-BF16 / AMX)
     per_layer: bool = True  # the profiler can time its layers (hooks, or the runtime's own profiler)
+    no_layers_why: str = ""  # when it cannot: why, in words a user can act on
 
 
 SPECS: tuple[PathSpec, ...] = (
@@ -38,6 +39,8 @@ SPECS: tuple[PathSpec, ...] = (
              summary="PyTorch fast path under bfloat16 autocast"),
     PathSpec(name="int8", exact=False, package="onnxruntime", module="onnxruntime", tasks=("classification",),
              summary="ONNX Runtime, static int8 quantisation (QDQ) calibrated on real photos"),
+    PathSpec(name="openvino-int8", exact=False, package="openvino", module="openvino", tasks=("classification",),
+             summary="OpenVINO on the same int8 QDQ export (OpenVINO reads QDQ models as int8)"),
     PathSpec(name="onnxruntime", exact=True, package="onnxruntime", module="onnxruntime",
              summary="ONNX Runtime on the ONNX export, spinning off"),
     PathSpec(name="openvino", exact=True, package="openvino", module="openvino",
@@ -46,6 +49,8 @@ SPECS: tuple[PathSpec, ...] = (
              summary="OpenVINO on the ONNX export, bf16 inference precision"),
     PathSpec(name="litert", exact=True, package="ai-edge-litert", module="ai_edge_litert",
              tasks=("classification",), per_layer=False,
+             no_layers_why="LiteRT's Python interpreter exposes no per-op profiler (its C++ benchmark_model "
+                           "--enable_op_profiling does); profile on openvino or onnxruntime for layers",
              summary="LiteRT's interpreter (XNNPACK) on a .tflite written from the export"),
 )
 PATHS: tuple[str, ...] = tuple(s.name for s in SPECS)
@@ -63,6 +68,7 @@ class PathStatus:
     summary: str
     available: bool
     reason: str  # "" when available
+    no_layers_why: str = ""  # set when the profiler cannot time this path's layers
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -94,7 +100,8 @@ def path_status(name: str, model: str | None = None) -> PathStatus:
     """Whether `name` runs here (for `model`'s task when given), with the reason when not."""
     s = spec(name)
     reason = _reason(s, catalog.model_info(model).task if model else None)
-    return PathStatus(name=s.name, exact=s.exact, summary=s.summary, available=not reason, reason=reason)
+    return PathStatus(name=s.name, exact=s.exact, summary=s.summary, available=not reason, reason=reason,
+                      no_layers_why=s.no_layers_why)
 
 
 def path_statuses(model: str | None = None) -> list[PathStatus]:

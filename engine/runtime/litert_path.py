@@ -20,9 +20,9 @@ from engine.runtime.network import Outputs, unflatten
 
 def cached_tflite(onnx_file: Path, *, keep: bool) -> Path:
     """The verified .tflite for a (verified) ONNX export, written once per export."""
-    from engine.runtime.tflite_writer import onnx_to_tflite
+    from engine.runtime.tflite_writer import WRITER_VERSION, onnx_to_tflite
 
-    return exports.cached_export("tflite", Path(onnx_file).stem + ".tflite",
+    return exports.cached_export("tflite", f"{Path(onnx_file).stem}-w{WRITER_VERSION}.tflite",
                                  lambda target: Path(target).write_bytes(onnx_to_tflite(onnx_file)), keep=keep)
 
 

@@ -75,6 +75,7 @@ class Prepared:
         extra = {"fast": "BN folded, channels_last", "bf16": "BN folded, channels_last, bf16 autocast",
                  "int8": f"int8 {int8.BACKEND}", "onnxruntime": "onnxruntime, spinning off",
                  "openvino": "OpenVINO, f32", "openvino-bf16": "OpenVINO, bf16",
+                 "openvino-int8": f"OpenVINO on the int8 {int8.BACKEND} file",
                  "litert": "LiteRT, XNNPACK"}.get(self.path, "eager")
         return f"{self.path} ({extra}, {self.threads} threads)"
 
@@ -122,13 +123,18 @@ def prepare(
     elif path in ("fast", "bf16"):
         run, details["batchnorms_folded"] = torch_paths.fast(network, threads, bf16=bf16 or path == "bf16")
         path = "bf16" if bf16 else path
-    elif path == "int8":
+    elif path in ("int8", "openvino-int8"):  # one quantised file, two runtimes (the bench keeps the faster)
         with torch_threads(threads), torch.no_grad():
             keys = output_keys(network(example))
             file = onnx_path.cached_onnx(model, network, example, opset=opset, keep=keep)
         calib = calibration if calibration is not None else int8.synthetic_calibration(resolution)
         qdq, report = int8.quantize_onnx(file, calib, keep=keep)
-        run = onnx_path.OrtRunner(qdq, keys, threads, spinning=spinning)
+        if path == "int8":
+            run = onnx_path.OrtRunner(qdq, keys, threads, spinning=spinning)
+        else:
+            from engine.runtime.openvino_path import OvRunner  # late: OpenVINO loads in ~0.5 s
+
+            run = OvRunner(qdq, keys, threads)
         details.update(int8=report, onnx_file=str(qdq), float_onnx_file=str(file))
     else:  # the runtimes that run the ONNX export
         with torch_threads(threads), torch.no_grad():

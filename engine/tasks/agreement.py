@@ -108,11 +108,7 @@ def _store_file() -> Path:
 
 
 def _load_store() -> dict:
-    try:
-        data = json.loads(_store_file().read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
+    return files.read_json_object(_store_file())
 
 
 def remembered(model: str, path: str) -> PathAgreement | None:
@@ -160,7 +156,7 @@ def _measure(model: str, path: str, *, threads: int, reference: str,
         size = runner.preprocess.crop
         want_path = prepare(model, module=runner.network, path=reference, threads=threads, resolution=size)
         # int8 is calibrated on the bundled photos (the evaluated ones are the sample set when cached)
-        calibration = torch.stack([runner.preprocess(rgb) for rgb in bundled_photos()[0]]) if path == "int8" else None
+        calibration = torch.stack([runner.preprocess(rgb) for rgb in bundled_photos()[0]]) if path.endswith("int8") else None
         got_path = prepare(model, module=runner.network, path=path, threads=threads, resolution=size,
                            calibration=calibration)
         with torch.inference_mode():

@@ -53,11 +53,7 @@ def _key(model: str, resolution: int, threads: int, mid: str) -> str:
 
 
 def _load_store() -> dict:
-    try:
-        data = json.loads(_store_file().read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
+    return files.read_json_object(_store_file())
 
 
 def this_machine(threads: int) -> str:

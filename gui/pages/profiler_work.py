@@ -5,7 +5,7 @@ this machine's inference paths."""
 from __future__ import annotations
 
 from engine import api
-from gui.widgets.profile_controls import ProfileControls, ProfileRequest
+from gui.widgets.profile_controls import DEFAULT_MODEL, ProfileControls, ProfileRequest
 
 __all__ = ["agreement_note", "measure_agreement", "measure_and_store", "path_accuracy_note", "profile_controls",
            "write_trace"]
@@ -45,11 +45,13 @@ def path_accuracy_note(path: str) -> str:
 
 
 def profile_controls() -> ProfileControls:
-    """The configuration panel with this machine's choices: the fastest exact inference path first
-    (the default, as in the live view), CUDA when torch sees a GPU."""
+    """The configuration panel with this machine's choices: first and default, the fastest exact
+    path measured here that the profiler can time layer by layer (engine.tradeoffs.fastest's
+    cached choice for the default model; the static choice until one was measured), CUDA when
+    torch sees a GPU."""
     import torch  # already loaded by engine.api
 
-    fastest = api.fastest_exact_path()
+    fastest = api.default_path(DEFAULT_MODEL, threads=2, per_layer=True)
     devices = ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
     statuses = api.path_statuses()
     return ProfileControls(api.list_models(), sorted(statuses, key=lambda s: s.name != fastest), devices)

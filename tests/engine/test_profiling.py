@@ -92,7 +92,7 @@ def test_clock_is_wall_time_on_cpu():
 
 
 def test_unknown_inference_path_lists_the_valid_ones():
-    with pytest.raises(InvalidInput, match="unknown inference path 'turbo'; valid: bf16, fast, int8, litert, onnxruntime, openvino, openvino-bf16, reference"):
+    with pytest.raises(InvalidInput, match="unknown inference path 'turbo'; valid: bf16, fast, int8, litert, onnxruntime, openvino, openvino-bf16, openvino-int8, reference"):
         profile_model("mobilenet_v3_small", resolution=64, repeats=3, path="turbo")
 
 

@@ -123,11 +123,12 @@ def test_export_cli_rejects_bad_opset(tmp_path, capsys):
 
 
 def test_paths_are_checked():
-    with pytest.raises(UnknownName, match="valid: bf16, fast, int8, litert, onnxruntime, openvino, openvino-bf16, reference"):
+    with pytest.raises(UnknownName, match="valid: bf16, fast, int8, litert, onnxruntime, openvino, openvino-bf16, openvino-int8, reference"):
         prepare("mobilenet_v2", path="tensorrt")
     with pytest.raises(InvalidInput, match="int8 is not available for selfie_segmentation"):
         prepare("selfie_segmentation", path="int8")
-    assert set(PATHS) == {"reference", "fast", "bf16", "int8", "onnxruntime", "openvino", "openvino-bf16", "litert"}
+    assert set(PATHS) == {"reference", "fast", "bf16", "int8", "openvino-int8", "onnxruntime", "openvino", "openvino-bf16",
+                          "litert"}
     assert fastest_exact_path() == "onnxruntime"
 
 

@@ -117,3 +117,33 @@ def test_litert_runs_our_tflite_and_equals_torch(name, size):
     x = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(7))
     assert_outputs_close(on_litert(x), reference(x))
     assert verified(Path(on_litert.details["tflite_file"]))
+
+
+@pytest.mark.skipif(not installed("ai_edge_litert"), reason="ai-edge-litert is not installed")
+def test_a_path_without_layer_times_says_why(capsys):
+    """Every path the profiler cannot time layer by layer carries its reason, and the CLI prints it."""
+    for name in PATHS:
+        assert bool(spec(name).no_layers_why) == (not spec(name).per_layer), name
+    argv = ["profile", "mobilenet_v3_small", "--resolution", "64", "--repeats", "3", "--threads", "1",
+            "--path", "litert", "--no-save", "--no-agreement"]
+    assert cli_main(argv) == 0
+    assert f"no per-layer times on this path: {spec('litert').no_layers_why}" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not installed("ai_edge_litert"), reason="ai-edge-litert is not installed")
+def test_litert_file_fuses_every_relu6_into_its_convolution():
+    """MobileNetV2's 35 ReLU6 each follow a convolution they alone consume: written as that
+    op's fused activation, never as separate RELU6 ops (which cost V2 ~20 % in LiteRT). The ONNX
+    export puts a Clip's bounds after the Conv: the writer must read them first."""
+    import collections
+
+    import onnx
+    from ai_edge_litert.interpreter import Interpreter
+
+    on_litert = prepare("mobilenet_v2", resolution=64, path="litert", threads=1)
+    clips = sum(n.op_type == "Clip" for n in onnx.load(on_litert.details["onnx_file"]).graph.node)
+    interpreter = Interpreter(model_path=on_litert.details["tflite_file"])
+    ops = collections.Counter(op["op_name"] for op in interpreter._get_ops_details())
+    relu6 = sum(isinstance(m, torch.nn.ReLU6) for m in on_litert.network.modules())
+    convs = sum(isinstance(m, torch.nn.Conv2d) for m in on_litert.network.modules())
+    assert clips == relu6 > 0 and ops["RELU6"] == 0 and ops["CONV_2D"] + ops["DEPTHWISE_CONV_2D"] == convs

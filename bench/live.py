@@ -67,14 +67,14 @@ def soak(runners: list, seconds: float, pace: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from engine.runtime import fastest_exact_path
+    from engine.tradeoffs.fastest import cached_choice, default_path
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="ssdlite_mobilenet_v2_person")
     parser.add_argument("--task", help="classify|detect|segment (default: the model's task)")
     parser.add_argument("--model2")
-    parser.add_argument("--path", default=fastest_exact_path(),
-                        help="inference path (default: the fastest exact one, as the live view uses)")
+    parser.add_argument("--path", help="inference path (default: the fastest exact one measured on this machine for "
+                                       "the model and threads, as the live view uses; measured now if never)")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--pace", choices=("max", "live"), default="max")
     parser.add_argument("--threads", type=int, default=2)
@@ -83,15 +83,19 @@ def main(argv: list[str] | None = None) -> None:
     task = args.task or TASK_OF.get(args.model, "classify")
     from engine.tasks import make_runner  # the task runners: imported at run time
 
+    measured = args.path is None and cached_choice(args.model, None, args.threads) is None
+    path = args.path or default_path(args.model, None, args.threads, measure=True)  # the live view's default
     with torch_threads(args.threads):
-        runners = [make_runner(task, name, weights="default", threads=args.threads, path=args.path)
+        runners = [make_runner(task, name, weights="default", threads=args.threads, path=path)
                    for name in filter(None, (args.model, args.model2))]
         if args.soak:
             soak(runners, args.soak, args.pace)
             return
         doc = run_pipeline(DemoSource((640, 480), fps=30), runners, frames=None, seconds=args.seconds,
                            pace=args.pace, model_repeats=60)  # this machine's speed drifts ±20 % in seconds
-    print(f"demo clip 640x480, {task}, pace {args.pace}, {args.threads} threads, path {args.path}, {doc['seconds']:.1f} s")
+    how = "chosen" if args.path else ("measured now as the fastest exact" if measured else "the measured fastest exact")
+    print(f"demo clip 640x480, {task}, pace {args.pace}, {args.threads} threads, path {runners[0].path} ({how}), "
+          f"{doc['seconds']:.1f} s, load average {os.getloadavg()[0]:.2f}")
     for lane in doc["lanes"]:
         ratio = lane["overhead_ratio"]
         print(f"  {lane['model']}{' [untrained]' if lane['untrained'] else ''}: {lane['fps']:.1f} FPS over the "

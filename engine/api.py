@@ -41,7 +41,7 @@ from engine.runtime import (
 from engine.threads import torch_threads
 from engine.tasks import (
     DEFAULT_MODELS, TASKS, UNTRAINED, ClassifyResult, DetectResult, SegmentResult, StageTimes, TaskResult, TaskRunner,
-    cached_weights, make_runner, models_for, untrained_reason,
+    cached_weights, make_runner, models_for, runner_path, untrained_reason,
 )
 from engine.tasks.classify import ClassifyRunner, Prediction, classification_models, load_classifier
 from engine.tasks.detect import Detection
@@ -92,7 +92,7 @@ __all__ = [
     "SYMCONV_METHODS", "VELOCITY_MODELS", "SymconvResult", "convolve", "run_symconv",
     # task runners and overlays
     "TASKS", "StageTimes", "TaskResult", "TaskRunner", "DEFAULT_MODELS", "ClassifyResult", "DetectResult",
-    "Detection", "SegmentResult", "cached_weights", "make_runner", "models_for", "untrained_reason", "class_color", "LEGEND_MIN", "MASK_MODES",
+    "Detection", "SegmentResult", "cached_weights", "make_runner", "models_for", "runner_path", "untrained_reason", "class_color", "LEGEND_MIN", "MASK_MODES",
     # video: files, sources, the live pipeline
     "IMAGE_OUT_SUFFIXES", "VIDEO_OUT_SUFFIXES", "AtomicVideoWriter", "check_file", "check_out", "open_video",
     "write_image", "PACES", "LivePipeline", "LiveResult", "bare_model_ms", "save_png", "CAMERA_BACKENDS",

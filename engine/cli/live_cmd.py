@@ -12,8 +12,8 @@ import numpy as np
 
 from engine.api import CAMERA_BACKENDS as BACKENDS, SOURCE_SPECS as VALID_SPECS
 from engine.api import (
-    PACES, STAGES, TASKS, FrameSource, InvalidInput, LivePipeline, LiveStatus, bare_model_ms, check_range,
-    fastest_exact_path, make_runner, open_source, torch_threads,
+    PACES, PATHS, STAGES, TASKS, FrameSource, InvalidInput, LivePipeline, LiveStatus, bare_model_ms, check_range,
+    make_runner, open_source, runner_path, torch_threads,
 )
 from engine.cli import finite_float, print_json
 
@@ -38,8 +38,8 @@ def register(sub) -> None:
     p.add_argument("--camera-backend", choices=tuple(BACKENDS), help="OpenCV camera backend (default any)")
     p.add_argument("--random-weights", action="store_true", help="untrained weights: latency only")
     p.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's)")
-    p.add_argument("--path", help="inference path of the networks: reference, fast, bf16, int8, onnxruntime "
-                                  "(default: the fastest exact one on this machine)")
+    p.add_argument("--path", help=f"inference path of the networks: {', '.join(PATHS)} (default: the fastest "
+                                  "exact one measured on this machine for the first model, else onnxruntime)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=run_live)
 
@@ -117,7 +117,7 @@ def run_live(args: argparse.Namespace) -> int:
     try:
         weights = None if args.random_weights else "default"
         with torch_threads(args.threads):
-            path = args.path or fastest_exact_path()
+            path = args.path or runner_path(args.model, args.threads)  # both lanes: the first model's
             runners = [make_runner(args.task, name, weights=weights, threads=args.threads, path=path)
                        for name in filter(None, (args.model, args.model2))]
             doc = run_pipeline(source, runners, frames=args.frames, seconds=args.seconds, pace=args.pace)

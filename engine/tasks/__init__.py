@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
+
 from engine import paths
 from engine.errors import InvalidInput, UnknownName, WeightsUnavailable, check_range
 from engine.models import catalog
@@ -15,12 +17,13 @@ from engine.tasks.base import TASKS, UNTRAINED, StageTimes, TaskResult, TaskRunn
 from engine.tasks.classify import ClassifyResult, ClassifyRunner, load_classifier
 from engine.tasks.detect import Detection, DetectResult, DetectRunner
 from engine.tasks.segment import SegmentKind, SegmentResult, SegmentRunner
+from engine.tradeoffs.fastest import default_path
 from engine.weights import fetch, manifest
 from engine.weights.load import load_weights
 
 __all__ = ["TASKS", "UNTRAINED", "StageTimes", "TaskResult", "TaskRunner", "ClassifyResult", "ClassifyRunner",
            "Detection", "DetectResult", "DetectRunner", "SegmentResult", "SegmentRunner", "DEFAULT_MODELS",
-           "cached_weights", "make_runner", "models_for", "untrained_reason"]
+           "cached_weights", "make_runner", "models_for", "runner_path", "untrained_reason"]
 
 CATALOG_TASK = {"classify": "classification", "detect": "detection", "segment": "segmentation"}
 DEFAULT_MODELS = {"classify": "mobilenet_v2", "detect": "ssdlite_mobilenet_v2_person",
@@ -55,14 +58,26 @@ def untrained_reason(model: str) -> str:
     return ""
 
 
+def runner_path(model: str, threads: int | None = None) -> str:
+    """The inference path a runner of `model` gets by default (`make_runner(path=None)`): the
+    fastest exact path measured on this machine for the model at its input size and the runner's
+    threads (engine.tradeoffs.fastest.default_path; None = torch's current count), else the
+    static choice. Reads the stored measurement only (milliseconds): it never measures, so a UI
+    may call it; the Profiler, `bench` and `profile` measure."""
+    return default_path(model, None, threads or torch.get_num_threads())
+
+
 def make_runner(task: str, model: str, weights: str | Path | None = "default", *, threads: int | None = None,
-                progress=None, path: str = "reference") -> TaskRunner:
+                progress=None, path: str | None = "reference") -> TaskRunner:
     """A runner for `model` doing `task`. weights: 'default' (the registered weights, from the
     cache or fetched now; WeightsUnavailable says what to do if they cannot be had), a checkpoint
     path, or None for random weights (results say untrained=True). threads: torch intra-op
     threads set on each run (None: leave the process setting alone). path: the engine.runtime
-    inference path of the network part ('reference' = eager as built; the live pipeline passes
-    engine.runtime.fastest_exact_path()); `runner.path` says which ran."""
+    inference path of the network part ('reference' = eager as built; None = `runner_path`, the
+    measured fastest exact one, which the live view and the task pages use); `runner.path` says
+    which ran (a model that cannot run the path asked for falls back to one it can)."""
+    if path is None:
+        path = runner_path(model, threads)
     runner = _make_runner(task, model, weights, threads=threads, progress=progress)
     if path != "reference":
         runner.use_path(path)

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from engine.errors import check_range
+from engine.models.detection.anchors import ImageList
 from engine.tasks import draw as overlay
 from engine.tasks.base import UNTRAINED, FrameResult, StageTimes
 from engine.tasks.inference import network_on_path
@@ -47,6 +48,16 @@ class DetectResult(FrameResult):
     def to_json(self) -> dict:
         return {**self.json_head(), "score_floor": self.score_floor,
                 "detections": [d.to_json() for d in self.detections]}
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedFrame:
+    """A frame through the preprocess stage: the frame (BGR, as the result's boxes refer to it),
+    the network's input batch, and the time the stage took."""
+
+    frame: np.ndarray
+    batch: ImageList
+    preprocess_ms: float
 
 
 def working_scale(height: int, width: int, max_side: int = MAX_SIDE) -> float:
@@ -85,18 +96,31 @@ class DetectRunner:
 
     def run(self, frame_bgr: np.ndarray) -> DetectResult:
         with torch_threads(self.threads):  # the runner's thread count for this frame (None: as set)
-            return self._run(overlay.ensure_bgr(frame_bgr))
+            return self._finish(self.prepare(frame_bgr))
 
-    def _run(self, frame: np.ndarray) -> DetectResult:
+    def prepare(self, frame_bgr: np.ndarray) -> PreparedFrame:
+        """The preprocess stage alone (BGR frame -> the network's input batch). The live pipeline
+        runs it in its capture thread for the frame the worker takes next, while the network runs
+        on the one before; `run_prepared` does the rest. Pure: safe from any thread."""
+        frame = overlay.ensure_bgr(frame_bgr)
         height, width = frame.shape[:2]
-        net = self.network
-
         start = time.perf_counter()
         scale = working_scale(height, width)
         small = frame if scale == 1.0 else cv2.resize(
             frame, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
         with torch.inference_mode():
-            image_list = net.transform.from_frame(small)
+            batch = self.network.transform.from_frame(small)
+        return PreparedFrame(frame, batch, 1000 * (time.perf_counter() - start))
+
+    def run_prepared(self, prepared: PreparedFrame) -> DetectResult:
+        """`run` on a frame `prepare` took through the preprocess stage."""
+        with torch_threads(self.threads):
+            return self._finish(prepared)
+
+    def _finish(self, prepared: PreparedFrame) -> DetectResult:
+        frame, image_list = prepared.frame, prepared.batch
+        height, width = frame.shape[:2]
+        net = self.network
         t_pre = time.perf_counter()
 
         with torch.inference_mode():
@@ -123,7 +147,7 @@ class DetectRunner:
             (Detection(tuple(float(v) for v in box), float(s), int(c), self._name(int(c)))
              for box, s, c in zip(boxes, scores, labels)), key=lambda d: -d.score)
         t_post = time.perf_counter()
-        times = StageTimes(1000 * (t_pre - start), 1000 * (t_inf - t_pre), 1000 * (t_post - t_inf))
+        times = StageTimes(prepared.preprocess_ms, 1000 * (t_inf - t_pre), 1000 * (t_post - t_inf))
         return DetectResult(self.model, self.weights, (height, width), times, tuple(detections), self.score_floor)
 
     def _anchors(self, image_list, features) -> list[torch.Tensor]:

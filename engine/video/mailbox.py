@@ -110,6 +110,13 @@ class Mailbox(Generic[T]):
             self._cond.notify_all()
 
     @property
+    def empty(self) -> bool:
+        """No item waits in the slot (a producer's next put will be the consumer's next take
+        unless another put replaces it)."""
+        with self._cond:
+            return not self._has_item
+
+    @property
     def closed(self) -> bool:
         with self._cond:
             return self._closed

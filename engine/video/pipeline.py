@@ -2,7 +2,10 @@
 worker per lane → one-slot "latest result" per lane that a display polls at screen rate.
 
 Nothing queues: a frame the worker has not taken yet is replaced by the next one and counted
-as dropped, so memory is flat however slow the model. Per lane, exactly (see engine.video.mailbox):
+as dropped, so memory is flat however slow the model. A runner with a separate preprocess stage
+(`prepare` / `run_prepared`, e.g. the detectors) gets it done in the capture thread for the frame
+its worker takes next (one put into an empty slot), while the network runs on the frame before:
+a bounded one-frame prefetch that takes capture and preprocessing off the worker's path. Per lane, exactly (see engine.video.mailbox):
 
     captured == inferred + failed + dropped + in_flight,   in_flight ∈ {0, 1, 2}
 
@@ -44,6 +47,16 @@ class Frame:
     captured_at: float  # time.monotonic()
 
 
+@dataclass(frozen=True, eq=False)
+class _Job:
+    """What a lane's slot holds: the frame, and its preprocessed input when the capture thread
+    prepared it (`by` is the runner that did: after a swap the worker runs the frame whole)."""
+
+    frame: Frame
+    by: TaskRunner | None = None
+    prepared: Any = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class LiveResult:
     """One lane's newest output; `seq` grows with each one so a display redraws only on change."""
@@ -61,7 +74,7 @@ class LiveResult:
 class _Lane:
     def __init__(self, index: int, window: int):
         self.index, self.window = index, window
-        self.inbox: Mailbox[Frame] = Mailbox()
+        self.inbox: Mailbox[_Job] = Mailbox()
         self.results: Mailbox[LiveResult] = Mailbox()
         self.lock = threading.Lock()
         self.rolling = Rolling(window)
@@ -302,7 +315,7 @@ class LivePipeline:
                     run.capture_times.append(now)
                     frame = Frame(id=run.captured, image=image, capture_ms=capture_ms, captured_at=now)
                 for lane in run.lanes:
-                    lane.inbox.put(frame)
+                    lane.inbox.put(self._job(lane, frame))
         except Exception as exc:  # SourceError or a driver fault: a status, never a dead thread
             if not run.stop.is_set():
                 self._set_state(run, LiveState.ERROR, str(exc) or type(exc).__name__)
@@ -312,20 +325,34 @@ class LivePipeline:
             except Exception:
                 pass
 
+    def _job(self, lane: _Lane, frame: Frame) -> _Job:
+        """The lane's next job; preprocessed here when the worker takes it next (the slot is
+        empty, so only a newer frame could replace it) and its runner has a preprocess stage."""
+        with self._lock:
+            runner = self._runners[lane.index] if lane.index < len(self._runners) else None
+        prepare = getattr(runner, "prepare", None)
+        if prepare is None or not lane.inbox.empty:
+            return _Job(frame)
+        try:
+            return _Job(frame, runner, prepare(frame.image))
+        except Exception:  # the worker runs the frame whole and reports what is wrong with it
+            return _Job(frame)
+
     def _work(self, run: _Run, lane: _Lane) -> None:
         while not run.stop.is_set():
-            frame = lane.inbox.take(timeout=0.1)
-            if frame is None:
+            job = lane.inbox.take(timeout=0.1)
+            if job is None:
                 continue
             ok = False
             try:
-                ok = self._infer(run, lane, frame)
+                ok = self._infer(run, lane, job)
             finally:
                 with lane.lock:  # failed and done move together: status() sees them consistent
                     lane.failed += not ok
                     lane.inbox.done()
 
-    def _infer(self, run: _Run, lane: _Lane, frame: Frame) -> bool:
+    def _infer(self, run: _Run, lane: _Lane, job: _Job) -> bool:
+        frame = job.frame
         with self._lock:
             if lane.index >= len(self._runners):  # an old run's worker after set_runners shrank the list
                 return False
@@ -333,7 +360,10 @@ class LivePipeline:
         generation = lane.generation
         start = time.perf_counter()
         try:
-            result = runner.run(frame.image)
+            if job.by is runner:
+                result = runner.run_prepared(job.prepared)
+            else:
+                result = runner.run(frame.image)
             drawn_at = time.perf_counter()
             annotated = runner.draw(frame.image, result, **display)
             draw_ms = 1000 * (time.perf_counter() - drawn_at)

@@ -63,11 +63,12 @@ class Runners:
         self.runs = 0  # forward passes so far (tests check that display changes add none)
 
     def load(self, model: str) -> Any:
-        """The runner for `model` with its cached weights (random when none): loaded once."""
+        """The runner for `model` with its cached weights (random when none), on the model's
+        default path (the fastest exact one measured on this machine, api.runner_path): loaded once."""
         key = (model, api.cached_weights(model))  # never fetches: downloads belong to the Weights page
         runner = self._loaded.get(key)
         if runner is None:
-            runner = api.make_runner(self.task, model, weights=key[1])
+            runner = api.make_runner(self.task, model, weights=key[1], path=None)
             self._loaded[key] = runner
         return runner
 

@@ -79,9 +79,10 @@ class RunnerCache:
         self._loaded: dict[tuple[int, str, str, str | None, str], api.TaskRunner] = {}
 
     def get(self, lane: int, task: str, model: str, path: str | None = None) -> api.TaskRunner:
-        """path None: the fastest exact (fp32) path; the runner's `path` says which ran (a model
-        that cannot run the one asked for falls back, e.g. onnxruntime -> fast)."""
-        path = path or api.fastest_exact_path()
+        """path None: the model's default, the fastest exact (fp32) path measured on this machine
+        (api.runner_path); the runner's `path` says which ran (a model that cannot run the one
+        asked for falls back, e.g. onnxruntime -> fast)."""
+        path = path or api.runner_path(model)
         weights = api.cached_weights(model)  # never fetches: downloads belong to the Weights page
         key = (lane, task, model, weights, path)
         runner = self._loaded.get(key)
@@ -95,9 +96,10 @@ class RunnerCache:
     def lanes(self, task: str, models: list[str], paths: tuple[str | None, str | None] = (None, None)
               ) -> list[api.TaskRunner]:
         """One runner per lane, all on the same inference path unless lane B's path was picked:
-        when one model falls back from the path asked for, the other lanes follow it, so the
-        comparison is never onnxruntime beside fast."""
-        first = paths[0] or api.fastest_exact_path()
+        by default lane A's model's measured fastest exact path (api.runner_path: the stored
+        measurement, never measured here); when one model falls back from the path asked for,
+        the other lanes follow it, so the comparison is never onnxruntime beside fast."""
+        first = paths[0] or api.runner_path(models[0])
         wanted = [first, *[(paths[1] or first) for _ in models[1:]]]
         runners = [self.get(i, task, m, wanted[i]) for i, m in enumerate(models)]
         if paths[1] is None and len({r.path for r in runners}) > 1:
@@ -147,7 +149,8 @@ class LiveSession(QObject):
     def start(self, spec: SourceSpec, task: str, models: list[str],
               paths: tuple[str | None, str | None] = (None, None)) -> None:
         """Open `spec` and load `models` for `task` off the UI thread, then start (after halt()).
-        paths: lane A's inference path (None: the fastest exact one) and lane B's (None: A's)."""
+        paths: lane A's inference path (None: the fastest exact one measured for lane A's model)
+        and lane B's (None: A's)."""
         self.want_running = True
         self.paths = paths
         cache = self._cache

@@ -17,6 +17,7 @@ from engine.api import StudioError
 from gui.pages import register_page
 from gui.pages import tradeoffs_data as data
 from gui.pages.base import Page
+from gui.pages.tradeoffs_cost import accuracy_cost_html
 from gui.pages.tradeoffs_sweep import SweepPanel
 from gui.settings import to_bool, to_list
 from gui.widgets.panel import inline_error, page_header, panel as _panel
@@ -197,6 +198,8 @@ class TradeoffsPage(Page):
                          f"<span style='color:#d81b60'>□</span> most accurate within the target: "
                          f"{describe(rec.most_accurate_within)}")
         lines.append(rec.explanation)
+        if rec.recommended is not None:
+            lines.append(accuracy_cost_html(rec.recommended.model, rec.recommended.path))
         self.explanation.setText("<br>".join(lines))
 
     # sweeping -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from engine.errors import InvalidInput, UnknownName, WeightsUnavailable
 from engine.tasks import DetectResult, StageTimes, TaskResult, TaskRunner, make_runner
@@ -157,3 +158,56 @@ def test_score_floor_before_nms_keeps_exactly_the_detections_above_it(model):
             assert torch.equal(cut["labels"][cut["scores"] >= floor], full["labels"][above])
             assert torch.allclose(cut["boxes"][cut["scores"] >= floor], full["boxes"][above])
             assert torch.equal(cut["scores"][cut["scores"] >= floor], full["scores"][above])
+
+
+def test_preprocess_stage_apart_gives_the_same_result(detector, astronaut_bgr):
+    """`prepare` then `run_prepared` (the live pipeline prepares in its capture thread) is `run`:
+    the same detections, and the preprocess time is the one the separate stage took."""
+    whole = detector.run(astronaut_bgr)
+    prepared = detector.prepare(astronaut_bgr)
+    staged = detector.run_prepared(prepared)
+    assert staged.detections == whole.detections and staged.frame_size == whole.frame_size
+    assert staged.timings.preprocess_ms == prepared.preprocess_ms > 0
+    assert torch.equal(prepared.batch.tensors, detector.network.transform.from_frame(astronaut_bgr).tensors)
+
+
+def test_live_pipeline_runs_the_detector_on_frames_prepared_ahead(detector):
+    from engine.video.pipeline import LivePipeline
+    from engine.video.sources import DemoSource
+
+    pipe = LivePipeline([detector])
+    pipe.start(DemoSource((320, 240)), pace="max")
+    pipe.wait(inferred=3, seconds=20)
+    assert pipe.stop()
+    latest, lane = pipe.latest(0), pipe.status().lanes[0]
+    assert lane.inferred >= 3 and lane.failed == 0 and lane.captured == lane.inferred + lane.dropped
+    assert latest.result.detections == detector.run(latest.frame.image).detections
+
+
+def test_decoding_only_the_candidates_gives_what_decoding_every_anchor_gives():
+    """The TF person detector's postprocess decodes only the boxes above its score threshold
+    (a live frame has a few dozen of 1917 anchors). Decoding is elementwise, so the detections
+    are bit for bit those of decoding every anchor first, computed here independently."""
+    from engine.api import build_model
+    from engine.models.detection.nms import batched_nms, box_area
+    from engine.models.detection.postprocess import clip_boxes
+
+    torch.manual_seed(0)
+    net = build_model("ssdlite_mobilenet_v2_person")
+    post = net._postprocess
+    with torch.inference_mode():
+        head, anchors, image_list = net.raw_outputs(torch.rand(1, 3, 300, 300))
+        head = {k: v * 3 for k, v in head.items()}  # spread the random scores: some high, most low
+        for floor in (None, 0.05, 0.5):
+            found = net.postprocess_detections(head, anchors, image_list.image_sizes, score_floor=floor)[0]
+            thresh = post.score_thresh if floor is None else floor * (1 - 1e-6)
+            boxes = post.coder.decode(head["bbox_regression"][0], anchors[0])  # every anchor
+            scores = torch.sigmoid(head["cls_logits"][0])[:, 1:].reshape(-1)
+            index = torch.nonzero(scores > thresh).flatten()
+            keep = batched_nms(boxes[index], scores[index], torch.ones_like(index), post.nms_thresh,
+                               post.max_per_class)
+            clipped = clip_boxes(boxes[index[keep]], image_list.image_sizes[0])
+            nonempty = box_area(clipped) > 0
+            assert found["boxes"].shape[0] > 0
+            assert torch.equal(found["boxes"], clipped[nonempty][: post.max_total])
+            assert torch.equal(found["scores"], scores[index[keep]][nonempty][: post.max_total])

@@ -51,3 +51,19 @@ def test_voc_segmenter_keeps_the_frame_aspect_so_onnxruntime_falls_back_to_fast(
     small = cv2.resize(astronaut_bgr, (160, 120))
     a, b = eager.run(small), fast.run(small)
     assert (a.mask != b.mask).mean() < 1e-3
+
+
+def test_the_default_path_is_the_one_measured_fastest_for_the_model_and_threads():
+    """make_runner(path=None) and the live view take the stored measurement (engine.tradeoffs.
+    fastest) for the model, its input size and the runner's threads; the static choice only when
+    nothing was measured; and looking it up never measures."""
+    from engine.runtime import fastest_exact_path
+    from engine.tasks import runner_path
+    from engine.tradeoffs.fastest import cached_choice, measure_fastest
+
+    name = "mobilenet_v3_small"
+    assert runner_path(name, 1) == fastest_exact_path() and cached_choice(name, None, 1) is None
+    choice = measure_fastest(name, None, 1, repeats=3)
+    assert runner_path(name, 1) == choice.path
+    assert make_runner("classify", name, None, threads=1, path=None).path == choice.path
+    assert runner_path(name, 2) == fastest_exact_path()  # measured for one thread count only

@@ -60,3 +60,17 @@ def test_run_pipeline_reports_stages_counters_and_model_latency():
     assert [lane["model"] for lane in doc["lanes"]] == ["a", "b"]
     assert doc["lanes"][1]["model_ms"] >= 20  # measured alone: the deliberate 20 ms is in it
     assert doc["fps"] > 0 and doc["pipeline_ms_per_frame"] == pytest.approx(1000 / doc["fps"])
+
+
+def test_both_lanes_run_the_path_measured_fastest_for_the_first_model(capsys):
+    """No --path: the first model's stored measurement (engine.tradeoffs.fastest) decides the one
+    path both lanes run, and the document names it per lane."""
+    import json
+
+    from engine.tradeoffs.fastest import measure_fastest
+
+    choice = measure_fastest("mobilenet_v3_small", None, 1, repeats=3)
+    assert main(["live", "--task", "classify", "--model", "mobilenet_v3_small", "--model2", "mobilenet_v2",
+                 "--random-weights", "--threads", "1", "--frames", "2", "--pace", "max", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["path"] == choice.path and [lane["path"] for lane in doc["lanes"]] == [choice.path] * 2

@@ -51,6 +51,8 @@ def test_astronaut_gets_the_runners_person_box(real_weights, page):
     timings = page.outcome.result.timings
     assert page.stage_times.value_labels["inference"].text() == f"{timings.inference_ms:.1f} ms"
     assert f"{page.outcome.runner.path} path" in page.timing_note.text()  # every latency names its path
+    # the model's default path, as in the live view: the measured fastest exact one (never the eager reference)
+    assert page.outcome.runner.path == api.runner_path(MODEL) != "reference"
 
 
 def test_threshold_filters_the_stored_result_without_a_new_run(real_weights, page, qtbot):

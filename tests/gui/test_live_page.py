@@ -128,9 +128,9 @@ def test_start_stop_start_switch_model_snapshot_and_record(page, qtbot, tmp_path
     qtbot.waitUntil(lambda: running.status().lanes[0].model == COCO and running.status().lanes[0].inferred >= 1,
                     timeout=TIMEOUT_MS)
     assert page.pipeline is running and running.running
-    from engine.api import fastest_exact_path
+    from engine.api import runner_path
 
-    assert page.lanes[0].title.text() == f"{COCO}  · {fastest_exact_path()}"  # the live view names its path
+    assert page.lanes[0].title.text() == f"{COCO}  · {runner_path(COCO)}"  # the live view names its path
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files left
 
 
@@ -358,3 +358,20 @@ def test_lanes_name_their_weights_source_and_licence_and_offer_the_fetch(real_we
     assert asked == [("weights", {"fetch": coco.name, "model": coco.model})]
     assert page.agreement.isVisibleTo(page)  # two detectors: their per-frame agreement shows
     qtbot.waitUntil(lambda: "matched</span> at IoU" in page.agreement.text(), timeout=TIMEOUT_MS)
+
+
+def test_both_lanes_run_the_path_measured_fastest_for_lane_as_model(page, qtbot):
+    """Nothing picked: lane A's model's stored measurement (api.runner_path, read in the worker
+    that loads the models) sets the one path both lanes run, and each lane names it."""
+    import torch
+
+    from engine.api import measure_fastest
+
+    choice = measure_fastest(CLASSIFIER, None, torch.get_num_threads(), repeats=3)
+    page = page(task="classify", model=CLASSIFIER, model2="mobilenet_v2")
+    page.start_run()
+    qtbot.waitUntil(lambda: page.pipeline is not None and min(inferred(page, 0), inferred(page, 1)) >= 1,
+                    timeout=TIMEOUT_MS)
+    assert [runner.path for runner in page.session.runners] == [choice.path] * 2
+    assert [lane.title.text() for lane in page.lanes] == [f"{CLASSIFIER}  · {choice.path}",
+                                                          f"mobilenet_v2  · {choice.path}"]

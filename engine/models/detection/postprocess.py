@@ -69,15 +69,14 @@ class SigmoidPostprocess:
         results = []
         probabilities = torch.sigmoid(head["cls_logits"])[..., 1:]  # background column dropped
         for codes, probs, image_anchors, size in zip(head["bbox_regression"], probabilities, anchors, sizes):
-            boxes = self.coder.decode(codes, image_anchors)  # unclipped, as TF runs NMS on them
-            num_anchors, num_classes = probs.shape
-            scores = probs.reshape(-1)
-            labels = torch.arange(1, num_classes + 1).repeat(num_anchors)
-            box_index = torch.arange(num_anchors).repeat_interleave(num_classes)
-            mask = scores > self.score_thresh
-            scores, labels, box_index = scores[mask], labels[mask], box_index[mask]
-            keep = batched_nms(boxes[box_index], scores, labels, self.nms_thresh, self.max_per_class)
-            clipped = clip_boxes(boxes[box_index[keep]], size)
+            num_classes = probs.shape[1]
+            flat = torch.nonzero(probs.reshape(-1) > self.score_thresh).flatten()  # anchor * classes + class
+            scores, box_index, labels = probs.reshape(-1)[flat], flat // num_classes, flat % num_classes + 1
+            # only the candidates' boxes (decoding is elementwise: the values decoding all would give),
+            # unclipped, as TF runs NMS on them
+            boxes = self.coder.decode(codes[box_index], image_anchors[box_index])
+            keep = batched_nms(boxes, scores, labels, self.nms_thresh, self.max_per_class)
+            clipped = clip_boxes(boxes[keep], size)
             nonempty = box_area(clipped) > 0
             keep, clipped = keep[nonempty][: self.max_total], clipped[nonempty][: self.max_total]
             results.append({"boxes": clipped, "scores": scores[keep], "labels": labels[keep]})

@@ -63,8 +63,8 @@ class ModelsPage(Page):
         self.weights_card.fetch_requested.connect(lambda name: self.navigate.emit("weights", {"fetch": name}))
         cards = QHBoxLayout()
         cards.setSpacing(12)
-        cards.addWidget(self.totals, 4)
-        cards.addWidget(self.weights_card, 1)
+        cards.addWidget(self.totals, 8)
+        cards.addWidget(self.weights_card, 3)  # the one card with sentences: wider, so the row stays short
         layout.addLayout(cards)
         layout.addWidget(self._build_body(), 1)
 

@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QWidget
 
 from engine.api import StudioError
+from gui.chart_export import ask_chart
 from gui.pages import register_page
 from gui.pages import tradeoffs_data as data
 from gui.pages.base import Page
@@ -57,6 +58,12 @@ class TradeoffsPage(Page):
                                              "appears as its own series", self._ask_import, short="Import")
         self.export_action = self.add_action("Export results…", "Save every stored run (JSON keeps machines and "
                                              "layers; CSV is one row per run)", self._ask_export, short="Export")
+        self.export_latency_action = self.add_action(
+            "Export latency plot…", "Save top-1 against measured latency as PNG (at a width you choose) or SVG",
+            lambda: ask_chart(self.latency_plot, self.report_export, self._plot_name("latency")), short="Latency plot")
+        self.export_madds_action = self.add_action(
+            "Export MAdds plot…", "Save top-1 against MAdds as PNG (at a width you choose) or SVG",
+            lambda: ask_chart(self.madds_plot, self.report_export, self._plot_name("madds")), short="MAdds plot")
         layout = self.page_layout(spacing=10)
         layout.addLayout(self._build_header())
         layout.addWidget(self._build_sweep())
@@ -327,7 +334,11 @@ class TradeoffsPage(Page):
             self.targets.set_target_ms(lats[len(lats) // 2])
 
     def menu_actions(self) -> list[QAction]:
-        return [self.import_action, self.export_action]
+        return [self.import_action, self.export_action, self.export_latency_action, self.export_madds_action]
+
+    def _plot_name(self, axis: str) -> str:
+        series = self.snapshot.find(self.series_key())
+        return f"tradeoffs_{axis}_{series.path}" if series is not None else f"tradeoffs_{axis}"
 
     def ready(self) -> bool:
         return not self.sweep.job.is_busy()

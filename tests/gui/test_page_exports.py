@@ -153,3 +153,31 @@ def test_the_classify_top5_chart_exports_like_the_pyqtgraph_ones(qtbot, tmp_path
     texts = svg_texts(export_svg(chart, tmp_path / "top5.svg"))
     assert all(p.label in texts or p.label[:12] in texts for p in top)  # long labels are elided
     assert f"{top[0].probability * 100:.1f}" in texts
+
+
+def test_the_tradeoffs_plots_export_from_the_pages_own_actions(qtbot, tmp_path, monkeypatch):
+    """The File menu / toolbar's "Export latency plot…" and "Export MAdds plot…": the MAdds plot
+    holds the papers' points without any measurement, so both export on a fresh database."""
+    from gui.app import make_app
+    from gui.pages.tradeoffs_page import TradeoffsPage
+
+    make_app()
+    page = TradeoffsPage()
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.start()
+    page.show()
+    messages: list[str] = []
+    page.status_message.connect(messages.append)
+    try:
+        assert {page.export_latency_action, page.export_madds_action} <= set(page.menu_actions())
+        answer_dialogs(monkeypatch, tmp_path / "madds.png", 900)
+        page.export_madds_action.trigger()
+        assert messages[-1] == f"Saved {tmp_path / 'madds.png'}"
+        assert_png(tmp_path / "madds.png", page.madds_plot, 900)
+        answer_dialogs(monkeypatch, tmp_path / "latency.svg", 0)
+        page.export_latency_action.trigger()
+        assert messages[-1] == f"Saved {tmp_path / 'latency.svg'}"
+        svg_texts(tmp_path / "latency.svg")
+    finally:
+        page.shutdown()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QMenu, QWidget
 
 from engine.api import StudioError
 from gui.chart_export import ask_chart
@@ -58,12 +58,20 @@ class TradeoffsPage(Page):
                                              "appears as its own series", self._ask_import, short="Import")
         self.export_action = self.add_action("Export results…", "Save every stored run (JSON keeps machines and "
                                              "layers; CSV is one row per run)", self._ask_export, short="Export")
-        self.export_latency_action = self.add_action(
-            "Export latency plot…", "Save top-1 against measured latency as PNG (at a width you choose) or SVG",
-            lambda: ask_chart(self.latency_plot, self.report_export, self._plot_name("latency")), short="Latency plot")
-        self.export_madds_action = self.add_action(
-            "Export MAdds plot…", "Save top-1 against MAdds as PNG (at a width you choose) or SVG",
-            lambda: ask_chart(self.madds_plot, self.report_export, self._plot_name("madds")), short="MAdds plot")
+        # the two plots' exports under one toolbar button (four buttons overflow a 1280 px window)
+        self.export_latency_action = QAction("Latency plot…", self)
+        self.export_latency_action.setToolTip("Save top-1 against measured latency as PNG (at a width you choose) or SVG")
+        self.export_latency_action.triggered.connect(
+            lambda: ask_chart(self.latency_plot, self.report_export, self._plot_name("latency")))
+        self.export_madds_action = QAction("MAdds plot…", self)
+        self.export_madds_action.setToolTip("Save top-1 against MAdds as PNG (at a width you choose) or SVG")
+        self.export_madds_action.triggered.connect(
+            lambda: ask_chart(self.madds_plot, self.report_export, self._plot_name("madds")))
+        self.export_plot_action = QAction("Export plot", self)
+        self.export_plot_action.setToolTip("Save either plot as PNG (at a width you choose) or SVG")
+        plots_menu = QMenu(self)
+        plots_menu.addActions([self.export_latency_action, self.export_madds_action])
+        self.export_plot_action.setMenu(plots_menu)
         layout = self.page_layout(spacing=10)
         layout.addLayout(self._build_header())
         layout.addWidget(self._build_sweep())
@@ -334,7 +342,7 @@ class TradeoffsPage(Page):
             self.targets.set_target_ms(lats[len(lats) // 2])
 
     def menu_actions(self) -> list[QAction]:
-        return [self.import_action, self.export_action, self.export_latency_action, self.export_madds_action]
+        return [self.import_action, self.export_action, self.export_plot_action]
 
     def _plot_name(self, axis: str) -> str:
         series = self.snapshot.find(self.series_key())

@@ -56,7 +56,9 @@ class SweepPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.cancel_button.setEnabled(False)
         self.path_combo = QComboBox()
-        fill_path_combo(self.path_combo, api.path_statuses(), data.PATH)
+        # default: the fastest exact path measured here (cached: nothing is measured on the UI
+        # thread; before any measurement, the static choice); reference stays a choice
+        fill_path_combo(self.path_combo, api.path_statuses(), api.sweep_path(measure=False))
         self.path_combo.setToolTip("The inference path the sweep measures. reference = the papers' model in "
                                    "eager PyTorch; a deployed runtime (onnxruntime, openvino, litert) ranks the "
                                    "models as a deployment would. Each path is its own series.")

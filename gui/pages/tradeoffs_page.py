@@ -191,6 +191,8 @@ class TradeoffsPage(Page):
             self.targets.set_span(min(lats) * 0.8, max(lats) * 1.25)
         self.targets.setEnabled(bool(primary))
         self.focus_marker.follow(primary)
+        mine = self.snapshot.find(key)
+        self.sweep.set_busy_points([p for p in primary if p.busy] if mine is not None and mine.this_machine else [])
         self._update_recommendation()
 
     def _update_recommendation(self) -> None:

@@ -132,7 +132,11 @@ class SweepPanel(QWidget):
         self.remeasure_button.setVisible(bool(points))
 
     def remeasure_busy(self) -> bool:
-        points = self._busy_points
+        return self.remeasure(self._busy_points)
+
+    def remeasure(self, points: Sequence[data.TradeoffPoint]) -> bool:
+        """Time `points` (of one series: its threads and path) again off the UI thread, with the
+        sweep's progress and Cancel; the newer runs replace them. False if a sweep is running."""
         if not points:
             return False
         configs = [data.SweepConfig(p.model, p.width, p.resolution) for p in points]

@@ -89,7 +89,8 @@ def test_openvino_equals_torch_in_f32(name, size):
 
 @pytest.mark.skipif(not installed("openvino"), reason="openvino is not installed")
 def test_openvino_per_layer_profile_names_the_models_layers():
-    """PERF_COUNT nodes map to the layer table's names: every conv of V3-Small gets a time."""
+    """PERF_COUNT nodes map to the layer table's names: every conv and linear layer of V3-Small
+    gets a time, the last one too (OpenVINO names it after the graph's output)."""
     from engine.api import model_stats
     from engine.profiling.latency import profile_model
 
@@ -100,6 +101,8 @@ def test_openvino_per_layer_profile_names_the_models_layers():
     assert timed <= set(rows)
     convs = {name for name, row in rows.items() if row.kind.lower().startswith("conv")}
     assert convs and convs <= timed, sorted(convs - timed)[:5]
+    linears = {name for name, row in rows.items() if row.kind == "fully connected"}
+    assert len(linears) == 2 and linears <= timed, sorted(linears - timed)
     assert 0 < result.layer_sum_ms < 3 * result.total_ms.median
 
 

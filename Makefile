@@ -18,7 +18,7 @@ WEIGHTS := $(VENV)/.weights
 DEMO    := $(VENV)/.demo
 COMPILED := $(VENV)/.compiled
 
-.PHONY: run test bench venv weights compiled clean screenshots
+.PHONY: run test bench bench-readme venv weights compiled clean screenshots
 
 venv: $(STAMP)
 weights: $(WEIGHTS)
@@ -59,6 +59,10 @@ test: $(WEIGHTS) $(COMPILED)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# the inference-path suite again, its table written into README.md (on a quiet machine)
+bench-readme: $(STAMP)
+	$(PY) -m bench.suite --write-readme
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/mobilenet-studio screenshots docs/screenshots/1280x800 --size 1280x800

@@ -46,7 +46,7 @@ from engine.tasks import (
 from engine.tasks.classify import ClassifyRunner, Prediction, classification_models, load_classifier
 from engine.tasks.detect import Detection
 from engine.tasks.draw import MASK_MODES, class_color
-from engine.tasks.evaluate import EvalResult, evaluate_folder
+from engine.tasks.evaluate import EvalResult, evaluate_folder, save_evaluation
 from engine.tasks.segment import LEGEND_MIN
 from engine.tasks.agreement import PathAgreement, path_agreement
 from engine.tasks.agreement import remembered as remembered_agreement
@@ -83,7 +83,7 @@ __all__ = [
     "ASSETS", "user_folders", "read_image", "torch_threads",
     # classification (the Classify page)
     "IMAGE_SUFFIXES", "UNTRAINED", "ClassifyRunner", "EvalResult", "Prediction", "classification_models",
-    "evaluate_folder", "load_classifier",
+    "evaluate_folder", "load_classifier", "save_evaluation",
     # labelled sample sets (measured accuracy with its Wilson interval)
     "SampleAccuracy", "cached_sample_path", "evaluate_samples", "read_samples", "sample_path", "sample_sets",
     "wilson_interval",

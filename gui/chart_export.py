@@ -4,7 +4,11 @@ as SVG…", both through pyqtgraph's own exporters; each table gets "Copy" (Ctrl
 or the whole table when nothing is selected) and "Copy table" as tab-separated text, the form a
 spreadsheet pastes. Files go through gui/export.py's atomic_write. `attach_exports(root)` walks
 a widget tree and is idempotent, so the window can call it on every page change and catch views
-a page builds late."""
+a page builds late. A view whose page explains it beside the chart (which runs, which colours)
+sets that text as its CAPTION property: the exports draw it as the chart's title, so the file
+says what the screen said. A chart drawn with QPainter (the Classify top-5) has no pyqtgraph scene:
+it sets the PAINTED property and exports by rendering itself (PNG at the chosen width, SVG
+through QtSvg), with the same actions."""
 
 from __future__ import annotations
 
@@ -15,16 +19,20 @@ from pathlib import Path
 
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (pg.exporters is not imported by pyqtgraph itself)
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, Qt
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QImage, QKeySequence, QPainter
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QTableView, QWidget
 
+from gui import theme
 from gui.export import atomic_write
 
 __all__ = ["attach_exports", "ask_chart", "export_png", "export_svg", "save_chart", "table_tsv", "copy_table",
-           "MAX_PNG_WIDTH"]
+           "CAPTION", "PAINTED", "MAX_PNG_WIDTH"]
 
 MAX_PNG_WIDTH = 16384  # QImage's practical limit; a larger request is refused in the dialog
+CAPTION = "studio_export_caption"  # a view's property: rich text drawn as its title in exports only
+PAINTED = "studio_painted_chart"  # a QPainter chart's property: it exports by rendering itself
 _ATTACHED = "studio_exports_attached"
 Report = Callable[[str], None]
 
@@ -35,18 +43,24 @@ def _source(view: pg.GraphicsView):
     return getattr(view, "centralWidget", None) or view.scene()
 
 
-def chart_size(view: pg.GraphicsView) -> tuple[int, int]:
+def chart_size(view: QWidget) -> tuple[int, int]:
     """The chart's size on screen, in pixels (the PNG's default)."""
+    if not isinstance(view, pg.GraphicsView):
+        return view.width(), view.height()
     rect = pg.exporters.ImageExporter(_source(view)).getTargetRect()
     return int(rect.width()), int(rect.height())
 
 
-def export_png(view: pg.GraphicsView, path: str | Path, width: int | None = None) -> Path:
+def export_png(view: QWidget, path: str | Path, width: int | None = None) -> Path:
     """The chart as a PNG `width` pixels wide (default: as on screen), aspect kept."""
-    exporter = pg.exporters.ImageExporter(_source(view))
-    if width:
-        exporter.parameters()["width"] = int(width)  # pyqtgraph derives the height from the aspect
-    image = exporter.export(toBytes=True)
+    if not isinstance(view, pg.GraphicsView):
+        image = _rendered(view, width)
+    else:
+        with _captioned(view):
+            exporter = pg.exporters.ImageExporter(_source(view))
+            if width:
+                exporter.parameters()["width"] = int(width)  # pyqtgraph derives the height from the aspect
+            image = exporter.export(toBytes=True)
 
     def save(tmp: str) -> None:
         if not image.save(tmp, "PNG"):
@@ -55,11 +69,66 @@ def export_png(view: pg.GraphicsView, path: str | Path, width: int | None = None
     return atomic_write(path, save)
 
 
-def export_svg(view: pg.GraphicsView, path: str | Path) -> Path:
+def export_svg(view: QWidget, path: str | Path) -> Path:
     """The chart as SVG: vector lines and text, for papers and slides."""
-    with _closed_paths_tolerated():
-        data = pg.exporters.SVGExporter(_source(view)).export(toBytes=True)
+    if not isinstance(view, pg.GraphicsView):
+        data = _rendered_svg(view)
+    else:
+        with _captioned(view), _closed_paths_tolerated():
+            data = pg.exporters.SVGExporter(_source(view)).export(toBytes=True)
     return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+
+
+def _rendered(widget: QWidget, width: int | None) -> QImage:
+    """A painted chart drawn again at `width` pixels (text and bars stay sharp: the painter scales)."""
+    w, h = widget.width(), widget.height()
+    width = int(width or w)
+    image = QImage(width, int(width * h / w), QImage.Format.Format_ARGB32)
+    image.fill(QColor(theme.SURFACE))
+    painter = QPainter(image)
+    painter.scale(width / w, width / w)
+    widget.render(painter, QPoint())
+    painter.end()
+    return image
+
+
+def _rendered_svg(widget: QWidget) -> bytes:
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    generator = QSvgGenerator()
+    generator.setOutputDevice(buffer)
+    generator.setSize(widget.size())
+    generator.setViewBox(widget.rect())
+    generator.setTitle(widget.accessibleName() or widget.toolTip() or "chart")
+    painter = QPainter(generator)
+    widget.render(painter, QPoint())
+    painter.end()
+    return bytes(QByteArray(buffer.data()))
+
+
+@contextmanager
+def _captioned(view: pg.GraphicsView):
+    """For one export: the view's CAPTION as its plot's title, as tall as its lines need, the
+    view that much taller so the plot keeps its size on screen; all put back after."""
+    caption = view.property(CAPTION)
+    plot = view.getPlotItem() if isinstance(view, pg.PlotWidget) else None
+    if not caption or plot is None:
+        yield
+        return
+    label, size = plot.titleLabel, view.size()
+    before = label.text if label.isVisible() else None
+    plot.setTitle(caption, size="9pt")
+    height = int(label.item.boundingRect().height()) + 4
+    label.setMaximumHeight(height)
+    plot.layout.setRowFixedHeight(0, height)
+    view.resize(size.width(), size.height() + height)
+    plot.layout.activate()
+    try:
+        yield
+    finally:
+        plot.setTitle(before)
+        view.resize(size)
+        plot.layout.activate()
 
 
 @contextmanager
@@ -129,7 +198,7 @@ def attach_exports(root: QWidget, report: Report | None = None, name: str = "cha
     for widget in widgets:
         if widget.property(_ATTACHED):
             continue
-        if isinstance(widget, pg.GraphicsView):
+        if isinstance(widget, pg.GraphicsView) or widget.property(PAINTED):
             _attach_chart(widget, report or (lambda _m: None), name)
         elif isinstance(widget, QTableView):
             _attach_table(widget, report or (lambda _m: None))
@@ -140,7 +209,7 @@ def attach_exports(root: QWidget, report: Report | None = None, name: str = "cha
     return found
 
 
-def _attach_chart(view: pg.GraphicsView, report: Report, name: str) -> None:
+def _attach_chart(view: QWidget, report: Report, name: str) -> None:
     png = QAction("Export chart as PNG…", view)
     png.setToolTip("Save this chart as a PNG image at a width you choose")
     png.triggered.connect(lambda: ask_png(view, report, name))
@@ -170,14 +239,14 @@ def _copied(text: str) -> str:
     return f"Copied {rows} row{'s' if rows != 1 else ''} as tab-separated text"
 
 
-def save_chart(view: pg.GraphicsView, path: str | Path, width: int | None = None) -> Path:
+def save_chart(view: QWidget, path: str | Path, width: int | None = None) -> Path:
     """SVG when `path` ends in .svg, else PNG (`width` pixels wide; default as on screen)."""
     if str(path).lower().endswith(".svg"):
         return export_svg(view, path)
     return export_png(view, path, width)
 
 
-def _ask_width(view: pg.GraphicsView) -> int | None:
+def _ask_width(view: QWidget) -> int | None:
     width, height = chart_size(view)
     chosen, ok = QInputDialog.getInt(view, "Export chart as PNG",
                                      f"Width in pixels (on screen {width} × {height}; the height keeps the aspect):",
@@ -185,14 +254,14 @@ def _ask_width(view: pg.GraphicsView) -> int | None:
     return chosen if ok else None
 
 
-def ask_png(view: pg.GraphicsView, report: Report, name: str = "chart") -> str | None:
+def ask_png(view: QWidget, report: Report, name: str = "chart") -> str | None:
     chosen = _ask_width(view)
     if chosen is None:
         return None
     return _ask_path(view, report, f"{name}.png", "PNG images (*.png)", lambda p: export_png(view, p, chosen))
 
 
-def ask_chart(view: pg.GraphicsView, report: Report, name: str = "chart") -> str | None:
+def ask_chart(view: QWidget, report: Report, name: str = "chart") -> str | None:
     """A page toolbar's "Export chart…": the file dialog offers PNG and SVG; a PNG then asks
     its width."""
     path, chosen = QFileDialog.getSaveFileName(view, "Export chart", f"{name}.png",
@@ -209,7 +278,7 @@ def ask_chart(view: pg.GraphicsView, report: Report, name: str = "chart") -> str
     return _export_reporting(report, path, lambda p: save_chart(view, p, width))
 
 
-def ask_svg(view: pg.GraphicsView, report: Report, name: str = "chart") -> str | None:
+def ask_svg(view: QWidget, report: Report, name: str = "chart") -> str | None:
     return _ask_path(view, report, f"{name}.svg", "SVG images (*.svg)", lambda p: export_svg(view, p))
 
 

@@ -1,5 +1,6 @@
 """Files the GUI writes, always atomically (temp file in the same folder + os.replace), so an
-interrupted export never leaves a half-written file where the user expects a good one."""
+interrupted export never leaves a half-written file where the user expects a good one. Charts go
+through gui/chart_export.py (pyqtgraph's exporters), never a widget grab."""
 
 from __future__ import annotations
 
@@ -8,11 +9,9 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from PySide6.QtWidgets import QWidget
-
 from engine.api import atomic_path
 
-__all__ = ["atomic_write", "write_csv", "write_png"]
+__all__ = ["atomic_write", "write_csv"]
 
 
 def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
@@ -32,13 +31,3 @@ def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[o
     text = buffer.getvalue()
     return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
-
-def write_png(widget: QWidget, path: str | Path) -> Path:
-    """`widget` as it is drawn now, as a PNG."""
-    pixmap = widget.grab()
-
-    def save(tmp: str) -> None:
-        if not pixmap.save(tmp, "PNG"):
-            raise OSError(f"could not write a PNG to {path}")
-
-    return atomic_write(path, save)

@@ -71,6 +71,10 @@ def _shipped_home(tmp_path_factory):
 
 @pytest.fixture
 def real_weights(_shipped_home, monkeypatch):
-    """Use the session home with the real, verified shipped weights for this test."""
+    """Use the session home with the real, verified shipped weights for this test. The home is
+    shared, its results database is not: each test starts without one, so the runs and
+    accuracies one test stores (an evaluation on the Classify page) never reach another's counts."""
     monkeypatch.setenv("MOBILENET_STUDIO_HOME", str(_shipped_home))
+    for leftover in _shipped_home.glob("results.sqlite3*"):
+        leftover.unlink()
     return _shipped_home

@@ -7,11 +7,9 @@ import argparse
 import sys
 from pathlib import Path
 
-import torch
-
 from engine.api import (
-    UNTRAINED, ClassifyRunner, InvalidInput, ResultsDB, WeightsUnavailable, check_range, evaluate_folder,
-    evaluate_samples, fingerprint, load_classifier, read_image, sample_path, sample_sets,
+    UNTRAINED, ClassifyRunner, InvalidInput, WeightsUnavailable, check_range, evaluate_folder, evaluate_samples,
+    load_classifier, read_image, sample_path, sample_sets, save_evaluation,
 )
 from engine.cli import print_json
 from engine.cli.progress import StderrProgress
@@ -38,7 +36,9 @@ def register(sub) -> None:
     p.add_argument("--path", default="reference",
                    help="inference path of the network: reference (default), fast, bf16, int8, onnxruntime")
     p.add_argument("--limit", type=int, help="at most N images (taken across all classes)")
-    p.add_argument("--no-save", action="store_true", help="do not store the accuracy in the results database")
+    p.add_argument("--no-save", action="store_true",
+                   help="do not store the accuracy in the results database (never stored: random weights' "
+                        "or an inexact path's, bf16 and int8)")
     _model_args(p)
     p.set_defaults(run=run_evaluate)
 
@@ -74,16 +74,6 @@ def run_classify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save_accuracy(clf: ClassifyRunner, result, dataset: str) -> None:
-    """Store top-1/top-5 (with n, from which the Trade-offs page draws the Wilson interval) so
-    the trade-offs join it with this model's measured latency."""
-    with ResultsDB() as db:
-        db.save_accuracy(model=result.model, width=1.0, resolution=clf.preprocess.crop,
-                         weights=str(result.weights), dataset=dataset, top1=result.top1,
-                         top5=result.top5, n=result.images,
-                         fingerprint=fingerprint(threads=torch.get_num_threads(), device="cpu", backend="torch eager"))
-
-
 def run_evaluate(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise InvalidInput(f"--limit must be at least 1, got {args.limit}")
@@ -96,8 +86,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.path != "reference":
         clf.use_path(args.path)
     result = evaluate_folder(clf, args.folder, args.limit, progress=StderrProgress("images").counter("evaluating"))
-    if not args.no_save and not clf.untrained:  # random weights' accuracy is no trade-off point
-        _save_accuracy(clf, result, Path(args.folder).resolve().name)
+    if not args.no_save:  # random weights' or an inexact path's accuracy is not stored
+        save_evaluation(clf, result, Path(args.folder).resolve().name)
     if args.json:
         print_json({**result.to_json(), "untrained": clf.untrained, "note": clf.note})
         return 0
@@ -115,8 +105,8 @@ def _evaluate_sample(args: argparse.Namespace) -> int:
         clf.use_path(args.path)
     result = evaluate_samples(clf, args.sample, path=path,
                               warn=lambda line: print(f"warning: {line}", file=sys.stderr))
-    if not args.no_save and not clf.untrained:
-        _save_accuracy(clf, result, args.sample)
+    if not args.no_save:
+        save_evaluation(clf, result, args.sample)
     if args.json:
         print_json({**result.to_json(), "untrained": clf.untrained, "note": clf.note})
         return 0

@@ -17,7 +17,7 @@ from engine.results.machines import machine_id, machine_part
 
 _RUN_COLUMNS = ("uuid", "machine_id", "model", "width", "resolution", "options", "batch", "threads",
                 "memory_format", "device", "path", "weights", "timestamp", "median_ms", "p10_ms", "p90_ms",
-                "runs", "layer_sum_ms", "overhead_ms", "madds", "params")
+                "runs", "layer_sum_ms", "overhead_ms", "madds", "params", "load_before", "load_after", "cores")
 _ACC_COLUMNS = ("uuid", "machine_id", "model", "width", "resolution", "options", "weights", "dataset", "top1",
                 "top5", "n", "timestamp")
 

@@ -77,6 +77,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX accuracies_config ON accuracies(model, width, resolution);
     """,
+    # 3: the machine's 1-minute load average before and after each run was timed, and its core
+    # count, so a point measured while the machine was busy is flagged and can be re-measured
+    """
+    ALTER TABLE runs ADD COLUMN load_before REAL;
+    ALTER TABLE runs ADD COLUMN load_after REAL;
+    ALTER TABLE runs ADD COLUMN cores INTEGER;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import uuid as uuidlib
 from collections.abc import Callable, Iterator
@@ -82,6 +83,22 @@ class RunRecord:
     overhead_ms: float | None
     madds: int | None
     params: int | None
+    load_before: float | None = None  # 1-minute load average before the timing (None: older runs)
+    load_after: float | None = None
+    cores: int | None = None  # the machine's core count when it was measured
+
+    @property
+    def busy(self) -> bool:
+        """Measured while the machine was busy: its load average exceeded its cores (the same
+        rule as ProfileResult.busy), so the latency may be inflated: re-measure it."""
+        loads = [v for v in (self.load_before, self.load_after) if v is not None]
+        return bool(loads) and self.cores is not None and max(loads) > self.cores
+
+    def load_text(self) -> str:
+        """"load 2.9 → 3.4 on 2 cores", or '' when it was not recorded."""
+        if self.load_before is None or self.load_after is None:
+            return ""
+        return f"load {self.load_before:.1f} → {self.load_after:.1f} on {self.cores or '?'} cores"
 
     def to_json(self) -> dict:
         doc = dict(self.__dict__)
@@ -223,6 +240,9 @@ class ResultsDB:
                 "path": result.path, "weights": result.weights, "timestamp": now(), "median_ms": t.median,
                 "p10_ms": t.p10, "p90_ms": t.p90, "runs": t.runs, "layer_sum_ms": result.layer_sum_ms,
                 "overhead_ms": result.overhead_ms, "madds": result.madds, "params": result.params,
+                "load_before": result.load[0] if result.load else None,
+                "load_after": result.load[1] if result.load else None,
+                "cores": os.cpu_count() if result.load else None,
                 "layers": [(lt.name, lt.kind, lt.block, lt.ms_median, lt.madds, lt.params) for lt in result.layers],
             })
         return self.run(uuid)
@@ -325,7 +345,8 @@ class ResultsDB:
 
 def _run_record(row: tuple) -> RunRecord:
     (uuid, mid, model, width, resolution, options, batch, threads, memory_format, device, path, weights,
-     timestamp, median, p10, p90, runs, layer_sum, overhead, madds, params, label) = row
+     timestamp, median, p10, p90, runs, layer_sum, overhead, madds, params, load_before, load_after, cores,
+     label) = row
     return RunRecord(uuid, mid, label, model, width, resolution, json.loads(options), batch, threads,
                      memory_format, device, path, weights, timestamp, Timing(median, p10, p90, runs),
-                     layer_sum, overhead, madds, params)
+                     layer_sum, overhead, madds, params, load_before, load_after, cores)

@@ -27,7 +27,8 @@ FORMAT = "mobilenet-studio-results"
 
 CSV_COLUMNS = ("uuid", "machine_id", "machine_label", "model", "width", "resolution", "options", "batch",
                "threads", "memory_format", "device", "path", "weights", "timestamp", "median_ms", "p10_ms",
-               "p90_ms", "runs", "layer_sum_ms", "overhead_ms", "madds", "params")
+               "p90_ms", "runs", "layer_sum_ms", "overhead_ms", "madds", "params", "load_before", "load_after",
+               "cores", "busy")
 
 
 EXPORT_SUFFIXES = (".json", ".csv")
@@ -77,7 +78,8 @@ def export_csv(db: ResultsDB, path: str | Path) -> int:
                              r.path, r.weights, r.timestamp, t.median, t.p10, t.p90, t.runs,
                              "" if r.layer_sum_ms is None else r.layer_sum_ms,
                              "" if r.overhead_ms is None else r.overhead_ms,
-                             "" if r.madds is None else r.madds, "" if r.params is None else r.params])
+                             *("" if v is None else v for v in (r.madds, r.params, r.load_before, r.load_after,
+                                                                r.cores)), int(r.busy)])
 
     _atomic_write(Path(path), write)
     return len(runs)

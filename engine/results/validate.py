@@ -20,6 +20,7 @@ MAX_INT = 10 ** 15  # MAdds and parameter counts; far below SQLite's 2^63
 MAX_MS = 1e7  # a timing above ~3 hours is not a latency
 MAX_TEXT = 500
 MAX_LAYERS = 10_000
+MAX_LOAD = 1e5  # a load average far above any machine's process count is not one
 UUID = re.compile(r"[0-9A-Za-z-]{1,64}")
 MACHINE_ID = re.compile(r"[0-9a-f]{16}")
 PATH_NAME = re.compile(r"[a-z0-9_.-]{1,40}")
@@ -142,6 +143,9 @@ def _run(doc: dict, uuid: str) -> dict:
         "overhead_ms": number(doc.get("overhead_ms"), "overhead_ms", -MAX_MS, MAX_MS, optional=True),
         "madds": integer(doc.get("madds"), "madds", 0, MAX_INT, optional=True),
         "params": integer(doc.get("params"), "params", 0, MAX_INT, optional=True),
+        "load_before": number(doc.get("load_before"), "load_before", 0.0, MAX_LOAD, optional=True),
+        "load_after": number(doc.get("load_after"), "load_after", 0.0, MAX_LOAD, optional=True),
+        "cores": integer(doc.get("cores"), "cores", 1, 4096, optional=True),
     }
     layers = doc.get("layers", [])
     if not isinstance(layers, list) or len(layers) > MAX_LAYERS:

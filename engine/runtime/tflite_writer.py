@@ -4,9 +4,11 @@ MobileNet papers measured on phones).
 Why our own writer, not litert-torch: litert-torch converts without TensorFlow but brings
 ~900 MB of dependencies (litert_converter 288 MB, jaxlib 349 MB, transformers 129 MB, scipy
 113 MB, measured in a venv with litert-torch 0.10.0), and its files are no faster: the same
-three classifiers at 224 px in ai-edge-litert 2.3.0, 2 threads, interleaved side by side, took
-litert-torch's file / ours = 1.025 (V2), 0.961 (V3-Large), 0.975 (V3-Small), within this
-machine's noise; both have the same ops for V2. A MobileNet classifier needs eleven TFLite ops, and
+three classifiers at 224 px in ai-edge-litert 2.3.0, 2 threads, interleaved side by side
+(`python -m bench.tflite_writers`, three runs on a loaded 2-core machine), took litert-torch's
+file / ours = 0.999-1.025 (V2), 0.961-1.014 (V3-Large), 0.77-1.06 (V3-Small): within the noise,
+with outputs equal to 1e-15. V2 has the same 71 ops in both; V3 has one op more per SE block in
+ours (h-sigmoid's +3 as an ADD where litert-torch folds it into the preceding conv's bias). A MobileNet classifier needs eleven TFLite ops, and
 ai-edge-litert (which we ship for the interpreter) carries the TFLite schema's generated object
 API, so the file is built with it and `flatbuffers` (its dependency). The graph is read from the
 verified ONNX export (BN already folded), activations are laid out NHWC as TFLite wants:

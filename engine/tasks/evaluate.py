@@ -1,5 +1,6 @@
 """Top-1 / top-5 accuracy of a classify runner over FOLDER/<class>/<image>, class folders named
-by ImageNet index or label text."""
+by ImageNet index or label text; and `save_evaluation`, the one way an evaluation (a folder's or
+a sample set's) reaches the results database, for the CLI's `evaluate` and the Classify page alike."""
 
 from __future__ import annotations
 
@@ -7,11 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
+
 from engine.errors import InvalidInput
 from engine.images import IMAGE_SUFFIXES, read_image
+from engine.profiling.machine import fingerprint
+from engine.results.store import AccuracyRecord, ResultsDB
+from engine.runtime.available import EXACT_PATHS
 from engine.tasks.classify import ClassifyRunner
+from engine.tasks.samples import SampleAccuracy
 
-__all__ = ["EvalResult", "class_index", "labelled_images", "evaluate_folder"]
+__all__ = ["EvalResult", "class_index", "labelled_images", "evaluate_folder", "save_evaluation"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,3 +98,25 @@ def evaluate_folder(classifier: ClassifyRunner, folder: str | Path, limit: int |
     return EvalResult(model=classifier.model, weights=classifier.weights, images=len(items),
                       top1=top1 / len(items), top5=top5 / len(items), classes=len(per_class),
                       per_class=dict(sorted(per_class.items())))
+
+
+def save_evaluation(classifier: ClassifyRunner, result: EvalResult | SampleAccuracy, dataset: str,
+                    db: ResultsDB | None = None) -> AccuracyRecord | None:
+    """Store an evaluation's top-1 / top-5 with its image count n (from which the Trade-offs page
+    draws the Wilson interval), so the trade-offs join it with this configuration's measured
+    latency. Nothing is stored (None) for random weights, whose accuracy is no trade-off point,
+    nor for an inexact path (bf16, int8): the record has no path, and the Trade-offs page would
+    take that top-1 for the model's own."""
+    if classifier.untrained or classifier.path not in EXACT_PATHS:
+        return None
+    own = db is None
+    db = ResultsDB() if own else db
+    try:
+        return db.save_accuracy(model=result.model, width=1.0,  # classifiers load at width 1.0 (catalog.build)
+                                resolution=classifier.preprocess.crop,
+                                weights=str(result.weights), dataset=dataset, top1=result.top1, top5=result.top5,
+                                n=result.images, fingerprint=fingerprint(threads=torch.get_num_threads(),
+                                                                         device="cpu", backend="torch eager"))
+    finally:
+        if own:
+            db.close()

@@ -37,6 +37,8 @@ class TradeoffPoint:
     threads: int
     path: str
     run_uuid: str
+    busy: bool = False  # timed while the machine's load exceeded its cores: re-measure it
+    load: str = ""  # "load 2.9 → 3.4 on 2 cores" when recorded
 
     def label(self) -> str:
         return f"{self.model} {self.width:g}/{self.resolution}"
@@ -106,5 +108,5 @@ def tradeoff_points(db: ResultsDB | None = None, *, machine_id: str | None = Non
             latency_ms=run.total_ms.median, latency_p10_ms=run.total_ms.p10, latency_p90_ms=run.total_ms.p90,
             madds=run.madds, accuracy=accuracy, accuracy_source=source, accuracy_measured=measured is not None,
             machine_id=run.machine_id, machine_label=run.machine_label, threads=run.threads, path=run.path,
-            run_uuid=run.uuid))
+            run_uuid=run.uuid, busy=run.busy, load=run.load_text()))
     return points

@@ -123,7 +123,7 @@ def run_sweep(configs: Sequence[SweepConfig] | None = None, *, threads: int = 2,
               warmup: int = SWEEP_WARMUP, per_layer: bool = False, path: str | None = "reference",
               db: ResultsDB | None = None, progress: Progress | None = None,
               should_stop: ShouldStop | None = None,
-              on_row: Callable[[RunRecord], None] | None = None) -> SweepSummary:
+              on_row: Callable[[RunRecord], None] | None = None, remeasure: bool = False) -> SweepSummary:
     """Measure each configuration not yet in the database, storing each as soon as it is done.
 
     progress(done, total) counts configurations (skipped ones included); should_stop() is polled
@@ -133,7 +133,8 @@ def run_sweep(configs: Sequence[SweepConfig] | None = None, *, threads: int = 2,
     measured first if it never was. Each point's load average before and after is recorded and
     a point measured on a busy machine is listed in the summary's `busy`. Two sweeps on one
     database share the work (engine.results.claims): a point another sweep is measuring is
-    left to it, and waited for at the end.
+    left to it, and waited for at the end. remeasure: measure `configs` even when stored (a
+    point measured on a busy machine); the newer run is the one the plots use.
     """
     configs = list(sweep_grid() if configs is None else configs)
     check_range("threads", threads, 1, 256)
@@ -156,13 +157,13 @@ def run_sweep(configs: Sequence[SweepConfig] | None = None, *, threads: int = 2,
             sweep is measuring it; False only in that last case."""
             nonlocal measured, skipped
             key = (config.model, round(config.width, 6), config.resolution, options_key({}))
-            if key in db.measured_configs(machine_id=mid, threads=threads, path=path):
+            if not remeasure and key in db.measured_configs(machine_id=mid, threads=threads, path=path):
                 skipped += 1
                 return True
             with claimed(db.path, (mid, threads, path, *key)) as mine:
                 if not mine:
                     return False
-                if key in db.measured_configs(machine_id=mid, threads=threads, path=path):
+                if not remeasure and key in db.measured_configs(machine_id=mid, threads=threads, path=path):
                     skipped += 1  # stored between the first look and the claim
                     return True
                 record = _measure_and_store(db, config, threads, repeats, warmup, path, per_layer, should_stop)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import (
+    QApplication, QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QWidget,
+)
 
 from engine import api
+from gui.chart_export import PAINTED
 from gui.pages import register_page
 from gui.pages._task_page import Outcome, TaskPage
 from gui.widgets.image_view import ImageView
@@ -41,6 +44,32 @@ def evaluation_text(result: object) -> str:
             f"<br>top-5 {result.top5:.1%} · {result.model} ({result.weights or api.UNTRAINED}) on {what}")
 
 
+def saved_note(classifier: api.ClassifyRunner, result: object, dataset: str) -> str:
+    """In the worker: store the evaluation (api.save_evaluation) and say what became of it; a
+    database that cannot take it costs the note, never the result."""
+    try:
+        stored = api.save_evaluation(classifier, result, dataset)
+    except api.StudioError as exc:
+        return f"not saved to the results database: {exc}"
+    if stored is None:
+        why = "random weights" if classifier.untrained else f"path {classifier.path} is not exact"
+        return f"not saved to the results database ({why})"
+    return "saved to the results database: Trade-offs plots this top-1 beside the model's measured latency"
+
+
+def _scrolling(side: QWidget) -> QScrollArea:
+    """The side panel scrolls on its own when the top-5, the stage times and the accuracy
+    section are taller than the window (a 1280×800 laptop after an evaluation): squeezed, it
+    cut the top-5 to three rows and the accuracy text off at the bottom."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(side)
+    area.viewport().setAutoFillBackground(False)
+    return area
+
+
 @register_page("classify", "Classify", order=20, tooltip="ImageNet top-5 on your own image")
 class ClassifyPage(TaskPage):
     TASK = "classify"
@@ -53,6 +82,7 @@ class ClassifyPage(TaskPage):
     def extra_controls(self) -> list[QWidget]:
         """Accuracy over many images, like the CLI's `evaluate`: a labelled folder or the sample set."""
         self.evaluation: object | None = None  # the last finished evaluation
+        self.storage_note = ""  # what became of its accuracy in the results database
         self.eval_jobs = JobRunner(self)
         self.eval_jobs.progress.connect(self._on_eval_progress)
         self.eval_jobs.succeeded.connect(self._on_evaluated)
@@ -79,6 +109,8 @@ class ClassifyPage(TaskPage):
         chart_title = QLabel(f"Top-{TOPK} ImageNet classes")
         chart_title.setObjectName("panelTitle")
         self.chart = TopKChart()
+        self.chart.setProperty(PAINTED, True)  # PNG / SVG export from its context menu, like every chart
+        self.chart.setAccessibleName(f"Top-{TOPK} ImageNet classes")
         self.latency_caption = latency_caption = QLabel("Latency of this run")
         latency_caption.setObjectName("cardCaption")
         self.latency_label = QLabel("—")
@@ -118,14 +150,16 @@ class ClassifyPage(TaskPage):
         side_layout.addLayout(row)
         side_layout.addWidget(self.accuracy_label)
         side_layout.addStretch(1)
-        return image_frame, side
+        self.side_scroll = _scrolling(side)
+        return image_frame, self.side_scroll
 
     # evaluation -----------------------------------------------------------------------------
     def evaluate_folder(self, folder: str) -> bool:
         """Accuracy of the selected model over a labelled folder, off the UI thread; False when
         an evaluation is already running."""
         return self._evaluate(lambda job, clf: api.evaluate_folder(
-            clf, folder, progress=lambda done, total: job.report("evaluating", done, total)), f"{folder}")
+            clf, folder, progress=lambda done, total: job.report("evaluating", done, total)), f"{folder}",
+            Path(folder).resolve().name)
 
     def evaluate_samples(self, sample_set: str = SAMPLE_SET) -> bool:
         """Accuracy on a sample set (fetched once, hash-checked, if the cache lacks it)."""
@@ -133,15 +167,23 @@ class ClassifyPage(TaskPage):
             path = api.sample_path(sample_set, job.report)
             return api.evaluate_samples(clf, sample_set, path=path,
                                         progress=lambda done, total: job.report("evaluating", done, total))
-        return self._evaluate(work, sample_set)
+        return self._evaluate(work, sample_set, sample_set)
 
-    def _evaluate(self, work, what: str) -> bool:
+    def _evaluate(self, work, what: str, dataset: str) -> bool:
+        """Run `work(job, classifier)` off the UI thread, then store its accuracy like the CLI's
+        `evaluate` does, so the Trade-offs page plots the measured top-1."""
         if self.eval_jobs.is_busy():
             return False
         model, runners, jobs = self.model_combo.currentData(), self.runners, self.jobs
         jobs.wait()  # the runners are the image job's: never touched by two threads at once
         self.accuracy_label.setText(f"Evaluating {model} on {what}…")
-        self.eval_jobs.submit(lambda job: work(job, runners.load(model)), f"Evaluating {model} on {what}…")
+
+        def evaluate_and_save(job: Job):
+            clf = runners.load(model)
+            result = work(job, clf)
+            return result, saved_note(clf, result, dataset)
+
+        self.eval_jobs.submit(evaluate_and_save, f"Evaluating {model} on {what}…")
         return True
 
     def _ask_folder(self) -> None:
@@ -154,12 +196,22 @@ class ClassifyPage(TaskPage):
             self.eval_progress.setRange(0, total)
             self.eval_progress.setValue(done)
 
-    def _on_evaluated(self, _serial: int, result: object) -> None:
+    def _on_evaluated(self, _serial: int, payload: object) -> None:
+        result, self.storage_note = payload
         self.evaluation = result
         self.accuracy_label.setText(evaluation_text(result))
         if getattr(result, "weights", None) is None:
             self.accuracy_label.setText(self.accuracy_label.text() + f"<br>({api.UNTRAINED}: the accuracy means nothing)")
+        self.accuracy_label.setText(self.accuracy_label.text() + f"<br>{self.storage_note}")
+        self._show_accuracy()
         self.status_message.emit(f"{result.model}: top-1 {result.top1:.1%} on {result.images} images")
+
+    def _show_accuracy(self) -> None:
+        """The answer in view even on a short screen: lay the new text out first (the side
+        panel grows by it), then scroll to it."""
+        for _ in range(2):  # the label, then the panel around it
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self.side_scroll.ensureWidgetVisible(self.accuracy_label, 0, 0)
 
     def _on_eval_failed(self, message: str) -> None:
         self.accuracy_label.setText(message)

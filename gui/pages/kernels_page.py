@@ -86,15 +86,21 @@ class KernelsPage(Page):
             "Export kernels chart (PNG or SVG)…", "",
             lambda: ask_chart(self.chart.plot, self.report_export, f"kernels_{self.result_kind}"),
             short="Export chart")
+        self.export_fields_action = self.add_action(
+            "Export kernels pictures (PNG or SVG)…", "Save the operator, velocity and wavefield pictures with "
+            "their colour bars", lambda: ask_chart(self.fields.view, self.report_export, "kernels_symconv_fields"),
+            short="Export pictures")
         self.export_csv_action = self.add_action(
             "Export kernels results (CSV)…", "", lambda: self._ask("Export results", "csv", self.export_csv),
             short="CSV")
         self.export_json_action = self.add_action(
             "Export kernels results (JSON)…", "", lambda: self._ask("Export results", "json", self.export_json),
             short="JSON")
-        self._exports = (self.export_png_action, self.export_csv_action, self.export_json_action)
+        self._exports = (self.export_png_action, self.export_fields_action, self.export_csv_action,
+                         self.export_json_action)
         for action in self._exports:
             action.setEnabled(False)
+        self.export_fields_action.setVisible(False)  # shown with a symmetric-convolution result
 
     def _build_controls(self) -> QFrame:
         frame, outer = _panel()
@@ -220,6 +226,8 @@ class KernelsPage(Page):
         self.fields_frame.setVisible(kind == "symconv")
         for action in self._exports:
             action.setEnabled(True)
+        self.export_fields_action.setEnabled(kind == "symconv" and result.fields is not None)
+        self.export_fields_action.setVisible(kind == "symconv")
         self.status_message.emit(f"{describe}: done in {time.perf_counter() - self._started_at:.1f} s")
 
     def _on_cancelled(self, _serial: int) -> None:
@@ -293,6 +301,10 @@ class KernelsPage(Page):
     def export_chart(self, path: str, width: int | None = None) -> None:
         """PNG or SVG by the file's suffix, through pyqtgraph's exporters."""
         save_chart(self.chart.plot, path, width)
+
+    def export_fields(self, path: str, width: int | None = None) -> None:
+        """The symmetric convolution's pictures and colour bars, PNG or SVG by the suffix."""
+        save_chart(self.fields.view, path, width)
 
     def export_csv(self, path: str) -> None:
         header, rows = csv_for(self.result_kind, self.result)

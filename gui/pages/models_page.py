@@ -6,11 +6,10 @@ Every number comes from one `engine.api.model_stats` call, run off the UI thread
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QSplitter, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QSplitter, QWidget
 
 from engine import api
 from gui import formatting
@@ -18,34 +17,18 @@ from gui.chart_export import ask_chart, save_chart
 from gui.export import write_csv
 from gui.pages import register_page
 from gui.pages.base import Page
-from gui.settings import to_list
+from gui.pages.models_controls import ModelControls, Request
 from gui.widgets.block_chart import BlockChart
 from gui.widgets.block_compare import BlockCompare
-from gui.widgets.controls import OptionChecks, PresetCombo, fill_model_combo, parse_number
+from gui.widgets.controls import parse_number
 from gui.widgets.layer_table import CSV_HEADER, LayerTableModel, LayerTableView
 from gui.widgets.totals import PublishedTable, TotalsRow
 from gui.widgets.weights_info import WeightsCard
 from gui.widgets.panel import inline_error, page_header, panel as _panel
 from gui.workers.jobs import JobRunner
-from gui.widgets.fit import ElidedLabel, elide_combo
+from gui.widgets.fit import ElidedLabel
 
 __all__ = ["ModelsPage"]
-
-WIDTH_PRESETS = ("0.35", "0.5", "0.75", "1.0", "1.3", "1.4")
-RESOLUTION_PRESETS = ("96", "128", "160", "192", "224", "256", "320")
-DEFAULT_MODEL = "mobilenet_v2"
-
-
-@dataclass(frozen=True)
-class Request:
-    model: str
-    width_text: str
-    resolution_text: str
-    options: tuple[str, ...]  # the options switched on
-
-    def describe(self) -> str:
-        extra = f" · {', '.join(self.options)}" if self.options else ""
-        return f"{self.model} · width {self.width_text} · {self.resolution_text} px{extra}"
 
 
 @register_page("models", "Models", order=10, tooltip="Architectures layer by layer")
@@ -53,8 +36,6 @@ class ModelsPage(Page):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("page")
-        # Every task: detectors and segmenters open at their native input size (ModelInfo.input).
-        self._models = {m.name: m for m in api.list_models()}
         self._requested: Request | None = None
         self._pending_layer: str | None = None
         self._shown: Request | None = None
@@ -82,11 +63,10 @@ class ModelsPage(Page):
         self.weights_card.fetch_requested.connect(lambda name: self.navigate.emit("weights", {"fetch": name}))
         cards = QHBoxLayout()
         cards.setSpacing(12)
-        cards.addWidget(self.totals, 4)
-        cards.addWidget(self.weights_card, 1)
+        cards.addWidget(self.totals, 8)
+        cards.addWidget(self.weights_card, 3)  # the one card with sentences: wider, so the row stays short
         layout.addLayout(cards)
         layout.addWidget(self._build_body(), 1)
-        self._rebuild_options()
 
     # construction ---------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -101,7 +81,7 @@ class ModelsPage(Page):
         self.export_png_action.setToolTip("Save the block chart as PNG (at a width you choose) or SVG")
         self.export_png_action.triggered.connect(self._ask_export_png)
         self.profile_action = QAction("Profile this", self)
-        self.profile_action.setToolTip("Open this configuration in the Profiler, ready to measure on this machine")
+        self.profile_action.setToolTip("Measure this configuration in the Profiler now (Esc there cancels)")
         self.profile_action.triggered.connect(lambda: self.navigate.emit("profiler", self.configuration()))
         self.tradeoffs_action = QAction("Show on Trade-offs", self)
         self.tradeoffs_action.setToolTip("Find this configuration's measured point on the Trade-offs page")
@@ -120,44 +100,13 @@ class ModelsPage(Page):
 
     def _build_controls(self) -> QFrame:
         frame, outer = _panel()
-        self.model_combo = QComboBox()
-        self.model_combo.setMaxVisibleItems(30)
-        fill_model_combo(self.model_combo, list(self._models.values()), separators=True)
-        elide_combo(self.model_combo, 24)  # its longest item alone pushed the page past 1280 px
-        self._native = self._models[DEFAULT_MODEL].input.size
-        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(DEFAULT_MODEL)))
-        self.width_combo = PresetCombo(WIDTH_PRESETS, "1.0")
-        self.resolution_combo = PresetCombo(RESOLUTION_PRESETS, "224")
-        self.options = OptionChecks("none for this model")
-        self.options.toggled.connect(self.request)
-        self.option_checks, self.no_options = self.options.checks, self.options.none  # the names tests use
-        self.description = ElidedLabel("")
-        self.description.setObjectName("cardNote")
-
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(10)
-        grid.setVerticalSpacing(4)
-        fields = (("Architecture", self.model_combo), ("Width multiplier", self.width_combo),
-                  ("Resolution (px)", self.resolution_combo))
-        for column, (caption, widget) in enumerate(fields):
-            label = QLabel(caption)
-            label.setObjectName("cardNote")
-            grid.addWidget(label, 0, column)
-            grid.addWidget(widget, 1, column)
-        options_caption = QLabel("Options")
-        options_caption.setObjectName("cardNote")
-        grid.addWidget(options_caption, 0, len(fields))
-        grid.addWidget(self.options, 1, len(fields))
-        grid.setColumnMinimumWidth(0, 220)
-        grid.setColumnMinimumWidth(1, 130)
-        grid.setColumnMinimumWidth(2, 130)
-        grid.setColumnStretch(len(fields) + 1, 1)
-        outer.addLayout(grid)
-        outer.addWidget(self.description)
-
-        self.model_combo.currentIndexChanged.connect(self._on_model_changed)
-        self.width_combo.committed.connect(lambda _t: self.request())
-        self.resolution_combo.committed.connect(lambda _t: self.request())
+        self.controls = ModelControls()
+        self.controls.changed.connect(self.request)
+        outer.addWidget(self.controls)
+        # the controls under the names the page always had (tests, other pages' tests)
+        self.model_combo, self.width_combo = self.controls.model_combo, self.controls.width_combo
+        self.resolution_combo, self.options = self.controls.resolution_combo, self.controls.options
+        self.option_checks, self.no_options = self.options.checks, self.options.none
         return frame
 
     def _build_body(self) -> QSplitter:
@@ -217,8 +166,7 @@ class ModelsPage(Page):
 
     # requests -------------------------------------------------------------------------------
     def current_request(self) -> Request:
-        return Request(self.model_combo.currentData(), self.width_combo.currentText().strip(),
-                       self.resolution_combo.currentText().strip(), self.options.checked())
+        return self.controls.request()
 
     def request(self, force: bool = False) -> None:
         """Ask for the statistics of the current controls; repeated identical asks are ignored."""
@@ -242,17 +190,11 @@ class ModelsPage(Page):
         """Show a configuration another page points at (the Profiler's clicked bar):
         {"model", "width", "resolution", "options": [...], "layer"}; the layer row is selected
         once its statistics arrive."""
-        if not isinstance(payload, dict) or self.model_combo.findData(payload.get("model")) < 0:
+        if not isinstance(payload, dict) or not self.controls.has(payload.get("model")):
             return
-        self.model_combo.blockSignals(True)
-        self.model_combo.setCurrentIndex(self.model_combo.findData(payload["model"]))
-        self.model_combo.blockSignals(False)
-        self._native = self._models[payload["model"]].input.size
-        if "width" in payload:
-            self.width_combo.setCurrentText(f"{float(payload['width']):g}")
-        if "resolution" in payload:
-            self.resolution_combo.setCurrentText(str(int(payload["resolution"])))
-        self._rebuild_options(list(payload.get("options", ())))
+        self.controls.show_configuration(
+            payload["model"], f"{float(payload['width']):g}" if "width" in payload else None,
+            str(int(payload["resolution"])) if "resolution" in payload else None, payload.get("options", ()))
         self._pending_layer = payload.get("layer")
         self.filter_edit.clear()  # the layer must be visible to be selected
         self.request()
@@ -327,20 +269,6 @@ class ModelsPage(Page):
         if self._shown is not None:
             self.showing_label.setText(f"Showing {self._shown.describe()} (the last valid configuration)")
 
-    def _on_model_changed(self) -> None:
-        native = self._models[self.model_combo.currentData()].input.size
-        if native != self._native:  # e.g. classifier 224 -> SSDLite 320 -> LR-ASPP 520
-            self.resolution_combo.setCurrentText(str(native))
-        self._native = native
-        self._rebuild_options()
-        self.request()
-
-    def _rebuild_options(self, checked: tuple[str, ...] | list[str] = ()) -> None:
-        info = self._models[self.model_combo.currentData()]
-        self.options.set_options(info.options, checked)
-        self.width_combo.setEnabled(info.has_width)
-        self.description.setText(info.description)
-
     def _on_filter(self, text: str) -> None:
         self.table.proxy.setFilterFixedString(text)
         self._update_count()
@@ -375,24 +303,12 @@ class ModelsPage(Page):
 
     # settings -------------------------------------------------------------------------------
     def save_settings(self, settings: QSettings) -> None:
-        req = self.current_request()
-        settings.setValue("model", req.model)
-        settings.setValue("width", req.width_text)
-        settings.setValue("resolution", req.resolution_text)
-        settings.setValue("options", list(req.options))
+        self.controls.save(settings)
         settings.setValue("chart_metric", self.chart.current_metric())
         settings.setValue("splitter", self.splitter.saveState())
 
     def restore_settings(self, settings: QSettings) -> None:
-        index = self.model_combo.findData(settings.value("model", DEFAULT_MODEL))
-        self.model_combo.blockSignals(True)
-        if index >= 0:
-            self.model_combo.setCurrentIndex(index)
-        self.model_combo.blockSignals(False)
-        self._native = self._models[self.model_combo.currentData()].input.size
-        self.width_combo.setCurrentText(str(settings.value("width", "1.0")))
-        self.resolution_combo.setCurrentText(str(settings.value("resolution", "224")))
-        self._rebuild_options(to_list(settings.value("options")))
+        self.controls.restore(settings)
         metric = settings.value("chart_metric", "madds")
         if metric in ("madds", "params"):
             self.chart.set_metric(str(metric))

@@ -2,8 +2,8 @@
 layer by layer; pin a run and measure another to compare (e.g. V2 vs V3-Large).
 
 Every number comes from one `engine.api.profile_model` call, run off the UI thread with
-progress and Cancel. Nothing runs until the user presses Run: measuring takes seconds and
-loads the CPU, so `start()` stays free."""
+progress and Cancel. Nothing runs until the user asks (Run, or "Profile this" on the Models
+page): measuring takes seconds and loads the CPU, so `start()` stays free."""
 
 from __future__ import annotations
 
@@ -15,12 +15,11 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from engine import api
-from gui.export import write_csv, write_png
+from gui.chart_export import CAPTION, ask_chart, save_chart
+from gui.export import write_csv
 from gui.pages import register_page
 from gui.pages.base import Page
-from gui.pages.profiler_work import (
-    agreement_note, measure_agreement, measure_and_store, path_accuracy_note, profile_controls, write_trace,
-)
+from gui.pages.profiler_work import measure_agreement, measure_and_store, profile_controls, summary_html, write_trace
 from gui.widgets.attribution_bar import AttributionBar
 from gui.widgets.layer_bars import COMPARISON_NOTE, SERIES, BarRun, LayerBars, series_values
 from gui.widgets.profile_controls import ProfileRequest
@@ -85,8 +84,9 @@ class ProfilerPage(Page):
         self.pin_action = self.add_action("Keep as overlay", "Pin this run, then measure another configuration "
                                        "to compare.\n" + COMPARISON_NOTE, self.pin_current)
         self.clear_pin_action = self.add_action("Clear overlay", "Remove the pinned run", self.clear_pin)
-        self.export_png_action = self.add_action("Export profile chart…", "Save the per-layer chart as PNG",
-                                              self._ask_export_png, short="Export PNG")
+        self.export_png_action = self.add_action("Export profile chart…", "Save the per-layer chart as PNG (at a "
+                                              "width you choose) or SVG", self._ask_export_chart,
+                                              short="Export chart")
         self.export_csv_action = self.add_action("Export profile table…", "Save the per-layer timings as CSV",
                                               self._ask_export_csv, short="Export CSV")
         self.accuracy_action = self.add_action(
@@ -263,6 +263,8 @@ class ProfilerPage(Page):
         current = self._bar_run(self.shown, self.result) if self.result is not None else None
         pinned = self._bar_run(*self.pinned) if self.pinned is not None else None
         self.bars.set_runs(current, pinned)
+        self.bars.plot.setProperty(CAPTION, f"{self.bars.runs_label.text()}<br>{self.bars.legend.text()}"
+                                   if current is not None else "")  # the exported chart says which runs
         self.summary.setText(self.summary_text())
         r = self.result
         self.attribution.set_times(r.total_ms.median if r else None, r.layer_sum_ms if r else None,
@@ -271,34 +273,9 @@ class ProfilerPage(Page):
             self.showing_label.setText(f"Showing {self.shown.describe()}")
         self._update_actions()
 
-    def _accuracy_text(self, req: ProfileRequest, result: api.ProfileResult) -> str:
-        measured = self.agreements.get((req.model, result.path))
-        return agreement_note(measured) if measured is not None else path_accuracy_note(result.path)
-
     def summary_text(self) -> str:
-        lines = []
-        for tag, entry in (("", (self.shown, self.result)), ("Pinned ", self.pinned)):
-            if entry is None or entry[1] is None:
-                continue
-            req, result = entry
-            t = result.total_ms
-            share = result.overhead_ms / t.median * 100 if t.median else 0.0
-            madds = sum(layer.madds for layer in result.layers)
-            lines.append(
-                f"<b>{tag}{req.short()}</b> ({madds / 1e6:.0f} M MAdds) on <b>{result.path}</b>: "
-                f"median <b>{t.median:.2f} ms</b> "
-                f"(p10 {t.p10:.2f}, p90 {t.p90:.2f}, spread {t.spread * 100:.0f} %, {t.runs} runs) · "
-                f"layer sum {result.layer_sum_ms:.2f} ms · overhead {result.overhead_ms:.2f} ms ({share:.0f} %)"
-                f"<br>&nbsp;&nbsp;accuracy on {result.path}: {self._accuracy_text(req, result)}"
-                + (f"<br>&nbsp;&nbsp;<span style='color:#c62828'>measured on a busy machine (load "
-                   f"{result.load[0]:.1f} → {result.load[1]:.1f}): the times may say more about the neighbours; "
-                   f"press Run to re-measure</span>" if result.busy else ""))
-        if self.pinned is not None and self.result is not None and self.pinned[1].total_ms.median:
-            ratio = self.result.total_ms.median / self.pinned[1].total_ms.median
-            lines.append(f"Current / pinned: <b>{ratio:.2f}×</b> the time "
-                         f"({'faster' if ratio < 1 else 'slower'} by {abs(1 - ratio) * 100:.0f} %)")
-        return "<br>".join(lines) or ("Press <b>Run</b> (Ctrl+R) to measure. Overhead = whole-model median "
-                                      "minus the sum of layers: Python glue, non-module ops and the hooks.")
+        current = (self.shown, self.result) if self.result is not None else None
+        return summary_html(current, self.pinned, self.agreements)
 
     def _on_layer_clicked(self, run: int, layer: str) -> None:
         entry = (self.shown, self.result) if run == 0 else self.pinned
@@ -320,8 +297,10 @@ class ProfilerPage(Page):
     def export_csv(self, path: str) -> None:
         write_csv(path, CSV_HEADER, self.csv_rows())
 
-    def export_chart(self, path: str) -> None:
-        write_png(self.bars, path)
+    def export_chart(self, path: str, width: int | None = None) -> None:
+        """The per-layer bars, PNG or SVG by the file's suffix, through pyqtgraph's exporters (the
+        cumulative plot below has its own context-menu export)."""
+        save_chart(self.bars.plot, path, width)
 
     def export_trace(self, path: str) -> bool:
         """Write the trace in the background (it builds and runs the model once)."""
@@ -333,8 +312,9 @@ class ProfilerPage(Page):
         self.job.submit(lambda _job: (req, write_trace(req, path) or str(path)), f"Writing trace {path}…")
         return True
 
-    def _ask_export_png(self) -> None:
-        self._ask("Export chart", "profile.png", "PNG images (*.png)", self.export_chart)
+    def _ask_export_chart(self) -> None:
+        if self.shown is not None:
+            ask_chart(self.bars.plot, self.report_export, f"{self._stem()}_profile")
 
     def _ask_export_csv(self) -> None:
         self._ask("Export layer timings", "profile.csv", "CSV files (*.csv)", self.export_csv)
@@ -342,24 +322,35 @@ class ProfilerPage(Page):
     def _ask_export_trace(self) -> None:
         self._ask("Export trace", "trace.json", "Chrome/Perfetto traces (*.json)", self.export_trace)
 
+    def _stem(self) -> str:
+        return f"{self.shown.model}_{self.shown.width_text}_{self.shown.resolution_text}"
+
     def _ask(self, title: str, default: str, pattern: str, export) -> None:
         if self.shown is None:
             return
-        stem = f"{self.shown.model}_{self.shown.width_text}_{self.shown.resolution_text}"
-        path = self.ask_save(title, f"{stem}_{default}", pattern, export)
+        path = self.ask_save(title, f"{self._stem()}_{default}", pattern, export)
         if path and export != self.export_trace:  # the trace is written in the background
             self.status_message.emit(f"Saved {path}")
 
     # page protocol --------------------------------------------------------------------------
     def receive(self, payload: object) -> None:
         """A configuration from the Models page ("Profile this"): {"model", "width",
-        "resolution", "options"}; the controls show it, and Run measures it."""
-        if not isinstance(payload, dict) or "model" not in payload or self.job.is_busy():
+        "resolution", "options"}. The controls show it and, when the page is idle, the
+        measurement starts at once (Esc or Cancel stops it like any run); while another run
+        goes, nothing changes and the status bar says so."""
+        if not isinstance(payload, dict) or "model" not in payload:
             return
-        self.controls.set_request(replace(
-            self.controls.request(), model=payload["model"], width_text=f"{float(payload.get('width', 1.0)):g}",
-            resolution_text=str(int(payload.get("resolution", 224))), options=tuple(payload.get("options", ()))))
-        self.showing_label.setText(f"Ready to measure {self.controls.request().short()}: press Run (Ctrl+R)")
+        req = replace(self.controls.request(), model=payload["model"],
+                      width_text=f"{float(payload.get('width', 1.0)):g}",
+                      resolution_text=str(int(payload.get("resolution", 224))),
+                      options=tuple(payload.get("options", ())))
+        if self.job.is_busy():
+            running = self._running.short() if self._running is not None else "another job"
+            self.status_message.emit(f"The Profiler is still busy with {running}: cancel it (Esc) or wait, "
+                                     f"then profile {req.short()}")
+            return
+        self.controls.set_request(req)
+        self.run()
 
     def menu_actions(self) -> list[QAction]:
         return [self.export_png_action, self.export_csv_action, self.export_trace_action]

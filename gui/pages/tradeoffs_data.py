@@ -177,11 +177,12 @@ def recommend_for(points: Sequence[TradeoffPoint], target_ms: float, w: float) -
 
 def sweep(configs: Sequence[SweepConfig], *, threads: int, repeats: int,
           progress: Callable[[int, int], None], should_stop: Callable[[], bool],
-          on_row: Callable[[RunRecord], None], path: str = PATH) -> SweepSummary:
-    """Run in a worker: opens its own connection (one per thread), stores each run as it lands."""
+          on_row: Callable[[RunRecord], None], path: str = PATH, remeasure: bool = False) -> SweepSummary:
+    """Run in a worker: opens its own connection (one per thread), stores each run as it lands;
+    remeasure: time `configs` again even when stored (points measured on a busy machine)."""
     with _open() as db:
         return run_sweep(configs, threads=threads, repeats=repeats, path=path, db=db, progress=progress,
-                         should_stop=should_stop, on_row=on_row)
+                         should_stop=should_stop, on_row=on_row, remeasure=remeasure)
 
 
 def export_results(path: str | Path) -> int:

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QMenu, QWidget
 
 from engine.api import StudioError
+from gui.chart_export import ask_chart
 from gui.pages import register_page
 from gui.pages import tradeoffs_data as data
 from gui.pages.base import Page
+from gui.pages.tradeoffs_cost import accuracy_cost_html
 from gui.pages.tradeoffs_sweep import SweepPanel
 from gui.settings import to_bool, to_list
 from gui.widgets.panel import inline_error, page_header, panel as _panel
 from gui.widgets.tradeoffs_controls import TargetControls
+from gui.widgets.tradeoffs_focus import FocusMarker
 from gui.widgets.tradeoffs_plot import LEGEND_HTML, TradeoffPlot
 from gui.widgets.fit import ElidedLabel, elide_combo
 
@@ -55,6 +58,20 @@ class TradeoffsPage(Page):
                                              "appears as its own series", self._ask_import, short="Import")
         self.export_action = self.add_action("Export results…", "Save every stored run (JSON keeps machines and "
                                              "layers; CSV is one row per run)", self._ask_export, short="Export")
+        # the two plots' exports under one toolbar button (four buttons overflow a 1280 px window)
+        self.export_latency_action = QAction("Latency plot…", self)
+        self.export_latency_action.setToolTip("Save top-1 against measured latency as PNG (at a width you choose) or SVG")
+        self.export_latency_action.triggered.connect(
+            lambda: ask_chart(self.latency_plot, self.report_export, self._plot_name("latency")))
+        self.export_madds_action = QAction("MAdds plot…", self)
+        self.export_madds_action.setToolTip("Save top-1 against MAdds as PNG (at a width you choose) or SVG")
+        self.export_madds_action.triggered.connect(
+            lambda: ask_chart(self.madds_plot, self.report_export, self._plot_name("madds")))
+        self.export_plot_action = QAction("Export plot", self)
+        self.export_plot_action.setToolTip("Save either plot as PNG (at a width you choose) or SVG")
+        plots_menu = QMenu(self)
+        plots_menu.addActions([self.export_latency_action, self.export_madds_action])
+        self.export_plot_action.setMenu(plots_menu)
         layout = self.page_layout(spacing=10)
         layout.addLayout(self._build_header())
         layout.addWidget(self._build_sweep())
@@ -67,6 +84,7 @@ class TradeoffsPage(Page):
         self.legend.setWordWrap(True)
         self.latency_plot = TradeoffPlot("latency", data.latency_front)
         self.madds_plot = TradeoffPlot("madds", data.madds_front)
+        self.focus_marker = FocusMarker((self.latency_plot, self.madds_plot))  # "Show on Trade-offs"
         row = QHBoxLayout()
         row.addWidget(self.latency_plot, 1)
         row.addWidget(self.madds_plot, 1)
@@ -172,6 +190,9 @@ class TradeoffsPage(Page):
             lats = [p.latency_ms for p in primary]
             self.targets.set_span(min(lats) * 0.8, max(lats) * 1.25)
         self.targets.setEnabled(bool(primary))
+        self.focus_marker.follow(primary)
+        mine = self.snapshot.find(key)
+        self.sweep.set_busy_points([p for p in primary if p.busy] if mine is not None and mine.this_machine else [])
         self._update_recommendation()
 
     def _update_recommendation(self) -> None:
@@ -194,6 +215,8 @@ class TradeoffsPage(Page):
                          f"<span style='color:#d81b60'>□</span> most accurate within the target: "
                          f"{describe(rec.most_accurate_within)}")
         lines.append(rec.explanation)
+        if rec.recommended is not None:
+            lines.append(accuracy_cost_html(rec.recommended.model, rec.recommended.path))
         self.explanation.setText("<br>".join(lines))
 
     # sweeping -------------------------------------------------------------------------------
@@ -285,11 +308,13 @@ class TradeoffsPage(Page):
         point = self.find_point(payload)
         self.focus = point
         if point is None:
+            self.focus_marker.clear()
             what = f"{payload['model']} {float(payload.get('width', 1.0)):g}/{int(payload.get('resolution', 224))}"
             self.status_message.emit(f"{what} has no measured point yet: profile it (Profiler) or run a sweep; "
                                      f"a point needs a published or measured top-1")
             return
         self.select_series(data.series_key(point.machine_id, point.threads, point.path))
+        self.focus_marker.show(point)
         self.status_message.emit(f"{point.label()}: {point.accuracy:.1f} % top-1 at {point.latency_ms:.2f} ms "
                                  f"on {point.path} ({point.machine_label}, {point.threads} threads)")
 
@@ -319,7 +344,11 @@ class TradeoffsPage(Page):
             self.targets.set_target_ms(lats[len(lats) // 2])
 
     def menu_actions(self) -> list[QAction]:
-        return [self.import_action, self.export_action]
+        return [self.import_action, self.export_action, self.export_plot_action]
+
+    def _plot_name(self, axis: str) -> str:
+        series = self.snapshot.find(self.series_key())
+        return f"tradeoffs_{axis}_{series.path}" if series is not None else f"tradeoffs_{axis}"
 
     def ready(self) -> bool:
         return not self.sweep.job.is_busy()

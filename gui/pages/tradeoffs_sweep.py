@@ -55,8 +55,16 @@ class SweepPanel(QWidget):
         self.cancel_button.setToolTip("Stop after the configuration in flight; everything finished stays stored")
         self.cancel_button.clicked.connect(self.cancel)
         self.cancel_button.setEnabled(False)
+        self.remeasure_button = QPushButton("Re-measure busy")
+        self.remeasure_button.setToolTip("Time again the points of the series shown that were measured while "
+                                         "the machine was busy (ringed on the plots); the new runs replace them")
+        self.remeasure_button.clicked.connect(self.remeasure_busy)
+        self.remeasure_button.hide()
+        self._busy_points: list[data.TradeoffPoint] = []
         self.path_combo = QComboBox()
-        fill_path_combo(self.path_combo, api.path_statuses(), data.PATH)
+        # default: the fastest exact path measured here (cached: nothing is measured on the UI
+        # thread; before any measurement, the static choice); reference stays a choice
+        fill_path_combo(self.path_combo, api.path_statuses(), api.sweep_path(measure=False))
         self.path_combo.setToolTip("The inference path the sweep measures. reference = the papers' model in "
                                    "eager PyTorch; a deployed runtime (onnxruntime, openvino, litert) ranks the "
                                    "models as a deployment would. Each path is its own series.")
@@ -75,7 +83,10 @@ class SweepPanel(QWidget):
         self.status.setObjectName("cardNote")
         self.status.setWordWrap(True)
         outer.addLayout(top)
-        outer.addWidget(self.progress)  # a row of its own: beside the buttons it cut them off at 1280 px
+        middle = QHBoxLayout()  # a row of its own: beside the buttons the bar cut them off at 1280 px
+        middle.addWidget(self.progress, 1)
+        middle.addWidget(self.remeasure_button)
+        outer.addLayout(middle)
         outer.addWidget(self.status)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -85,9 +96,10 @@ class SweepPanel(QWidget):
         return self.path_combo.currentData() or data.PATH
 
     def run(self, configs: Sequence[data.SweepConfig] | None = None, *, threads: int | None = None,
-            repeats: int | None = None, path: str | None = None) -> bool:
-        """Measure `configs` (default: the chosen backbones' grid) off the UI thread. False if a
-        sweep is already running or there is nothing to measure."""
+            repeats: int | None = None, path: str | None = None, remeasure: bool = False) -> bool:
+        """Measure `configs` (default: the chosen backbones' grid) off the UI thread; remeasure:
+        even those already stored. False if a sweep is already running or there is nothing to
+        measure."""
         if self.job.is_busy():
             return False
         configs = list(configs) if configs is not None else data.sweep_configs(self.options.models())
@@ -104,12 +116,27 @@ class SweepPanel(QWidget):
 
         def work(job: Job) -> data.SweepSummary:
             return data.sweep(configs, threads=threads, repeats=repeats, progress=job.progress,
-                              should_stop=job.should_stop, on_row=job.emit, path=path)
+                              should_stop=job.should_stop, on_row=job.emit, path=path, remeasure=remeasure)
 
-        self.status.setText(f"Sweeping {len(configs)} configurations on {path}, {threads} thread(s), "
+        verb = "Re-measuring" if remeasure else "Sweeping"
+        self.status.setText(f"{verb} {len(configs)} configurations on {path}, {threads} thread(s), "
                             f"{repeats} timed runs each…")
         self.job.submit(work, f"Sweeping {len(configs)} configurations…")
         return True
+
+    def set_busy_points(self, points: Sequence[data.TradeoffPoint]) -> None:
+        """The shown series' points measured on a busy machine (this machine's series only: the
+        others cannot be measured here); the button offers them while there are any."""
+        self._busy_points = list(points)
+        self.remeasure_button.setText(f"Re-measure busy ({len(points)})")
+        self.remeasure_button.setVisible(bool(points))
+
+    def remeasure_busy(self) -> bool:
+        points = self._busy_points
+        if not points:
+            return False
+        configs = [data.SweepConfig(p.model, p.width, p.resolution) for p in points]
+        return self.run(configs, threads=points[0].threads, path=points[0].path, remeasure=True)
 
     def cancel(self) -> None:
         if self.job.is_busy():
@@ -160,6 +187,7 @@ class SweepPanel(QWidget):
 
     def _on_busy(self, busy: bool, label: str) -> None:
         self.sweep_button.setEnabled(not busy)
+        self.remeasure_button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         self.options.setEnabled(not busy)
         self.path_combo.setEnabled(not busy)

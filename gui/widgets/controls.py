@@ -76,6 +76,7 @@ class OptionChecks(QWidget):
     def set_options(self, names: Sequence[str], checked: Sequence[str] = ()) -> None:
         for box in self.checks.values():
             self.row.removeWidget(box)
+            box.hide()  # gone now: deleteLater waits for the event loop (screenshots, tests run without one)
             box.deleteLater()
         self.checks.clear()
         for name in names:

@@ -1,18 +1,20 @@
 """Pictures of one symmetric-convolution run: the operator (amplitude and phase), the velocity
 model that chose the operators, and the input and output wavefields. One pyqtgraph ImageItem
 per picture, square pixels, each with a colour bar that reads its values, and the value under
-the cursor shown below the grid."""
+the cursor shown below the grid. Three columns when there is room; in a narrow panel (the Kernels
+page at 1280 px) two, so no picture is cut off at the panel's edge."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gui import theme
 
-__all__ = ["FieldImages", "PANELS"]
+__all__ = ["FieldImages", "GRIDS", "PANELS", "WIDE_PX"]
 
 # panel id -> (title, colour map)
 PANELS = {
@@ -22,6 +24,13 @@ PANELS = {
     "input": ("Input Re P", "CET-D1"),
     "output": ("Output Re P′", "CET-D1"),
 }
+# columns -> panel -> (row, column): the operator on top, velocity and wavefields below; in two
+# columns the input and output wavefields stay side by side
+GRIDS = {
+    3: {"amplitude": (0, 0), "phase": (0, 1), "velocity": (1, 0), "input": (1, 1), "output": (1, 2)},
+    2: {"amplitude": (0, 0), "phase": (0, 1), "velocity": (1, 0), "input": (2, 0), "output": (2, 1)},
+}
+WIDE_PX = 640  # below this the view cannot hold three pictures with their colour bars and axes
 
 
 class FieldImages(QWidget):
@@ -32,11 +41,14 @@ class FieldImages(QWidget):
         self.view.setMinimumSize(300, 240)
         self.images: dict[str, pg.ImageItem] = {}
         self.colour_bars: dict[str, pg.ColorBarItem] = {}
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.columns = 3
         self._boxes: dict[str, pg.ViewBox] = {}
         self._arrays: dict[str, np.ndarray] = {}
-        for i, (panel, (title, cmap)) in enumerate(PANELS.items()):
-            row, col = (0, i) if i < 2 else (1, i - 2)  # the operator on top; velocity and fields below
+        for panel, (title, cmap) in PANELS.items():
+            row, col = GRIDS[self.columns][panel]
             plot = self.view.addPlot(row=row, col=col)
+            self.plots[panel] = plot
             plot.setTitle(title, color=theme.TEXT, size="9pt")
             plot.setMenuEnabled(False)
             plot.hideButtons()
@@ -55,11 +67,7 @@ class FieldImages(QWidget):
             self.images[panel] = image
             self.colour_bars[panel] = bar
             self._boxes[panel] = plot.getViewBox()
-        grid = self.view.ci.layout
-        for k in range(3):
-            grid.setColumnStretchFactor(k, 1)
-        for k in range(2):
-            grid.setRowStretchFactor(k, 1)
+        self._stretch()
         self.caption = QLabel("")
         self.caption.setObjectName("cardNote")
         self.caption.setWordWrap(True)
@@ -96,6 +104,29 @@ class FieldImages(QWidget):
         self.caption.setText(f"Operator {oply}×{oplx} (as applied, conjugated) for c = "
                              f"{operator_velocity:.0f} m/s at the grid centre · wavefields "
                              f"{data.shape[0]}×{data.shape[1]}, output = float64 reference")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self.arrange(3 if event.size().width() >= WIDE_PX else 2)
+
+    def arrange(self, columns: int) -> None:
+        """Lay the pictures out in `columns` columns (GRIDS), each with its colour bar."""
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for plot in self.plots.values():
+            self.view.ci.removeItem(plot)
+        for panel, plot in self.plots.items():
+            row, col = GRIDS[columns][panel]
+            self.view.ci.addItem(plot, row=row, col=col)
+        self._stretch()
+
+    def _stretch(self) -> None:
+        grid = self.view.ci.layout
+        rows = 1 + max(r for r, _c in GRIDS[self.columns].values())
+        for k in range(3):
+            grid.setColumnStretchFactor(k, 1 if k < self.columns else 0)
+            grid.setRowStretchFactor(k, 1 if k < rows else 0)
 
     def has_images(self) -> bool:
         return bool(self._arrays)

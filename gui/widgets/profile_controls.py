@@ -126,6 +126,7 @@ class ProfileControls(QWidget):
             grid.addWidget(label, row, column)
             grid.addWidget(widget, row + 1, column)
         options = QHBoxLayout()
+        options.setSpacing(8)  # the grid's spacings differ, so it would inherit none: "Options:none"
         caption = QLabel("Options:")
         caption.setObjectName("cardNote")
         options.addWidget(caption)

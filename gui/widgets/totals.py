@@ -78,13 +78,14 @@ class TotalsRow(QWidget):
                                compared(stats.params, ref and ref.params_millions, 2),
                                f"{stats.params:,} trainable parameters")
         self.eager.show_value(formatting.size_bytes(stats.peak_activation_bytes),
-                              "largest set of tensors alive at once in one forward pass, batch 1",
-                              f"{stats.peak_activation_bytes:,} bytes")
+                              "tensors alive at once in one forward pass, batch 1",
+                              f"{stats.peak_activation_bytes:,} bytes: the largest set of activations alive at once "
+                              "while eager PyTorch runs the model (weights never counted)")
         t3 = stats.table3
         self.table3.show_value(formatting.size_bytes(t3.bytes),
-                               f"largest materialised tensor, {t3.elements:,} values at 16 bits "
-                               "(MobileNetV2 paper, Table 3)",
-                               f"{t3.bytes:,} bytes")
+                               f"largest tensor, {t3.elements:,} values at 16 bits (V2 paper)",
+                               f"{t3.bytes:,} bytes: the largest materialised tensor at 16 bits per value, the "
+                               "convention of the MobileNetV2 paper's Table 3")
 
 
 class PublishedTable(QWidget):

@@ -30,6 +30,7 @@ FAMILY_COLOURS = {"v1": "#7c4dff", "v2": "#0f9d8a", "v3-large": "#2f6fdf", "v3-s
 RECOMMENDED_COLOUR = "#1f2933"
 WITHIN_COLOUR = "#d81b60"
 FRONTIER_COLOUR = "#374151"
+BUSY_COLOUR = "#f59e0b"  # amber: a warning, distinct from every family colour
 HOVER_PX = 12
 
 
@@ -44,6 +45,7 @@ LEGEND_HTML = "&nbsp;&nbsp;".join(
        f"{_glyph('◇', theme.MUTED)} published top-1 beside it",
        f"{_glyph('○', theme.MUTED)} paper only (not measured)",
        f"{_glyph('▲', theme.MUTED)} other series",
+       f"{_glyph('◎', BUSY_COLOUR)} timed on a busy machine",
        f"{_glyph('┅', FRONTIER_COLOUR)} Pareto frontier",
        f"{_glyph('◯', RECOMMENDED_COLOUR)} recommended",
        f"{_glyph('□', WITHIN_COLOUR)} most accurate within the target"])
@@ -51,11 +53,13 @@ LEGEND_HTML = "&nbsp;&nbsp;".join(
 
 def point_text(p: TradeoffPoint) -> str:
     madds = f"{p.madds / 1e6:.1f} M" if p.madds else "unknown"
+    busy = (f"\n⚠ measured while the machine was busy ({p.load}): the latency may be inflated; "
+            f"“Re-measure busy” times it again" if p.busy else "")
     return (f"{p.label()} ({FAMILY_LABEL.get(p.family, p.family)})\n"
             f"latency {p.latency_ms:.2f} ms (p10 {p.latency_p10_ms:.2f}, p90 {p.latency_p90_ms:.2f}), "
             f"{p.threads} thread{'s' if p.threads != 1 else ''} on path {p.path}\n"
             f"on {p.machine_label}\nMAdds {madds}\n"
-            f"top-1 {p.accuracy:.1f} % — {p.accuracy_source}")
+            f"top-1 {p.accuracy:.1f} % — {p.accuracy_source}{busy}")
 
 
 def paper_text(p: PaperPoint) -> str:
@@ -117,6 +121,7 @@ class TradeoffPlot(QWidget):
         self.frontier: list[TradeoffPoint] = []
         self.frontier_item: pg.PlotDataItem | None = None
         self.series_shown: list[str] = []  # series keys with points on this plot
+        self.busy_rings: list[tuple[float, float]] = []  # (x, y) of points timed on a busy machine
         self.latency_bars: list[tuple[float, float, float]] = []  # (p10, median, p90) per shown point
         self.accuracy_bars: list[tuple[float, float, float, float]] = []  # (x, low, top-1, high), percent
         self.wide_note = ""
@@ -164,7 +169,7 @@ class TradeoffPlot(QWidget):
         MAdds plot, the papers' points for configurations not measured in the primary series."""
         for item in self._items:
             self.plot.removeItem(item)
-        self._items, self.drawn, self.series_shown = [], [], []
+        self._items, self.drawn, self.series_shown, self.busy_rings = [], [], [], []
         front_of = self._front
         if self.axis == "latency":
             for key, points in others.items():
@@ -205,6 +210,11 @@ class TradeoffPlot(QWidget):
                     self._scatter([self.x_of(p) for p in group], [p.accuracy for p in group], symbol,
                                   FAMILY_COLOURS[family], size=size, z=11)
             self.drawn += [_Drawn(self.x_of(p), p.accuracy, point_text(p)) for p in mine]
+        busy = [p for p in usable if p.busy]
+        self.busy_rings = [(self.x_of(p), p.accuracy) for p in busy]  # what the tests compare with the database
+        if busy:  # a ring in the warning colour around each point timed on a busy machine
+            self._scatter([x for x, _y in self.busy_rings], [y for _x, y in self.busy_rings], "o", BUSY_COLOUR,
+                          size=20, filled=False, z=12)
         self.frontier = front_of(usable)
         self.frontier_item = None
         if len(self.frontier) > 1:

@@ -105,8 +105,7 @@ class WeightsCard(QFrame):
             state = "in the cache" if row["cached"] else "not cached"
             parts.append(f"{html.escape(short)}: <span style='color:{colour}'>{state}</span>")
         real = "real weights in the cache" if any(r["cached"] for r in rows) else "random weights until fetched"
-        origin = (f"{real} · source {html.escape(source_text(default))} · licence "
-                  f"{html.escape(short_licence(default['licence']))}")
+        origin = f"{real} · {html.escape(source_text(default))} · {html.escape(short_licence(default['licence']))}"
         lines = [parts[0], " · ".join(parts[1:])] if figure_line else [" · ".join(parts)]
         self.note.setText("<br>".join([*lines, origin]))
         self.setToolTip("\n".join(
@@ -123,7 +122,7 @@ class WeightsCard(QFrame):
         text = figure_text(figure)
         if card["exact"]:
             self.value.setText(text)
-            return f"published for exactly this configuration ({html.escape(figure['source'])})"
+            return f"exactly this configuration ({html.escape(figure['source'])})"
         self.value.setText("none for this configuration")
         return (f"nearest published: <b>{html.escape(text)}</b> at {html.escape(configuration_text(figure))} "
                 f"({html.escape(figure['source'])})")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
 
 import pytest
@@ -62,6 +63,42 @@ def test_a_version_1_file_is_migrated_and_keeps_its_rows(tmp_path):
         db.save_accuracy(model="mobilenet_v1", width=0.5, resolution=160, weights="w", dataset="d",
                          top1=0.5, top5=0.8, n=10)  # the v2 table exists now
         assert len(db.accuracies()) == 1
+
+
+def test_a_version_2_file_gets_load_columns_and_its_runs_are_not_called_busy(tmp_path):
+    path = tmp_path / "v2.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, upto=2)  # before load averages were stored
+    conn.execute("INSERT INTO machines VALUES ('m1', 'old box', '{\"cpu\": \"old\"}')")
+    conn.execute("INSERT INTO runs (uuid, machine_id, model, width, resolution, options, batch, threads, "
+                 "memory_format, device, path, weights, timestamp, median_ms, p10_ms, p90_ms, runs, madds) VALUES "
+                 "('u2', 'm1', 'mobilenet_v2', 1.0, 224, '{}', 1, 2, 'contiguous', 'cpu', 'onnxruntime', 'random', "
+                 "'2026-01-01T00:00:00+00:00', 6.0, 5.5, 7.0, 20, 300000000)")
+    conn.close()
+    with ResultsDB(path) as db:
+        (run,) = db.runs()
+        assert (run.uuid, run.path, run.madds) == ("u2", "onnxruntime", 300000000)
+        assert (run.load_before, run.load_after, run.cores) == (None, None, None)
+        assert not run.busy and run.load_text() == ""
+
+
+def test_each_run_keeps_the_load_it_was_measured_under_and_an_export_carries_it(tmp_path):
+    quiet, loaded = fake_run(), fake_run(width=0.5)
+    quiet = ProfileResult(**{**quiet.__dict__, "load": (0.2, 0.4)})
+    loaded = ProfileResult(**{**loaded.__dict__, "load": (0.5, 40.0)})  # far above any core count here
+    with ResultsDB() as db:
+        stored = [db.save_run(r) for r in (quiet, loaded)]
+        assert [(s.load_before, s.load_after, s.cores) for s in stored] == [
+            (0.2, 0.4, os.cpu_count()), (0.5, 40.0, os.cpu_count())]
+        assert [s.busy for s in stored] == [quiet.busy, loaded.busy] == [False, True]
+        assert stored[1].load_text() == f"load 0.5 → 40.0 on {os.cpu_count()} cores"
+        export_json(db, tmp_path / "out.json")
+        export_csv(db, tmp_path / "out.csv")
+    with ResultsDB(tmp_path / "other.sqlite3") as other:
+        import_json(other, tmp_path / "out.json")
+        assert sorted((r.width, r.load_after, r.busy) for r in other.runs()) == [(0.5, 40.0, True), (1.0, 0.4, False)]
+    rows = list(csv.DictReader((tmp_path / "out.csv").open()))
+    assert sorted((r["load_after"], r["busy"]) for r in rows) == [("0.4", "0"), ("40.0", "1")]
 
 
 def test_a_newer_schema_is_refused(tmp_path):

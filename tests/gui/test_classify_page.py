@@ -189,3 +189,85 @@ def test_an_image_opened_on_detect_shows_on_classify_and_segment(real_weights, q
 def test_the_latency_names_the_path_that_ran(page):
     page = page()
     assert page.latency_caption.text().endswith(f"path {page.outcome.runner.path}")
+
+
+def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval, written out from its textbook formula."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+    return centre - half, centre + half
+
+
+def test_a_folder_evaluation_is_saved_and_its_top1_appears_on_tradeoffs(real_weights, page, qtbot, tmp_path):
+    """Like the CLI's `evaluate`: the page stores the accuracy (read back independently), and once
+    the configuration has a measured latency the Trade-offs point carries that top-1 with its
+    Wilson interval."""
+    from engine.results import ResultsDB
+    from gui.pages.tradeoffs_page import TradeoffsPage
+
+    folder = _labelled_folder(tmp_path / "labelled")
+    page = page()
+    assert page.evaluate_folder(str(folder))
+    qtbot.waitUntil(lambda: page.ready() and page.evaluation is not None, timeout=READY_TIMEOUT_MS)
+    got = page.evaluation
+    with ResultsDB() as db:
+        (stored,) = db.accuracies()
+    assert (stored.model, stored.dataset, stored.n, stored.top1, stored.top5) == (
+        "mobilenet_v2", "labelled", got.images, got.top1, got.top5)
+    assert "saved to the results database" in page.accuracy_label.text()
+
+    size = api.model_info("mobilenet_v2").input.size
+    profile = api.profile_model("mobilenet_v2", resolution=size, repeats=3, threads=1, per_layer=False)
+    with ResultsDB() as db:
+        db.save_run(profile)
+    tradeoffs = TradeoffsPage()
+    qtbot.addWidget(tradeoffs)
+    tradeoffs.receive({"model": "mobilenet_v2", "width": 1.0, "resolution": size})
+    point = tradeoffs.focus
+    assert point is not None and point.accuracy_measured
+    assert point.accuracy == pytest.approx(100 * got.top1) and point.latency_ms == profile.total_ms.median
+    correct = round(got.top1 * got.images)
+    low, high = _wilson(correct, got.images)
+    assert tradeoffs.latency_plot.accuracy_bars == [
+        pytest.approx((profile.total_ms.median, 100 * low, 100 * got.top1, 100 * high))]
+    tradeoffs.shutdown()
+
+
+def test_an_untrained_evaluation_is_shown_but_not_saved(page, qtbot, tmp_path):
+    import cv2
+
+    from engine.results import ResultsDB
+    from tests.conftest import sample_image
+
+    (tmp_path / "281").mkdir()
+    cv2.imwrite(str(tmp_path / "281" / "cat.png"), cv2.cvtColor(sample_image("chelsea"), cv2.COLOR_RGB2BGR))
+    page = page()  # no weights in this test's home: the classifier runs untrained
+    assert page.evaluate_folder(str(tmp_path))
+    qtbot.waitUntil(lambda: page.ready() and page.evaluation is not None, timeout=READY_TIMEOUT_MS)
+    assert page.evaluation.images == 1
+    assert "not saved to the results database (random weights)" in page.accuracy_label.text()
+    with ResultsDB() as db:
+        assert db.accuracies() == []
+
+
+def test_on_a_short_screen_the_side_panel_scrolls_and_shows_the_answer(page, qtbot, tmp_path):
+    """1280×800 leaves the side panel less height than the top-5, the stage times and the
+    accuracy section need: the top-5 keeps all its rows and the panel scrolls to the accuracy."""
+    import cv2
+
+    from tests.conftest import sample_image
+
+    (tmp_path / "281").mkdir()
+    cv2.imwrite(str(tmp_path / "281" / "cat.png"), cv2.cvtColor(sample_image("chelsea"), cv2.COLOR_RGB2BGR))
+    page = page()
+    page.resize(1200, 600)
+    assert page.evaluate_folder(str(tmp_path))
+    qtbot.waitUntil(lambda: page.ready() and page.evaluation is not None, timeout=READY_TIMEOUT_MS)
+    assert page.chart.height() >= page.chart.minimumSizeHint().height()  # five rows, none cut
+    viewport = page.side_scroll.viewport()
+    label = page.accuracy_label
+    assert page.side_scroll.verticalScrollBar().maximum() > 0
+    top_left = label.mapTo(viewport, label.rect().topLeft())
+    bottom = label.mapTo(viewport, label.rect().bottomLeft()).y()
+    assert 0 <= top_left.y() and bottom < viewport.height(), (top_left.y(), bottom, viewport.height())

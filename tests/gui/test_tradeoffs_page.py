@@ -100,6 +100,8 @@ def test_empty_database_shows_the_papers_madds_points_and_creates_no_file(page):
 def test_a_real_sweep_plots_each_stored_row_where_the_database_says(qtbot, page):
     configs = [SweepConfig("mobilenet_v3_small", 1.0, 96), SweepConfig("mobilenet_v3_small", 1.0, 128),
                SweepConfig("mobilenet_v3_small", 0.35, 224)]
+    # by default the sweep measures on the fastest exact path known here, not the eager reference
+    assert page.sweep.inference_path() == api.sweep_path(measure=False) != "reference"
     assert page.run_sweep(configs, threads=1, repeats=3)
     qtbot.waitUntil(page.ready, timeout=READY_TIMEOUT_MS)
     assert page.error_label.isHidden(), page.error_label.text()
@@ -111,7 +113,7 @@ def test_a_real_sweep_plots_each_stored_row_where_the_database_says(qtbot, page)
     expected_madds = {(round(r.madds / 1e6, 6), published_top1(r.model, r.width, r.resolution)) for r in runs}
     assert drawn_xy(page.latency_plot) == expected_lat
     assert expected_madds <= drawn_xy(page.madds_plot)  # the paper-only points of other configs too
-    assert page.latency_plot.series_shown == [this_key(1)]
+    assert page.latency_plot.series_shown == [this_key(1, page.sweep.inference_path())]
     assert page.progress.value() == page.progress.maximum() == 3
     # every measured point carries its numbers in the hover
     texts = [d.text for d in page.latency_plot.drawn]

@@ -27,6 +27,9 @@ def register(sub) -> None:
     p.add_argument("--path", default=None, dest="inference_path",
                    help=f"inference path (valid: {', '.join(PATHS)}; default: the fastest exact one measured on this "
                         "machine, measured first if it never was; 'reference' is the papers' model in eager PyTorch)")
+    p.add_argument("--remeasure-busy", action="store_true",
+                   help="time again the configurations of this grid whose stored run was measured on a busy "
+                        "machine (load average above the core count); the newer runs replace them")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=run_sweep_cmd)
 
@@ -67,7 +70,8 @@ def run_sweep_cmd(args: argparse.Namespace) -> int:
 
     try:
         summary = run_sweep(grid, threads=args.threads, repeats=args.repeats, warmup=args.warmup,
-                            per_layer=args.per_layer, path=args.inference_path, progress=bar.counter("sweep"), on_row=on_row)
+                            per_layer=args.per_layer, path=args.inference_path, progress=bar.counter("sweep"), on_row=on_row,
+                            remeasure_busy=args.remeasure_busy)
     except KeyboardInterrupt:  # every finished configuration is already committed
         print("\ninterrupted: finished configurations are saved; run the same sweep again to resume",
               file=sys.stderr)
@@ -79,7 +83,7 @@ def run_sweep_cmd(args: argparse.Namespace) -> int:
               f"database, {summary.seconds:.0f} s on {summary.threads} threads, path {summary.path}")
         if summary.busy:
             print(f"measured on a busy machine (load average above the core count): {', '.join(summary.busy)}; "
-                  "delete those runs ('results delete --run') and sweep again to re-measure them")
+                  "run the same sweep with --remeasure-busy on a quieter machine to time them again")
     return 0
 
 

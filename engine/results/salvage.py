@@ -50,6 +50,7 @@ def _rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> Ite
 _RUN = ("id", "uuid", "machine_id", "model", "width", "resolution", "options", "batch", "threads",
         "memory_format", "device", "path", "weights", "timestamp", "median_ms", "p10_ms", "p90_ms", "runs",
         "layer_sum_ms", "overhead_ms")
+_LATER_RUN_COLUMNS = (("madds", "params"), ("load_before", "load_after", "cores"))  # versions 2 and 3
 _LAYER = ("run_id", "idx", "name", "kind", "block", "ms_median", "madds", "params")
 _ACC = ("uuid", "machine_id", "model", "width", "resolution", "options", "weights", "dataset", "top1", "top5",
         "n", "timestamp")
@@ -74,9 +75,12 @@ def salvage_document(path: Path) -> dict:
         layers: dict[object, list[dict]] = {}
         for lt in _rows(conn, "layers", _LAYER):
             layers.setdefault(lt["run_id"], []).append(lt)
-        cost = {r["id"]: r for r in _rows(conn, "runs", ("id", "madds", "params"))}  # version 2 columns
+        later = {}  # columns added by later migrations, read separately: an older file lacks them
+        for columns in _LATER_RUN_COLUMNS:
+            for r in _rows(conn, "runs", ("id", *columns)):
+                later.setdefault(r["id"], {}).update(r)
         for r in _rows(conn, "runs", _RUN):
-            extra = cost.get(r["id"], {})
+            extra = later.get(r["id"], {})
             doc["runs"].append({
                 "uuid": r["uuid"], "machine_id": r["machine_id"], "model": r["model"], "width": r["width"],
                 "resolution": r["resolution"], "options": _json(r["options"]), "batch": r["batch"],
@@ -84,7 +88,7 @@ def salvage_document(path: Path) -> dict:
                 "path": r["path"], "weights": r["weights"], "timestamp": r["timestamp"],
                 "total_ms": {"median": r["median_ms"], "p10": r["p10_ms"], "p90": r["p90_ms"], "runs": r["runs"]},
                 "layer_sum_ms": r["layer_sum_ms"], "overhead_ms": r["overhead_ms"],
-                "madds": extra.get("madds"), "params": extra.get("params"),
+                **{c: extra.get(c) for columns in _LATER_RUN_COLUMNS for c in columns},
                 "layers": [{k: lt[k] for k in ("name", "kind", "block", "ms_median", "madds", "params")}
                            for lt in sorted(layers.get(r["id"], []), key=lambda lt: lt["idx"])],
             })

@@ -338,6 +338,16 @@ class ResultsDB:
             (machine_id, threads, path, batch, memory_format, device))
         return {(m, round(w, 6), r, o) for m, w, r, o in rows}
 
+    def busy_configs(self, *, machine_id: str, threads: int, path: str, batch: int = 1,
+                     memory_format: str = "contiguous", device: str = "cpu") -> set[tuple]:
+        """Keys as measured_configs gives them whose latest run in this setting was measured on a
+        busy machine (RunRecord.busy): what `sweep --remeasure-busy` times again."""
+        latest: dict[tuple, RunRecord] = {}
+        for r in self.runs(machine_id=machine_id, threads=threads, path=path):  # oldest first
+            if (r.batch, r.memory_format, r.device) == (batch, memory_format, device):
+                latest[(r.model, round(r.width, 6), r.resolution, options_key(r.options))] = r
+        return {key for key, r in latest.items() if r.busy}
+
     @_guarded
     def integrity(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]

@@ -123,7 +123,8 @@ def run_sweep(configs: Sequence[SweepConfig] | None = None, *, threads: int = 2,
               warmup: int = SWEEP_WARMUP, per_layer: bool = False, path: str | None = "reference",
               db: ResultsDB | None = None, progress: Progress | None = None,
               should_stop: ShouldStop | None = None,
-              on_row: Callable[[RunRecord], None] | None = None, remeasure: bool = False) -> SweepSummary:
+              on_row: Callable[[RunRecord], None] | None = None, remeasure: bool = False,
+              remeasure_busy: bool = False) -> SweepSummary:
     """Measure each configuration not yet in the database, storing each as soon as it is done.
 
     progress(done, total) counts configurations (skipped ones included); should_stop() is polled
@@ -134,7 +135,8 @@ def run_sweep(configs: Sequence[SweepConfig] | None = None, *, threads: int = 2,
     a point measured on a busy machine is listed in the summary's `busy`. Two sweeps on one
     database share the work (engine.results.claims): a point another sweep is measuring is
     left to it, and waited for at the end. remeasure: measure `configs` even when stored (a
-    point measured on a busy machine); the newer run is the one the plots use.
+    point measured on a busy machine); the newer run is the one the plots use. remeasure_busy:
+    only those of `configs` whose latest stored run here was measured on a busy machine, again.
     """
     configs = list(sweep_grid() if configs is None else configs)
     check_range("threads", threads, 1, 256)
@@ -148,6 +150,10 @@ def run_sweep(configs: Sequence[SweepConfig] | None = None, *, threads: int = 2,
     db = ResultsDB() if own else db
     try:
         mid = machine_id(fingerprint(threads=threads, device="cpu", backend="torch eager"))
+        if remeasure_busy:
+            stale = db.busy_configs(machine_id=mid, threads=threads, path=path)
+            configs = [c for c in configs if (c.model, round(c.width, 6), c.resolution, options_key({})) in stale]
+            remeasure = True
         start = time.perf_counter()
         measured = skipped = 0
         waiting: list[SweepConfig] = []  # being measured by another sweep on this database right now

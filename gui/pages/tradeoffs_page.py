@@ -85,6 +85,8 @@ class TradeoffsPage(Page):
         self.latency_plot = TradeoffPlot("latency", data.latency_front)
         self.madds_plot = TradeoffPlot("madds", data.madds_front)
         self.focus_marker = FocusMarker((self.latency_plot, self.madds_plot))  # "Show on Trade-offs"
+        for plot in (self.latency_plot, self.madds_plot):  # right-click a point: "Re-measure …"
+            plot.remeasure_action.triggered.connect(lambda _c=False, plot=plot: self.remeasure(plot.under_mouse))
         row = QHBoxLayout()
         row.addWidget(self.latency_plot, 1)
         row.addWidget(self.madds_plot, 1)
@@ -192,7 +194,9 @@ class TradeoffsPage(Page):
         self.targets.setEnabled(bool(primary))
         self.focus_marker.follow(primary)
         mine = self.snapshot.find(key)
-        self.sweep.set_busy_points([p for p in primary if p.busy] if mine is not None and mine.this_machine else [])
+        here = mine is not None and mine.this_machine  # only this machine's points can be timed again
+        self.latency_plot.remeasurable = self.madds_plot.remeasurable = here
+        self.sweep.set_busy_points([p for p in primary if p.busy] if here else [])
         self._update_recommendation()
 
     def _update_recommendation(self) -> None:
@@ -224,6 +228,15 @@ class TradeoffsPage(Page):
         """Measure `configs` (default: the chosen backbones' grid) off the UI thread; points are
         plotted as each configuration is stored. False if a sweep is already running."""
         return self.sweep.run(configs, threads=threads, repeats=repeats)
+
+    def remeasure(self, point: data.TradeoffPoint | None) -> bool:
+        """Time one point again in the background (the plots' right-click action)."""
+        if point is None:
+            return False
+        if not self.sweep.remeasure([point]):
+            self.status_message.emit(f"A sweep is running: re-measure {point.label()} when it has finished")
+            return False
+        return True
 
     def cancel(self) -> None:
         self.sweep.cancel()

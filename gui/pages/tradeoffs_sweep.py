@@ -14,12 +14,15 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPus
 from engine import api
 
 from gui.pages import tradeoffs_data as data
+from gui.widgets.fit import elide_combo
 from gui.widgets.panel import panel as _panel
 from gui.widgets.path_combo import fill_path_combo
 from gui.widgets.tradeoffs_controls import SweepOptions
 from gui.workers.jobs import Job, JobRunner
 
-__all__ = ["SweepPanel"]
+__all__ = ["REFERENCE_LABEL", "SweepPanel"]
+
+REFERENCE_LABEL = "the papers' model in eager PyTorch"
 
 
 class SweepPanel(QWidget):
@@ -65,8 +68,12 @@ class SweepPanel(QWidget):
         # default: the fastest exact path measured here (cached: nothing is measured on the UI
         # thread; before any measurement, the static choice); reference stays a choice
         fill_path_combo(self.path_combo, api.path_statuses(), api.sweep_path(measure=False))
-        self.path_combo.setToolTip("The inference path the sweep measures. reference = the papers' model in "
-                                   "eager PyTorch; a deployed runtime (onnxruntime, openvino, litert) ranks the "
+        reference = self.path_combo.findData("reference")
+        if reference >= 0:  # say what it is where it is chosen; the box elides it, the list shows it whole
+            self.path_combo.setItemText(reference, f"reference — {REFERENCE_LABEL}")
+        elide_combo(self.path_combo, 13)  # the longest path name, openvino-bf16
+        self.path_combo.setToolTip(f"The inference path the sweep measures. reference = {REFERENCE_LABEL}; "
+                                   "a deployed runtime (onnxruntime, openvino, litert) ranks the "
                                    "models as a deployment would. Each path is its own series.")
         self.path_combo.currentIndexChanged.connect(lambda _i: self.update_status())
         self.progress = QProgressBar()
@@ -132,7 +139,11 @@ class SweepPanel(QWidget):
         self.remeasure_button.setVisible(bool(points))
 
     def remeasure_busy(self) -> bool:
-        points = self._busy_points
+        return self.remeasure(self._busy_points)
+
+    def remeasure(self, points: Sequence[data.TradeoffPoint]) -> bool:
+        """Time `points` (of one series: its threads and path) again off the UI thread, with the
+        sweep's progress and Cancel; the newer runs replace them. False if a sweep is running."""
         if not points:
             return False
         configs = [data.SweepConfig(p.model, p.width, p.resolution) for p in points]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gui import theme
@@ -53,8 +53,8 @@ LEGEND_HTML = "&nbsp;&nbsp;".join(
 
 def point_text(p: TradeoffPoint) -> str:
     madds = f"{p.madds / 1e6:.1f} M" if p.madds else "unknown"
-    busy = (f"\n⚠ measured while the machine was busy ({p.load}): the latency may be inflated; "
-            f"“Re-measure busy” times it again" if p.busy else "")
+    busy = (f"\n⚠ measured while the machine was busy: {p.load or 'load not recorded'}; the latency may be "
+            f"inflated: right-click the point to re-measure it" if p.busy else "")
     return (f"{p.label()} ({FAMILY_LABEL.get(p.family, p.family)})\n"
             f"latency {p.latency_ms:.2f} ms (p10 {p.latency_p10_ms:.2f}, p90 {p.latency_p90_ms:.2f}), "
             f"{p.threads} thread{'s' if p.threads != 1 else ''} on path {p.path}\n"
@@ -85,6 +85,7 @@ class _Drawn:
     x: float  # data units (ms or millions of MAdds)
     y: float
     text: str
+    point: TradeoffPoint | None = None  # the shown series' measured point (what "Re-measure" acts on)
 
 
 Front = Callable[[Sequence[TradeoffPoint]], list[TradeoffPoint]]
@@ -125,7 +126,16 @@ class TradeoffPlot(QWidget):
         self.latency_bars: list[tuple[float, float, float]] = []  # (p10, median, p90) per shown point
         self.accuracy_bars: list[tuple[float, float, float, float]] = []  # (x, low, top-1, high), percent
         self.wide_note = ""
-        self.hover = HoverTip(self.plot, self._locate)
+        self.remeasurable = False  # the shown series is this machine's: its points can be timed again
+        self.under_mouse: TradeoffPoint | None = None  # the re-measurable point the mouse is on
+        self.remeasure_action = QAction("Re-measure this point", self.plot)
+        self.remeasure_action.setToolTip("Time the point under the mouse again in the background; the new run "
+                                         "replaces it on the plots")
+        self.plot.addAction(self.remeasure_action)  # right-click menu, beside the chart exports
+        self.plot.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self._point_under(None)
+        self.hover = HoverTip(self.plot, self._locate,
+                              lambda: None if self.hover.is_shown() else self._point_under(None))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
@@ -209,7 +219,7 @@ class TradeoffPlot(QWidget):
                 if group:
                     self._scatter([self.x_of(p) for p in group], [p.accuracy for p in group], symbol,
                                   FAMILY_COLOURS[family], size=size, z=11)
-            self.drawn += [_Drawn(self.x_of(p), p.accuracy, point_text(p)) for p in mine]
+            self.drawn += [_Drawn(self.x_of(p), p.accuracy, point_text(p), p) for p in mine]
         busy = [p for p in usable if p.busy]
         self.busy_rings = [(self.x_of(p), p.accuracy) for p in busy]  # what the tests compare with the database
         if busy:  # a ring in the warning colour around each point timed on a busy machine
@@ -301,7 +311,21 @@ class TradeoffPlot(QWidget):
         return out
 
     # hover ----------------------------------------------------------------------------------
+    def _point_under(self, p: TradeoffPoint | None) -> None:
+        """Keep the right-click action on the point under the mouse (this machine's only)."""
+        self.under_mouse = p if self.remeasurable else None
+        self.remeasure_action.setEnabled(self.under_mouse is not None)
+        self.remeasure_action.setText(
+            f"Re-measure {p.label()}{' (timed on a busy machine)' if p.busy else ''}" if self.under_mouse
+            else "Re-measure a point: right-click on it" if self.remeasurable
+            else "Re-measure: only this machine's points can be timed here")
+
     def _locate(self, pos: QPointF):
+        found = self._nearest(pos)
+        self._point_under(found.point if found is not None else None)
+        return (found.text, math.log10(found.x), found.y) if found is not None else None
+
+    def _nearest(self, pos: QPointF) -> _Drawn | None:
         if not self.drawn:
             return None
         px, py = self.plot.getPlotItem().vb.viewPixelSize()
@@ -314,7 +338,7 @@ class TradeoffPlot(QWidget):
             dist = math.hypot(dx, dy)
             if dist < best_d:
                 best, best_d = d, dist
-        return (best.text, math.log10(best.x), best.y) if best else None
+        return best
 
 
 def _steps(points: list[tuple[float, float]]) -> tuple[list[float], list[float]]:

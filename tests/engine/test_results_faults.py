@@ -21,6 +21,7 @@ import pytest
 from engine.cli import main
 from engine.errors import InvalidInput
 from engine.results import ResultsBusy, ResultsDB, ResultsUnavailable, default_path
+from engine.profiling.latency import ProfileResult
 from engine.results.schema import SCHEMA_VERSION
 from tests.engine.test_results import fake_run
 
@@ -103,6 +104,27 @@ def test_rows_that_can_still_be_read_are_kept(tmp_path):
         assert [r.uuid for r in db.runs()] == uuids
         assert [r.width for r in db.runs()] == [0.5 + 0.25 * i for i in range(len(uuids))]
         assert len(db.accuracies()) == 1
+
+
+def test_a_repaired_database_keeps_the_load_each_run_was_measured_under(tmp_path):
+    """The salvage copies every column a later migration added (the MAdds and the load average
+    before/after with the core count), so a point measured on a busy machine stays flagged."""
+    path = tmp_path / "results.sqlite3"
+    busy_load = (0.5, 10.0 * (os.cpu_count() or 1))
+    with ResultsDB(path) as db:
+        runs = [db.save_run(ProfileResult(**{**fake_run(width=w).__dict__, "load": load}))
+                for w, load in ((0.5, (0.1, 0.3)), (0.75, busy_load), (1.0, None))]
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    offset, size = page_of(path, "layers")
+    data = bytearray(path.read_bytes())
+    data[offset:offset + size] = random.Random(3).randbytes(size)
+    path.write_bytes(bytes(data))
+    with ResultsDB(path) as db:
+        assert db.notice and "kept 3 runs" in db.notice
+        kept = db.runs()
+    fields = lambda r: (r.uuid, r.madds, r.params, r.load_before, r.load_after, r.cores, r.busy)  # noqa: E731
+    assert [fields(r) for r in kept] == [fields(r) for r in runs]
+    assert [r.busy for r in kept] == [False, True, False]
 
 
 @pytest.mark.parametrize("setup,why", [

@@ -150,3 +150,48 @@ def test_kill_9_mid_sweep_loses_nothing_and_rerun_resumes(tmp_path, monkeypatch,
         assert [r.uuid for r in db.runs()][:len(finished)] == [r.uuid for r in finished]
         assert sorted((r.width, r.resolution) for r in db.runs()) == [
             (w, r) for w in (0.35, 0.5, 0.75) for r in (32, 48)]
+
+
+def test_remeasure_busy_times_again_only_the_points_last_measured_on_a_busy_machine(capsys):
+    """Runs stored with a load average above the core count (as the profiler records it) are the
+    ones `sweep --remeasure-busy` measures again, for real; a busy point re-measured quietly is
+    no longer busy, so a second call has nothing left to do."""
+    from engine.cli import main
+    from engine.profiling.latency import ProfileResult, Timing
+
+    grid = sweep_grid(["mobilenet_v3_small"], [0.35, 0.5, 0.75], [32])
+    cores = os.cpu_count() or 1
+    busy_widths = (0.35, 0.75)
+    with ResultsDB() as db:  # stored as the profiler would, the load chosen: this machine's own varies
+        for config in grid:
+            db.save_run(ProfileResult(
+                model=config.model, width=config.width, resolution=config.resolution, options={}, batch=1,
+                threads=1, device="cpu", memory_format="contiguous", path="reference",
+                weights="random (latency only)", total_ms=Timing(5.0, 4.0, 6.0, 3), layers=(),
+                machine=_fingerprint(1), madds=1, params=1, per_layer=False,
+                load=(0.5, 10.0 * cores) if config.width in busy_widths else (0.1, 0.2)))
+        stored = {r.uuid for r in db.runs()}
+    assert main(["sweep", "--models", "mobilenet_v3_small", "--widths", "0.35", "0.5", "0.75", "--resolutions",
+                 "32", "--threads", "1", "--repeats", "3", "--warmup", "0", "--path", "reference",
+                 "--remeasure-busy", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    with ResultsDB() as db:
+        new = [r for r in db.runs() if r.uuid not in stored]
+        latest = {r.width: r for r in db.runs()}  # oldest first: the last one per width wins
+    assert (summary["total"], summary["measured"]) == (2, 2)
+    assert sorted(r.width for r in new) == list(busy_widths)
+    assert {w for w, r in latest.items() if r.busy} == {r.width for r in new if r.busy}
+    with ResultsDB() as db:
+        from engine.results import machine_id
+        left = db.busy_configs(machine_id=machine_id(_fingerprint(1)), threads=1, path="reference")
+    assert {width for _model, width, _res, _opts in left} == {r.width for r in new if r.busy}
+    if not any(r.busy for r in new):  # measured quietly: nothing is left to re-measure
+        with ResultsDB() as db:
+            again = run_sweep(grid, threads=1, repeats=3, warmup=0, path="reference", db=db, remeasure_busy=True)
+        assert (again.total, again.measured) == (0, 0)
+
+
+def _fingerprint(threads: int) -> dict:
+    from engine.profiling.machine import fingerprint
+
+    return fingerprint(threads=threads, device="cpu", backend="torch eager")

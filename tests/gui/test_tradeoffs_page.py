@@ -102,6 +102,9 @@ def test_a_real_sweep_plots_each_stored_row_where_the_database_says(qtbot, page)
                SweepConfig("mobilenet_v3_small", 0.35, 224)]
     # by default the sweep measures on the fastest exact path known here, not the eager reference
     assert page.sweep.inference_path() == api.sweep_path(measure=False) != "reference"
+    combo = page.sweep.path_combo  # the reference stays a choice, saying what it is
+    assert "the papers' model in eager PyTorch" in combo.itemText(combo.findData("reference"))
+    assert combo.sizeHint().width() < combo.fontMetrics().horizontalAdvance(combo.itemText(combo.findData("reference")))
     assert page.run_sweep(configs, threads=1, repeats=3)
     qtbot.waitUntil(page.ready, timeout=READY_TIMEOUT_MS)
     assert page.error_label.isHidden(), page.error_label.text()

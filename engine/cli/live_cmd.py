@@ -145,7 +145,8 @@ def _print(doc: dict) -> None:
         stages = ", ".join(f"{s} {lane['stages_ms'][s]:.1f}" for s in STAGES)
         ratio = f", pipeline/model {lane['overhead_ratio']:.2f}x" if lane["overhead_ratio"] else ""
         print(f"{lane['model']}{' (untrained — latency only)' if lane['untrained'] else ''}: "
-              f"{lane['fps'] or lane['mean_fps']:.1f} FPS; median ms: {stages}; model alone {lane['model_ms']:.1f} ms"
+              f"{lane['fps'] or lane['mean_fps']:.1f} FPS on the {lane['path']} path; median ms: {stages}; "
+              f"model alone {lane['model_ms']:.1f} ms"
               f"{ratio}")
         print(f"  captured {lane['captured']}, inferred {lane['inferred']}, dropped {lane['dropped']}"
               f"{', failed ' + str(lane['failed']) if lane['failed'] else ''}"

@@ -5,7 +5,9 @@ Nothing queues: a frame the worker has not taken yet is replaced by the next one
 as dropped, so memory is flat however slow the model. A runner with a separate preprocess stage
 (`prepare` / `run_prepared`, e.g. the detectors) gets it done in the capture thread for the frame
 its worker takes next (one put into an empty slot), while the network runs on the frame before:
-a bounded one-frame prefetch that takes capture and preprocessing off the worker's path. Per lane, exactly (see engine.video.mailbox):
+a bounded one-frame prefetch that takes capture and preprocessing off the worker's path.
+
+Per lane, exactly (see engine.video.mailbox):
 
     captured == inferred + failed + dropped + in_flight,   in_flight ∈ {0, 1, 2}
 

@@ -74,3 +74,6 @@ def test_both_lanes_run_the_path_measured_fastest_for_the_first_model(capsys):
                  "--random-weights", "--threads", "1", "--frames", "2", "--pace", "max", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["path"] == choice.path and [lane["path"] for lane in doc["lanes"]] == [choice.path] * 2
+    assert main(["live", "--task", "classify", "--model", "mobilenet_v3_small", "--model2", "mobilenet_v2",
+                 "--random-weights", "--threads", "1", "--frames", "2"]) == 0
+    assert capsys.readouterr().out.count(f" FPS on the {choice.path} path; ") == 2  # each lane names it

@@ -184,6 +184,9 @@ class TradeoffsPage(Page):
         primary = self.snapshot.points_of(key)
         others = {s.key: self.snapshot.points_of(s.key) for s in self.snapshot.series
                   if s.key != key} if self.compare_box.isChecked() else {}
+        mine = self.snapshot.find(key)
+        here = mine is not None and mine.this_machine  # only this machine's points can be timed again
+        self.latency_plot.remeasurable = self.madds_plot.remeasurable = here
         self.latency_plot.set_data(primary, key, others, (), EMPTY_LATENCY)
         self.madds_plot.set_data(primary, key, {}, self.snapshot.paper)
         for plot in (self.latency_plot, self.madds_plot):
@@ -193,9 +196,6 @@ class TradeoffsPage(Page):
             self.targets.set_span(min(lats) * 0.8, max(lats) * 1.25)
         self.targets.setEnabled(bool(primary))
         self.focus_marker.follow(primary)
-        mine = self.snapshot.find(key)
-        here = mine is not None and mine.this_machine  # only this machine's points can be timed again
-        self.latency_plot.remeasurable = self.madds_plot.remeasurable = here
         self.sweep.set_busy_points([p for p in primary if p.busy] if here else [])
         self._update_recommendation()
 

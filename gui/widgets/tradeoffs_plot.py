@@ -180,6 +180,7 @@ class TradeoffPlot(QWidget):
         for item in self._items:
             self.plot.removeItem(item)
         self._items, self.drawn, self.series_shown, self.busy_rings = [], [], [], []
+        self._point_under(None)  # the points are redrawn: the mouse must find one again
         front_of = self._front
         if self.axis == "latency":
             for key, points in others.items():

@@ -78,6 +78,9 @@ def run_sweep_cmd(args: argparse.Namespace) -> int:
         return 130
     if args.json:
         print_json(summary.to_json())
+    elif args.remeasure_busy and not summary.total:
+        print(f"no stored run of this grid on path {summary.path} with {summary.threads} threads was measured on a "
+              "busy machine; nothing to re-measure")
     else:
         print(f"{summary.total} configurations: {summary.measured} measured, {summary.skipped} already in the "
               f"database, {summary.seconds:.0f} s on {summary.threads} threads, path {summary.path}")

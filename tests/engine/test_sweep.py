@@ -195,3 +195,21 @@ def _fingerprint(threads: int) -> dict:
     from engine.profiling.machine import fingerprint
 
     return fingerprint(threads=threads, device="cpu", backend="torch eager")
+
+
+def test_remeasure_busy_with_nothing_busy_says_so_and_measures_nothing(capsys):
+    from engine.cli import main
+    from engine.profiling.latency import ProfileResult, Timing
+
+    with ResultsDB() as db:  # one quiet run of the grid's only configuration
+        db.save_run(ProfileResult(
+            model="mobilenet_v3_small", width=0.35, resolution=32, options={}, batch=1, threads=1, device="cpu",
+            memory_format="contiguous", path="reference", weights="random (latency only)",
+            total_ms=Timing(5.0, 4.0, 6.0, 3), layers=(), machine=_fingerprint(1), madds=1, params=1,
+            per_layer=False, load=(0.1, 0.2)))
+        before = [r.uuid for r in db.runs()]
+    assert main(["sweep", "--models", "mobilenet_v3_small", "--widths", "0.35", "--resolutions", "32", "--threads",
+                 "1", "--path", "reference", "--remeasure-busy"]) == 0
+    assert "nothing to re-measure" in capsys.readouterr().out
+    with ResultsDB() as db:
+        assert [r.uuid for r in db.runs()] == before

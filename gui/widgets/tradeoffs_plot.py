@@ -51,10 +51,12 @@ LEGEND_HTML = "&nbsp;&nbsp;".join(
        f"{_glyph('□', WITHIN_COLOUR)} most accurate within the target"])
 
 
-def point_text(p: TradeoffPoint) -> str:
+def point_text(p: TradeoffPoint, remeasurable: bool = False) -> str:
+    """The hover text; remeasurable: this machine's point, which a right-click times again."""
     madds = f"{p.madds / 1e6:.1f} M" if p.madds else "unknown"
+    how = "right-click the point to re-measure it" if remeasurable else "re-measure it on the machine that timed it"
     busy = (f"\n⚠ measured while the machine was busy: {p.load or 'load not recorded'}; the latency may be "
-            f"inflated: right-click the point to re-measure it" if p.busy else "")
+            f"inflated: {how}" if p.busy else "")
     return (f"{p.label()} ({FAMILY_LABEL.get(p.family, p.family)})\n"
             f"latency {p.latency_ms:.2f} ms (p10 {p.latency_p10_ms:.2f}, p90 {p.latency_p90_ms:.2f}), "
             f"{p.threads} thread{'s' if p.threads != 1 else ''} on path {p.path}\n"
@@ -220,7 +222,7 @@ class TradeoffPlot(QWidget):
                 if group:
                     self._scatter([self.x_of(p) for p in group], [p.accuracy for p in group], symbol,
                                   FAMILY_COLOURS[family], size=size, z=11)
-            self.drawn += [_Drawn(self.x_of(p), p.accuracy, point_text(p), p) for p in mine]
+            self.drawn += [_Drawn(self.x_of(p), p.accuracy, point_text(p, self.remeasurable), p) for p in mine]
         busy = [p for p in usable if p.busy]
         self.busy_rings = [(self.x_of(p), p.accuracy) for p in busy]  # what the tests compare with the database
         if busy:  # a ring in the warning colour around each point timed on a busy machine

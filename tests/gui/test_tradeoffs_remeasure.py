@@ -59,6 +59,7 @@ def test_right_click_re_measures_the_point_under_the_mouse(qtbot, page):  # noqa
     hover(qtbot, plot, busy_run.total_ms.median, point.accuracy)
     qtbot.waitUntil(plot.hover.is_shown, timeout=2000)
     assert f"measured while the machine was busy: load 0.5 → {10.0 * cores:.1f} on {cores} cores" in plot.hover.text
+    assert "right-click the point to re-measure it" in plot.hover.text
     assert plot.under_mouse is not None and plot.under_mouse.run_uuid == busy_run.uuid
     assert plot.remeasure_action.isEnabled() and point.label() in plot.remeasure_action.text()
     assert plot.remeasure_action in plot.plot.actions()  # the right-click menu lists the view's actions
@@ -89,6 +90,7 @@ def test_another_machines_points_cannot_be_re_measured_here(qtbot, page):  # noq
     hover(qtbot, plot, busy_run.total_ms.median, point.accuracy)
     qtbot.waitUntil(plot.hover.is_shown, timeout=2000)
     assert "measured while the machine was busy" in plot.hover.text
+    assert "re-measure it on the machine that timed it" in plot.hover.text
     assert plot.under_mouse is None and not plot.remeasure_action.isEnabled()
     assert not page.remeasure(plot.under_mouse) and not page.sweep.job.is_busy()
     assert not page.sweep.remeasure_button.isVisibleTo(page)

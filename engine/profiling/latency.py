@@ -32,6 +32,7 @@ from engine.threads import torch_threads
 
 Progress = Callable[[int, int], None]
 ShouldStop = Callable[[], bool]
+ROUNDS = 3  # whole-model and per-layer passes alternate this many times (see profile_model)
 
 
 @dataclass(frozen=True)
@@ -242,23 +243,33 @@ def profile_model(
             model(example)
             tick()
         clock.sync()
-        for _ in range(repeats):
-            start = clock.mark()
-            model(example)
-            end = clock.mark()
-            clock.sync()
-            samples.append(clock.elapsed_ms(start, end))
-            tick()
-        if per_layer and profiles_nodes:
-            node_ms = _node_layer_ms(model, example, repeats)
-            for _ in range(repeats):
+        # the whole-model runs and the per-layer runs alternate in rounds, so both see the same
+        # machine: timed one after the other, a few seconds of drift (or a neighbour's burst)
+        # lands in one pass only and the layer sum misses the whole by 20-30 %
+        rounds = ROUNDS if per_layer else 1
+        node_rounds: list[dict[str, float]] = []
+        for r in range(rounds):
+            share = repeats // rounds + (1 if r < repeats % rounds else 0)
+            for _ in range(share):
+                start = clock.mark()
+                model(example)
+                end = clock.mark()
+                clock.sync()
+                samples.append(clock.elapsed_ms(start, end))
                 tick()
-        elif per_layer:
-            with layer_hooks(model, clock, marks):
-                for _ in range(repeats):
-                    model(example)
-                    clock.sync()
+            if per_layer and profiles_nodes:
+                node_rounds.append(_node_layer_ms(model, example, share))
+                for _ in range(share):
                     tick()
+            elif per_layer:
+                with layer_hooks(model, clock, marks):
+                    for _ in range(share):
+                        model(example)
+                        clock.sync()
+                        tick()
+        if per_layer and profiles_nodes:  # each layer: the median of its rounds' medians
+            node_ms = {layer: statistics.median(r[layer] for r in node_rounds if layer in r)
+                       for layer in dict.fromkeys(k for r in node_rounds for k in r)}
         if trace is not None:
             export_trace(model, example, trace)
 

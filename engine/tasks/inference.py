@@ -9,15 +9,18 @@ from torch import nn
 
 from engine.runtime import prepare
 
+TORCH_PATHS = ("reference", "fast", "bf16")  # run the module itself: any input shape
+
 __all__ = ["network_on_path"]
 
 
 def network_on_path(model: str, network: nn.Module, path: str, threads: int | None, size: int,
                     *, square_input: bool = True):
-    """(the runtime's Prepared network, the path that ran). onnxruntime sessions have a fixed
-    input shape, so a runner whose input is not a fixed square (VOC segmenters keep the frame's
-    aspect) gets the fast torch path instead, which is exact too."""
-    if path == "onnxruntime" and not square_input:
+    """(the runtime's Prepared network, the path that ran). The ONNX export behind every runtime
+    path has a fixed input shape (sizes inside the graph too: LR-ASPP's branches meet at traced
+    sizes, so not even OpenVINO's reshape helps), so a runner whose input is not a fixed square
+    (VOC segmenters keep the frame's aspect) gets the fast torch path instead, which is exact."""
+    if path not in TORCH_PATHS and not square_input:
         path = "fast"
     prepared = prepare(model, module=network, path=path, threads=threads or torch.get_num_threads(),
                        resolution=size)

@@ -1,6 +1,8 @@
 """The whole-model median split into what the layers account for and the remainder no layer
 accounts for (Python glue, non-module ops, the hooks, or on runtime paths the nodes that map to
-no layer), drawn as its own bar so a poor attribution is seen, not hidden in a sum."""
+no layer), drawn as its own bar so a poor attribution is seen, not hidden in a sum. When the
+layers add up to more than the whole (per-layer timing's own overhead, or a busier machine
+during the per-layer pass), the excess is drawn too, in its own colour, never clamped away."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from gui import theme
 __all__ = ["AttributionBar", "UNATTRIBUTED_COLOUR"]
 
 UNATTRIBUTED_COLOUR = "#c62828"
+EXCESS_COLOUR = "#f59e0b"  # amber: the layers' sum past the whole model
 LAYERS_COLOUR = theme.ACCENT
 
 
@@ -30,11 +33,17 @@ class AttributionBar(QWidget):
         if total_ms is None or layer_sum_ms is None or total_ms <= 0:
             self.segments = []
             self.setToolTip("")
-        else:
-            rest = max(0.0, total_ms - layer_sum_ms)
-            self.segments = [("layers", min(layer_sum_ms, total_ms)), ("unattributed", rest)]
+        elif layer_sum_ms <= total_ms:
+            rest = total_ms - layer_sum_ms
+            self.segments = [("layers", layer_sum_ms), ("unattributed", rest)]
             self.setToolTip(f"Whole model {total_ms:.2f} ms on {path}: the layers account for {layer_sum_ms:.2f} ms; "
                             f"{rest:.2f} ms ({rest / total_ms:.0%}) is attributed to no layer")
+        else:
+            excess = layer_sum_ms - total_ms
+            self.segments = [("layers", total_ms), ("over the whole", excess)]
+            self.setToolTip(f"Whole model {total_ms:.2f} ms on {path}, but the layers add up to {layer_sum_ms:.2f} ms, "
+                            f"{excess:.2f} ms ({excess / total_ms:.0%}) more: per-layer timing adds its own "
+                            f"overhead, or the machine was busier while the layers were timed")
         self._path = path
         self.update()
 
@@ -47,7 +56,8 @@ class AttributionBar(QWidget):
         for label, ms in self.segments:
             width = self.width() * ms / total
             rect = QRectF(x, 0, width, height)
-            painter.fillRect(rect, QColor(LAYERS_COLOUR if label == "layers" else UNATTRIBUTED_COLOUR))
+            colour = {"layers": LAYERS_COLOUR, "unattributed": UNATTRIBUTED_COLOUR}.get(label, EXCESS_COLOUR)
+            painter.fillRect(rect, QColor(colour))
             text = f"{label} {ms:.2f} ms ({ms / total:.0%})"
             if painter.fontMetrics().horizontalAdvance(text) + 8 < width:
                 painter.setPen(QColor("white"))

@@ -108,7 +108,8 @@ class LiveControls(QFrame):
                     item.setEnabled(False)
                     item.setToolTip(why)
         self.path_combo.setToolTip("Inference path of both lanes (each lane's title names the one it runs). "
-                                   "'fastest exact' picks the fastest fp32 path that both models can run.")
+                                   "'fastest exact' picks the fastest fp32 path measured on this machine for "
+                                   "lane A's model.")
         self.path2_combo.setToolTip("Lane B's inference path: the same as lane A's unless you pick another "
                                     "(a fair comparison runs both on the same path)")
         model_row = QHBoxLayout()

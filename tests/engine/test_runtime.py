@@ -143,3 +143,9 @@ def test_onnx_node_profile_maps_to_layer_names(tmp_path):
     # every conv node names a real conv layer of the model
     assert all(isinstance(layers.get(n.layer), nn.Conv2d) for n in convs), [n.node for n in convs][:5]
     assert len({n.layer for n in convs}) == sum(isinstance(m, nn.Conv2d) for m in model.modules())
+    # onnxruntime's layout conversions for its blocked convs count to the conv they serve
+    reorders = [(i, n) for i, n in enumerate(nodes) if n.op in ("ReorderInput", "ReorderOutput")]
+    for i, n in reorders:
+        assert n.layer in layers, n.node
+        side = nodes[i + 1:] if n.op == "ReorderInput" else nodes[:i][::-1]
+        assert n.layer == next(m.layer for m in side if m.layer and m.op not in ("ReorderInput", "ReorderOutput"))

@@ -150,3 +150,4 @@ def test_litert_file_fuses_every_relu6_into_its_convolution():
     relu6 = sum(isinstance(m, torch.nn.ReLU6) for m in on_litert.network.modules())
     convs = sum(isinstance(m, torch.nn.Conv2d) for m in on_litert.network.modules())
     assert clips == relu6 > 0 and ops["RELU6"] == 0 and ops["CONV_2D"] + ops["DEPTHWISE_CONV_2D"] == convs
+

@@ -41,12 +41,15 @@ def test_selfie_mask_and_classifier_top5_agree_on_onnxruntime(real_weights, astr
     assert a.top[0].probability == pytest.approx(b.top[0].probability, abs=1e-4)
 
 
-def test_voc_segmenter_keeps_the_frame_aspect_so_onnxruntime_falls_back_to_fast(astronaut_bgr):
-    """A fixed-shape ONNX session cannot take the frame-aspect input; the exact torch path can."""
+@pytest.mark.parametrize("path", ["onnxruntime", "openvino"])
+def test_voc_segmenter_keeps_the_frame_aspect_so_a_runtime_path_falls_back_to_fast(astronaut_bgr, path):
+    """A fixed-shape export cannot take the frame-aspect input (onnxruntime refuses the shape,
+    OpenVINO cannot even reshape it: LR-ASPP's branches meet at traced sizes); the exact torch
+    path can."""
     eager = make_runner("segment", "lraspp_mobilenet_v3_large", None, threads=1)
-    fast = make_runner("segment", "lraspp_mobilenet_v3_large", None, threads=1, path="onnxruntime")
+    fast = make_runner("segment", "lraspp_mobilenet_v3_large", None, threads=1, path=path)
     fast.network.load_state_dict(eager.network.state_dict())  # same random weights for both
-    fast.use_path("onnxruntime")  # re-prepare from the copied weights
+    fast.use_path(path)  # re-prepare from the copied weights
     assert fast.path == "fast"
     small = cv2.resize(astronaut_bgr, (160, 120))
     a, b = eager.run(small), fast.run(small)

@@ -261,9 +261,24 @@ def test_the_unattributed_remainder_is_its_own_bar_and_the_path_is_named(qtbot, 
     result = measure(qtbot, page)
     segments = dict(page.attribution.segments)
     assert segments["layers"] == pytest.approx(min(result.layer_sum_ms, result.total_ms.median))
-    assert segments["unattributed"] == pytest.approx(max(0.0, result.total_ms.median - result.layer_sum_ms))
+    if result.layer_sum_ms <= result.total_ms.median:
+        assert segments["unattributed"] == pytest.approx(result.total_ms.median - result.layer_sum_ms)
+    else:  # the excess is shown, not clamped to a 0 ms remainder
+        assert segments["over the whole"] == pytest.approx(result.layer_sum_ms - result.total_ms.median)
     assert f"on <b>{result.path}</b>" in page.summary.text()
     assert result.path in page.attribution.toolTip()
+
+
+def test_layers_adding_up_past_the_whole_show_the_excess(qtbot):
+    from gui.widgets.attribution_bar import AttributionBar
+
+    bar = AttributionBar()
+    qtbot.addWidget(bar)
+    bar.set_times(10.0, 12.5, "openvino")
+    assert bar.segments == [("layers", 10.0), ("over the whole", 2.5)]
+    assert "12.50 ms, 2.50 ms (25%) more" in bar.toolTip()
+    bar.set_times(10.0, 7.0, "onnxruntime")
+    assert bar.segments == [("layers", 7.0), ("unattributed", 3.0)]
 
 
 def test_unavailable_paths_are_greyed_out_with_their_reason(page):

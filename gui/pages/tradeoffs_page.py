@@ -100,7 +100,7 @@ class TradeoffsPage(Page):
     def _build_header(self) -> QHBoxLayout:
         self.subtitle = ElidedLabel("")
         self.series_combo = QComboBox()
-        elide_combo(self.series_combo, 28)  # a long machine label elides; each item's tooltip is its label
+        elide_combo(self.series_combo, 22)  # a long machine label elides; each item's tooltip is its label
         self.series_combo.setPlaceholderText("no measurements yet")
         self.series_combo.setToolTip("Whose latency the plots and the recommendation use")
         self.series_combo.activated.connect(self._on_series_picked)

@@ -71,7 +71,7 @@ class SweepPanel(QWidget):
         reference = self.path_combo.findData("reference")
         if reference >= 0:  # say what it is where it is chosen; the box elides it, the list shows it whole
             self.path_combo.setItemText(reference, f"reference — {REFERENCE_LABEL}")
-        elide_combo(self.path_combo, 13)  # the longest path name, openvino-bf16
+        elide_combo(self.path_combo, 11)  # "onnxruntime" whole; longer names elide (the row fits 1280 px)
         self.path_combo.setToolTip(f"The inference path the sweep measures. reference = {REFERENCE_LABEL}; "
                                    "a deployed runtime (onnxruntime, openvino, litert) ranks the "
                                    "models as a deployment would. Each path is its own series.")

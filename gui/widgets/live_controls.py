@@ -24,7 +24,7 @@ TASKS = (("detect", "Detect"), ("segment", "Segment"), ("classify", "Classify"))
 CAPTURE_SIZES = (None, (640, 480), (1280, 720), (1920, 1080))  # None: whatever the camera opens with
 NONE = "— none —"
 SAME_PATH = "same as A"
-AUTO_PATH = "fastest exact"
+AUTO_PATH = "fastest"  # the fastest exact path measured here (the tooltip says so)
 VIDEO_FILTER = "Videos (*.mp4 *.avi *.mov *.mkv *.webm *.m4v *.mpg *.mpeg *.wmv *.gif);;All files (*)"
 RECORD_STYLE = "QPushButton { color: white; background: #c62828; border-radius: 4px; padding: 4px 10px; }"
 
@@ -99,8 +99,8 @@ class LiveControls(QFrame):
         self.path2_combo = QComboBox()
         self.path_combo.addItem(AUTO_PATH, None)
         self.path2_combo.addItem(SAME_PATH, None)
-        for combo in (self.path_combo, self.path2_combo):
-            elide_combo(combo, 6)  # "same as A", "onnxruntime" elide: the action row fits 1280 px
+        for combo, chars in ((self.path_combo, len(AUTO_PATH)), (self.path2_combo, len(SAME_PATH))):
+            elide_combo(combo, chars)  # the defaults whole; longer path names elide: the row fits 1280 px
             for name, available, why in paths:
                 combo.addItem(name, name)
                 if not available:  # greyed out, with the reason on hover
@@ -108,7 +108,7 @@ class LiveControls(QFrame):
                     item.setEnabled(False)
                     item.setToolTip(why)
         self.path_combo.setToolTip("Inference path of both lanes (each lane's title names the one it runs). "
-                                   "'fastest exact' picks the fastest fp32 path measured on this machine for "
+                                   "'fastest' picks the fastest exact (fp32) path measured on this machine for "
                                    "lane A's model.")
         self.path2_combo.setToolTip("Lane B's inference path: the same as lane A's unless you pick another "
                                     "(a fair comparison runs both on the same path)")

@@ -7,12 +7,10 @@ from __future__ import annotations
 import pytest
 
 from engine import api
-from engine.profiling.latency import ProfileResult, Timing
-from engine.profiling.machine import fingerprint
 from engine.results import ResultsDB
 from engine.runtime.available import installed
 from gui.pages.tradeoffs_cost import accuracy_cost_html
-from tests.gui.test_tradeoffs_page import SYNTHETIC, page  # noqa: F401 (fixture)
+from tests.gui.test_tradeoffs_page import SYNTHETIC, page, store  # noqa: F401 (fixture)
 
 
 def test_an_inexact_path_never_measured_says_the_top1_is_the_fp32_models():
@@ -29,14 +27,7 @@ def test_a_measured_agreement_is_shown_with_its_photos(real_weights):
 
 
 def test_the_recommendation_names_its_paths_accuracy_cost(page):  # noqa: F811
-    fp = fingerprint(threads=1, device="cpu", backend="torch eager")
-    with ResultsDB() as db:
-        for model, width, res, ms, madds in SYNTHETIC:
-            db.save_run(ProfileResult(
-                model=model, width=width, resolution=res, options={}, batch=1, threads=1, device="cpu",
-                memory_format="contiguous", path="int8", weights="random (latency only)",
-                total_ms=Timing(ms, ms * 0.95, ms * 1.1, 20), layers=(), machine=fp, madds=int(madds),
-                params=1000, per_layer=False))
+    store(SYNTHETIC, path="int8")
     page.reload()
     page.targets.slider.setValue(700)
     rec = page.recommendation
@@ -51,17 +42,9 @@ def test_points_timed_on_a_busy_machine_are_ringed_and_re_measured_on_request(qt
     newer runs replace them on the plot."""
     import os
 
-    fp = fingerprint(threads=1, device="cpu", backend="torch eager")
     busy_configs = {("mobilenet_v3_small", 1.0, 96), ("mobilenet_v3_small", 1.0, 128)}
-    with ResultsDB() as db:
-        for model, width, res, ms, madds in SYNTHETIC:
-            load = (0.5, 10.0 * (os.cpu_count() or 1)) if (model, width, res) in busy_configs else (0.1, 0.2)
-            db.save_run(ProfileResult(
-                model=model, width=width, resolution=res, options={}, batch=1, threads=1, device="cpu",
-                memory_format="contiguous", path="reference", weights="random (latency only)",
-                total_ms=Timing(ms, ms * 0.95, ms * 1.1, 20), layers=(), machine=fp, madds=int(madds),
-                params=1000, per_layer=False, load=load))
-        stored = db.runs()
+    stored = store(SYNTHETIC, load_of=lambda config: (0.5, 10.0 * (os.cpu_count() or 1)) if config in busy_configs
+                   else (0.1, 0.2))
     page.sweep.path_combo.setCurrentIndex(page.sweep.path_combo.findData("reference"))
     page.reload()
     page.select_series(next(s.key for s in page.snapshot.series if s.path == "reference"))

@@ -41,15 +41,19 @@ def published_top1(model: str, width: float, resolution: int) -> float:
     return values.pop()
 
 
-def store(rows, *, machine: dict | None = None, threads: int = 1, db_path=None) -> None:
+def store(rows, *, machine: dict | None = None, threads: int = 1, db_path=None, path: str = "reference",
+          load_of=lambda config: None) -> list:
+    """Store `rows` as runs; load_of((model, width, resolution)) gives a run's (before, after)
+    load average (None: not recorded). Returns every stored run."""
     fp = machine or fingerprint(threads=threads, device="cpu", backend="torch eager")
     with ResultsDB(db_path) as db:
         for model, width, res, ms, madds in rows:
             db.save_run(ProfileResult(
                 model=model, width=width, resolution=res, options={}, batch=1, threads=threads, device="cpu",
-                memory_format="contiguous", path="reference", weights="random (latency only)",
+                memory_format="contiguous", path=path, weights="random (latency only)",
                 total_ms=Timing(ms, ms * 0.95, ms * 1.1, 20), layers=(), machine=fp, madds=int(madds),
-                params=1000, per_layer=False))
+                params=1000, per_layer=False, load=load_of((model, width, res))))
+        return db.runs()
 
 
 def this_key(threads: int = 1, path: str = "reference") -> str:

@@ -9,24 +9,16 @@ import os
 
 from PySide6.QtCore import QPoint, QPointF
 
-from engine.profiling.latency import ProfileResult, Timing
 from engine.profiling.machine import fingerprint
 from engine.results import ResultsDB
 from tests.engine.test_results import other_machine
-from tests.gui.test_tradeoffs_page import SYNTHETIC, page  # noqa: F401 (fixture)
+from tests.gui.test_tradeoffs_page import SYNTHETIC, page, store  # noqa: F401 (fixture)
 
 BUSY = ("mobilenet_v3_small", 1.0, 96)  # the fastest configuration: quick to time again
 
 
 def save(fp: dict, busy_load: tuple[float, float]) -> list:
-    with ResultsDB() as db:
-        for model, width, res, ms, madds in SYNTHETIC:
-            db.save_run(ProfileResult(
-                model=model, width=width, resolution=res, options={}, batch=1, threads=1, device="cpu",
-                memory_format="contiguous", path="reference", weights="random (latency only)",
-                total_ms=Timing(ms, ms * 0.95, ms * 1.1, 20), layers=(), machine=fp, madds=int(madds),
-                params=1000, per_layer=False, load=busy_load if (model, width, res) == BUSY else (0.1, 0.2)))
-        return db.runs()
+    return store(SYNTHETIC, machine=fp, load_of=lambda config: busy_load if config == BUSY else (0.1, 0.2))
 
 
 def hover(qtbot, plot, x: float, y: float) -> None:

@@ -30,7 +30,7 @@ from engine.kernels.timing import interleaved_seconds
 from engine.profiling.latency import Timing, summarize
 from engine.profiling.machine import fingerprint
 from engine.runtime import PATHS, available_paths, fastest_exact_path, path_status, peak_fma, prepare
-from engine.runtime.onnx_path import open_session
+from engine.runtime.ort_session import open_session
 from engine.tradeoffs.fastest import default_path
 
 CASES = (("mobilenet_v2", 224), ("mobilenet_v3_large", 224), ("mobilenet_v3_small", 224),

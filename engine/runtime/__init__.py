@@ -6,7 +6,8 @@ verified ONNX export ("onnxruntime", "openvino", "openvino-bf16", "litert" via a
 
 from engine.runtime.cpu import PeakFma, peak_fma, supports_bf16
 from engine.runtime.network import max_relative_error, network_of
-from engine.runtime.onnx_path import NodeTime, export_onnx, op_counts, profile_nodes
+from engine.runtime.node_times import NodeTime, profile_nodes
+from engine.runtime.onnx_path import export_onnx, op_counts
 from engine.runtime.available import EXACT_PATHS, PATHS, PER_LAYER_PATHS, PathStatus, available_paths, check_path, path_status, path_statuses
 from engine.runtime.prepare import Prepared, fastest_exact_path, prepare
 

@@ -6,9 +6,8 @@ HardSwish / HardSigmoid ops. (The torch.export-based exporter, torch's default s
 needs `onnxscript`.) Files are written atomically and cached per configuration and weights, each verified by its
 hash before it is loaded (engine.runtime.exports).
 
-The session runs with `intra_op_num_threads` = the threads asked for and spinning OFF
-(`session.intra_op.allow_spinning` = 0): with spinning on, idle pool threads busy-wait between
-ops and steal the CPU from the UI, the capture thread or a second model running side by side.
+Sessions open as engine.runtime.ort_session says (spinning off); per-node times come from
+engine.runtime.node_times.
 """
 
 from __future__ import annotations
@@ -26,6 +25,8 @@ from torch import Tensor, nn
 from engine.files import atomic_path
 from engine.runtime import exports
 from engine.runtime.network import Flat, Outputs, output_keys, unflatten
+from engine.runtime.node_times import NodeTime, profile_nodes
+from engine.runtime.ort_session import open_session
 
 DEFAULT_OPSET = 17
 INPUT_NAME = "input"
@@ -102,30 +103,6 @@ def cached_onnx(name: str, network: nn.Module, example: Tensor, *, opset: int = 
                                  lambda target: export_onnx(network, example, target, opset=opset), keep=keep)
 
 
-def session_options(threads: int, *, spinning: bool = False, profile_prefix: str | None = None):
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = 3  # errors only: a QDQ model's fused Clip bounds print one notice per node
-    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
-    options.add_session_config_entry("session.inter_op.allow_spinning", "1" if spinning else "0")
-    if profile_prefix is not None:
-        options.enable_profiling = True
-        options.profile_file_prefix = profile_prefix
-    return options
-
-
-def open_session(path: str | Path, threads: int, *, spinning: bool = False, profile_prefix: str | None = None):
-    import onnxruntime as ort
-
-    return ort.InferenceSession(str(path), session_options(threads, spinning=spinning, profile_prefix=profile_prefix),
-                                providers=["CPUExecutionProvider"])
-
-
 class OrtRunner:
     """An InferenceSession behind the same call as the torch paths: NCHW tensor (or numpy) in,
     torch tensors out (zero-copy views of onnxruntime's arrays), dicts rebuilt by output name."""
@@ -155,107 +132,6 @@ class OrtRunner:
     def node_times(self, example: np.ndarray, runs: int, network: nn.Module | None = None) -> list[NodeTime]:
         """Per-node medians from onnxruntime's profiler on this runner's file and threads."""
         return profile_nodes(self.onnx_path, example, threads=self.threads, runs=runs, network=network)
-
-
-@dataclass(frozen=True)
-class NodeTime:
-    node: str  # ONNX node name
-    op: str  # ONNX op type
-    layer: str  # the torch module it came from ("" when the exporter gave no scope)
-    us_median: float
-
-
-def layer_of(node_name: str) -> str:
-    """The torch module name in a TorchScript-exported node name: the exporter names nodes by
-    scope, each scope named relative to its parent, e.g.
-    '/network/features/features.3/block/block.0/block.0.0/Conv' -> 'features.3.block.0.0'.
-    onnxruntime's layout pass renames nodes after their output ('.../Conv_output_0_nchwc'): same scope."""
-    parts = [p for p in node_name.split("/") if p][:-1]  # scopes; the last part is the op
-    if parts[:1] == ["network"]:  # the Flat wrapper export_onnx adds
-        parts = parts[1:]
-    names: list[str] = []
-    previous = ""
-    for scope in parts:  # 'features', 'features.1', 'block', 'block.0' -> features.1.block.0
-        names.append(scope[len(previous) + 1:] if previous and scope.startswith(previous + ".") else scope)
-        previous = scope
-    return ".".join(names)
-
-
-def module_layer(node_name: str, modules: dict[str, nn.Module]) -> str:
-    """The deepest module a node's scope names, '' when none: runtimes add their own suffixes to
-    the exporter's names (OpenVINO's '/Conv/WithoutBiases'), and the layout reorders they insert
-    belong to no module."""
-    layer = layer_of(node_name)
-    while layer and layer not in modules:
-        layer = layer.rpartition(".")[0]
-    return layer
-
-
-def _conv_owner(network: nn.Module) -> dict[str, str]:
-    """Each module name -> the last Conv2d at or before it in definition order: onnxruntime fuses
-    an activation into the conv before it and names the fused node after the activation."""
-    owner, last = {}, ""
-    for name, module in network.named_modules():
-        if isinstance(module, nn.Conv2d):
-            last = name
-        owner[name] = last
-    return owner
-
-
-def profile_nodes(onnx_file: str | Path, example: Tensor | np.ndarray, *, threads: int, runs: int = 20,
-                  network: nn.Module | None = None) -> list[NodeTime]:
-    """Per-node times from onnxruntime's own profiler (SessionOptions.enable_profiling), median
-    over `runs`, in execution order, each mapped back to its torch layer name. Conv nodes carry
-    the folded BN and the fused activation; given `network` (the exported module), a fused conv
-    is named after its conv layer rather than the activation it absorbed."""
-    import statistics
-
-    onnx_file = Path(onnx_file)
-    with tempfile.TemporaryDirectory() as tmp:
-        session = open_session(onnx_file, threads, profile_prefix=str(Path(tmp) / "ort"))
-        array = np.ascontiguousarray(np.asarray(example, dtype=np.float32))
-        for _ in range(runs):
-            session.run(None, {session.get_inputs()[0].name: array})
-        trace = Path(session.end_profiling())
-        events = json.loads(trace.read_text(encoding="utf-8"))
-    per_node: dict[str, list[float]] = {}
-    ops: dict[str, str] = {}
-    for event in events:
-        if event.get("cat") == "Node" and event.get("name", "").endswith("_kernel_time"):
-            node = event["name"].removesuffix("_kernel_time")
-            per_node.setdefault(node, []).append(float(event["dur"]))
-            ops[node] = event.get("args", {}).get("op_name", "")
-    owner = _conv_owner(network) if network is not None else {}
-    result = []
-    for node, times in per_node.items():
-        layer = layer_of(node)
-        if ops[node] in ("Conv", "FusedConv") and layer in owner:
-            layer = owner[layer]
-        # the first run includes one-off allocations: drop it when there are enough runs
-        result.append(NodeTime(node, ops[node], layer, statistics.median(times[1:] if len(times) > 2 else times)))
-    return _reorders_to_their_convs(result)
-
-
-LAYOUT_REORDERS = {"ReorderInput": 1, "ReorderOutput": -1}  # op -> where the conv it serves is (next, previous)
-
-
-def _reorders_to_their_convs(nodes: list[NodeTime]) -> list[NodeTime]:
-    """onnxruntime runs convolutions in a blocked layout (NCHWc) and inserts the conversions
-    into and out of it as nodes of their own (ReorderInput before a run of blocked convs,
-    ReorderOutput after it), named after no module. They are part of what those convs cost on
-    this runtime, so each counts to the nearest mapped node on its side (issue 16 item 7: about
-    0.6 ms of V3-Large's 6.3 ms was otherwise left to no layer)."""
-    out = list(nodes)
-    for i, node in enumerate(nodes):
-        step = LAYOUT_REORDERS.get(node.op)
-        if step is None or node.layer:
-            continue
-        j = i + step
-        while 0 <= j < len(nodes) and (not nodes[j].layer or nodes[j].op in LAYOUT_REORDERS):
-            j += step
-        if 0 <= j < len(nodes):
-            out[i] = NodeTime(node.node, node.op, nodes[j].layer, node.us_median)
-    return out
 
 
 def op_counts(onnx_file: str | Path) -> dict[str, int]:

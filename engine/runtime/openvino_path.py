@@ -18,7 +18,7 @@ import torch
 from torch import Tensor, nn
 
 from engine.runtime.network import Outputs, unflatten
-from engine.runtime.onnx_path import NodeTime, module_layer
+from engine.runtime.node_times import NodeTime, module_layer
 
 
 def compile_onnx(onnx_file: str | Path, threads: int, *, bf16: bool = False, perf_count: bool = False):

@@ -2,18 +2,22 @@
 frame to the bare model latency measured in the same process (aim: overhead under 15%); with
 `--soak SECONDS`, resident memory growth and counter consistency over a long run.
 
-    python -m bench.live [--task detect] [--model ssdlite_mobilenet_v2_person] [--seconds 30]
+    python -m bench.live [--task detect] [--model ssdlite_mobilenet_v2_person] [--seconds 2] [--rounds 15]
                          [--pace max|live] [--threads 2] [--model2 M] [--soak 600]
 
 `--pace max` (default) reads the next frame as soon as the model took the last, so FPS measures
 the pipeline's throughput; `--pace live` plays the clip at 30 fps and drops what the model cannot
-keep up with, as the GUI does.
+keep up with, as the GUI does. Each round runs the pipeline for a couple of seconds, then the
+bare model with the pipeline stopped; the verdict is the median round. Short rounds because this
+machine's speed drifts by 20-60 % within tens of seconds: a 20 s run timed against a bare
+model measured after it read anywhere from 0.9x to 1.6x.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 
@@ -75,7 +79,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model2")
     parser.add_argument("--path", help="inference path (default: the fastest exact one measured on this machine for "
                                        "the model and threads, as the live view uses; measured now if never)")
-    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--seconds", type=float, default=2.0, help="pipeline time per round")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--repeats", type=int, default=40, help="bare model runs per round")
     parser.add_argument("--pace", choices=("max", "live"), default="max")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--soak", type=float, metavar="SECONDS")
@@ -91,11 +97,33 @@ def main(argv: list[str] | None = None) -> None:
         if args.soak:
             soak(runners, args.soak, args.pace)
             return
-        doc = run_pipeline(DemoSource((640, 480), fps=30), runners, frames=None, seconds=args.seconds,
-                           pace=args.pace, model_repeats=60)  # this machine's speed drifts ±20 % in seconds
+        docs = []
+        for r in range(args.rounds):  # the pipeline and the bare model alternate: both see the same machine
+            docs.append(run_pipeline(DemoSource((640, 480), fps=30), runners, frames=None, seconds=args.seconds,
+                                     pace=args.pace, model_repeats=args.repeats))
+            report(docs[-1], f"round {r + 1}/{args.rounds}", verbose=args.rounds <= 3)
     how = "chosen" if args.path else ("measured now as the fastest exact" if measured else "the measured fastest exact")
     print(f"demo clip 640x480, {task}, pace {args.pace}, {args.threads} threads, path {runners[0].path} ({how}), "
-          f"{doc['seconds']:.1f} s, load average {os.getloadavg()[0]:.2f}")
+          f"{args.rounds} rounds of {args.seconds:.0f} s, load average {os.getloadavg()[0]:.2f}")
+    for i, lane in enumerate(docs[0]["lanes"]):
+        ratios = sorted(d["lanes"][i]["overhead_ratio"] for d in docs if d["lanes"][i]["overhead_ratio"])
+        fps = sorted(d["lanes"][i]["fps"] for d in docs)
+        if ratios:
+            middle = statistics.median(ratios)
+            print(f"  {lane['model']}: per frame over the bare network {middle:.2f} (median of {len(ratios)} rounds, "
+                  f"{ratios[0]:.2f}-{ratios[-1]:.2f}; overhead {100 * (middle - 1):.0f}%, aim < 15%), "
+                  f"{statistics.median(fps):.1f} FPS ({fps[0]:.1f}-{fps[-1]:.1f})")
+
+
+def report(doc: dict, title: str, verbose: bool = True) -> None:
+    """One round's figures per lane: FPS, time per frame against the bare model, stage medians."""
+    if not verbose:
+        print(f"{title}: " + "; ".join(
+            f"{lane['model']} {lane['fps']:.1f} FPS, {lane['pipeline_ms_per_frame']:.1f} ms/frame, bare "
+            f"{lane['model_ms']:.1f} ms, ratio {lane['overhead_ratio'] or 0:.2f}, stages " + " ".join(
+                f"{k} {v:.1f}" for k, v in lane["stages_ms"].items()) for lane in doc["lanes"]), flush=True)
+        return
+    print(f"{title}: {doc['seconds']:.1f} s, load average {os.getloadavg()[0]:.2f}")
     for lane in doc["lanes"]:
         ratio = lane["overhead_ratio"]
         print(f"  {lane['model']}{' [untrained]' if lane['untrained'] else ''}: {lane['fps']:.1f} FPS over the "
@@ -107,8 +135,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"    per frame over the network's own median inside the same run "
                   f"({inside:.1f} ms): {lane['pipeline_ms_per_frame'] / inside:.2f}")
         print("    medians ms: " + ", ".join(f"{k} {v:.1f}" for k, v in lane["stages_ms"].items())
-              + f"; captured {lane['captured']}, inferred {lane['inferred']}, dropped {lane['dropped']}")
-
+              + f"; captured {lane['captured']}, inferred {lane['inferred']}, dropped {lane['dropped']}", flush=True)
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -5,7 +5,7 @@ not another forward pass."""
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import cv2
@@ -112,12 +112,14 @@ class DetectRunner:
             batch = self.network.transform.from_frame(small)
         return PreparedFrame(frame, batch, 1000 * (time.perf_counter() - start))
 
-    def run_prepared(self, prepared: PreparedFrame) -> DetectResult:
-        """`run` on a frame `prepare` took through the preprocess stage."""
+    def run_prepared(self, prepared: PreparedFrame, network_done: Callable[[], None] | None = None) -> DetectResult:
+        """`run` on a frame `prepare` took through the preprocess stage; `network_done` is called
+        as soon as the network has run, before postprocessing (the live pipeline then captures
+        the next frame, off the network's cores)."""
         with torch_threads(self.threads):
-            return self._finish(prepared)
+            return self._finish(prepared, network_done)
 
-    def _finish(self, prepared: PreparedFrame) -> DetectResult:
+    def _finish(self, prepared: PreparedFrame, network_done: Callable[[], None] | None = None) -> DetectResult:
         frame, image_list = prepared.frame, prepared.batch
         height, width = frame.shape[:2]
         net = self.network
@@ -132,6 +134,8 @@ class DetectRunner:
                 features = [torch.empty(1, 0, h, w)
                             for h, w in self._prepared.feature_shapes(image_list.tensors.shape[-2:])]
         t_inf = time.perf_counter()
+        if network_done is not None:
+            network_done()
 
         with torch.inference_mode():
             anchors = self._anchors(image_list, features)

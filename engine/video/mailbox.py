@@ -10,6 +10,12 @@ Counting (all under one lock, so `stats()` is an exact snapshot):
 A consumer that takes an item calls `done()` when it has finished with it; the pipeline reports
 `dropped = replaced + discarded` and `inferred = done`, which gives
 `captured - inferred - dropped = pending + in_progress`, at most 2 (0 once stopped and drained).
+
+A producer that must not drop (pace max) waits for the slot to be ready before its next put:
+empty, and not held. A consumer that takes with `hold=True` holds the producer back until it
+calls `release()` (or `done()`): the live detector lane holds while its network runs, so the
+next frame is captured and preprocessed beside its postprocessing, not on the cores the network
+is using (issue 16: that contention cost 8-9 % of the network's speed on 2 cores).
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ class Mailbox(Generic[T]):
         self._has_item = False
         self._seq = 0  # number of the newest item ever put (1-based)
         self._closed = False
+        self._held = False
         self._put = self._replaced = self._discarded = self._taken = self._done = 0
 
     def put(self, item: T) -> bool:
@@ -66,8 +73,9 @@ class Mailbox(Generic[T]):
             self._cond.notify_all()
             return replaced
 
-    def take(self, timeout: float | None = None) -> T | None:
-        """Remove and return the item, waiting up to `timeout` s; None on timeout or close."""
+    def take(self, timeout: float | None = None, *, hold: bool = False) -> T | None:
+        """Remove and return the item, waiting up to `timeout` s; None on timeout or close.
+        hold: the producer's `wait_ready` waits on until `release()` or `done()`."""
         with self._cond:
             deadline = None if timeout is None else time.monotonic() + timeout
             while not self._has_item and not self._closed:
@@ -79,6 +87,7 @@ class Mailbox(Generic[T]):
                 return None
             item, self._item, self._has_item = self._item, None, False
             self._taken += 1
+            self._held = hold
             self._cond.notify_all()
             return item
 
@@ -88,17 +97,27 @@ class Mailbox(Generic[T]):
             if self._done >= self._taken:
                 raise RuntimeError("done() without a matching take()")
             self._done += 1
+            self._held = False
+            self._cond.notify_all()
+
+    def release(self) -> None:
+        """The consumer's heavy part of the item is over: a producer waiting in `wait_ready` goes on."""
+        with self._cond:
+            self._held = False
+            self._cond.notify_all()
 
     def peek(self) -> tuple[int, T | None]:
         """(seq, item) of the newest item without taking it; (0, None) before the first put."""
         with self._cond:
             return self._seq, self._item
 
-    def wait_empty(self, timeout: float | None = None) -> bool:
-        """Wait until the slot is empty (the consumer took the item) or closed; True if empty.
-        A producer that must not drop (process every frame) waits here before its next put."""
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait until the slot is empty (the consumer took the item) and not held, or closed;
+        True if ready. A producer that must not drop (process every frame) waits here before
+        its next put."""
         with self._cond:
-            return self._cond.wait_for(lambda: not self._has_item or self._closed, timeout) and not self._has_item
+            ready = self._cond.wait_for(lambda: (not self._has_item and not self._held) or self._closed, timeout)
+            return ready and not self._has_item and not self._held
 
     def close(self) -> None:
         """Wake every waiter; later puts are ignored. An untaken item is discarded (counted)."""

@@ -4,8 +4,10 @@ worker per lane → one-slot "latest result" per lane that a display polls at sc
 Nothing queues: a frame the worker has not taken yet is replaced by the next one and counted
 as dropped, so memory is flat however slow the model. A runner with a separate preprocess stage
 (`prepare` / `run_prepared`, e.g. the detectors) gets it done in the capture thread for the frame
-its worker takes next (one put into an empty slot), while the network runs on the frame before:
-a bounded one-frame prefetch that takes capture and preprocessing off the worker's path.
+its worker takes next (one put into an empty slot): a bounded one-frame prefetch that takes
+capture and preprocessing off the worker's path. At pace max the capture waits while such a
+lane's network runs (the worker holds its mailbox until `network_done`), so the next frame is
+read and preprocessed beside the postprocessing and drawing, not on the cores the network uses.
 
 Per lane, exactly (see engine.video.mailbox):
 
@@ -294,7 +296,7 @@ class LivePipeline:
         try:
             while not run.stop.is_set():
                 if run.pace == "max":
-                    if not all(lane.inbox.wait_empty(0.05) for lane in run.lanes):
+                    if not all(lane.inbox.wait_ready(0.05) for lane in run.lanes):
                         continue
                 elif source.paced_by_caller and period:
                     delay = due - time.monotonic()
@@ -342,7 +344,9 @@ class LivePipeline:
 
     def _work(self, run: _Run, lane: _Lane) -> None:
         while not run.stop.is_set():
-            job = lane.inbox.take(timeout=0.1)
+            with self._lock:  # a runner with a network stage of its own holds the capture back while it runs
+                runner = self._runners[lane.index] if lane.index < len(self._runners) else None
+            job = lane.inbox.take(timeout=0.1, hold=hasattr(runner, "run_prepared"))
             if job is None:
                 continue
             ok = False
@@ -363,7 +367,7 @@ class LivePipeline:
         start = time.perf_counter()
         try:
             if job.by is runner:
-                result = runner.run_prepared(job.prepared)
+                result = runner.run_prepared(job.prepared, network_done=lane.inbox.release)
             else:
                 result = runner.run(frame.image)
             drawn_at = time.perf_counter()
@@ -395,10 +399,12 @@ class LivePipeline:
 
 
 def bare_model_ms(runner: TaskRunner, frame: np.ndarray, repeats: int = 15) -> float:
-    """The model's own latency, measured alone (pipeline stopped): the median inference stage
-    of `repeats` runs after one warm-up."""
+    """The model's own time per frame, measured alone (pipeline stopped): the mean inference
+    stage of `repeats` runs after one warm-up. The mean, because the pipeline's time per frame
+    (1 / FPS) is one: a median against it would count the machine's tail as pipeline overhead
+    (here the network's p90 is 1.4x its median)."""
     runner.run(frame)
-    return statistics.median(runner.run(frame).timings.inference_ms for _ in range(repeats))
+    return statistics.fmean(runner.run(frame).timings.inference_ms for _ in range(repeats))
 
 
 def save_png(image: np.ndarray, path: str | Path) -> Path:

@@ -64,12 +64,26 @@ def test_peek_keeps_the_item_and_reports_its_sequence():
     assert box.peek() == (2, "r2")
 
 
-def test_wait_empty_returns_when_the_consumer_takes():
+def test_wait_ready_returns_when_the_consumer_takes():
     box = Mailbox()
     box.put(1)
-    assert box.wait_empty(0.01) is False
+    assert box.wait_ready(0.01) is False
     threading.Timer(0.05, box.take).start()
-    assert box.wait_empty(2) is True
+    assert box.wait_ready(2) is True
+
+
+def test_a_holding_consumer_keeps_the_producer_waiting_until_it_releases():
+    box = Mailbox()
+    box.put(1)
+    assert box.take(timeout=0, hold=True) == 1
+    assert box.empty and box.wait_ready(0.01) is False  # empty, but held
+    threading.Timer(0.05, box.release).start()
+    assert box.wait_ready(2) is True
+    box.put(2)
+    assert box.take(timeout=0, hold=True) == 2
+    box.done()  # done releases too: a consumer that never reaches release() cannot stall the producer
+    assert box.wait_ready(0) is True
+    assert box.stats().done == 1 and box.stats().taken == 2
 
 
 def test_done_without_take_is_a_bug():

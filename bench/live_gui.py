@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from engine.video.pipeline import bare_model_ms
+    from engine.video.stats import bare_model_ms
     from gui.app import make_app
     from gui.pages.live_page import LivePage
     from gui.screenshots import wait_until

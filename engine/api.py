@@ -64,7 +64,10 @@ from engine.video.files import (
 )
 from engine.video.agreement import LIVE_DEFAULT_PAIR, AgreementTracker, LaneAgreement, person_agreement
 from engine.video.demo import VIDEO_CREDIT as DEMO_VIDEO_CREDIT, demo_video
-from engine.video.pipeline import PACES, LivePipeline, LiveResult, bare_model_ms, save_png
+from engine.video.lanes import LiveResult
+from engine.video.pipeline import PACES, LivePipeline
+from engine.video.recording import save_png
+from engine.video.stats import bare_model_ms
 from engine.video.sources import (
     BACKENDS as CAMERA_BACKENDS, VALID_SPECS as SOURCE_SPECS, DemoSource, DemoVideoSource, FrameSource,
     ImageFolderSource, SourceError, SourceKind, SourceSpec, VideoFileSource, WebcamSource, open_demo, open_source,

@@ -20,91 +20,21 @@ lanes see the very same frames (same ids). Faults (source ended, source error, n
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
-from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from engine.errors import InvalidInput
-from engine.files import write_bytes
-from engine.tasks.base import TaskResult, TaskRunner
-from engine.video.mailbox import Mailbox
+from engine.tasks.base import TaskRunner
+from engine.video.lanes import Frame, Job, Lane, LiveResult, Run
 from engine.video.recording import FrameWriter, Recorder
 from engine.video.sources import FrameSource
-from engine.video.stats import STAGES, LaneState, LaneStatus, LiveState, LiveStatus, Rolling
+from engine.video.stats import STAGES, LaneState, LaneStatus, LiveState, LiveStatus
 
 PACES = ("live", "max")  # live: the source's own rate, drops when slow; max: next frame when every lane took the last
-
-
-@dataclass(frozen=True, kw_only=True)
-class Frame:
-    id: int  # 1-based, per start()
-    image: np.ndarray  # BGR uint8, shared read-only by every lane
-    capture_ms: float
-    captured_at: float  # time.monotonic()
-
-
-@dataclass(frozen=True, eq=False)
-class _Job:
-    """What a lane's slot holds: the frame, and its preprocessed input when the capture thread
-    prepared it (`by` is the runner that did: after a swap the worker runs the frame whole)."""
-
-    frame: Frame
-    by: TaskRunner | None = None
-    prepared: Any = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class LiveResult:
-    """One lane's newest output; `seq` grows with each one so a display redraws only on change."""
-
-    lane: int
-    seq: int
-    frame: Frame
-    result: TaskResult
-    annotated: np.ndarray
-    model: str
-    untrained: bool
-    stage_ms: dict[str, float]
-
-
-class _Lane:
-    def __init__(self, index: int, window: int):
-        self.index, self.window = index, window
-        self.inbox: Mailbox[_Job] = Mailbox()
-        self.results: Mailbox[LiveResult] = Mailbox()
-        self.lock = threading.Lock()
-        self.rolling = Rolling(window)
-        self.generation = 0  # bumped when the runner is swapped: stale frames do not count in the new stats
-        self.failed = 0
-        self.error = ""
-
-    def reset_stats(self) -> None:
-        with self.lock:
-            self.rolling, self.generation, self.error = Rolling(self.window), self.generation + 1, ""
-
-
-class _Run:
-    """Everything one start() owns, so threads of a run that overran stop() touch only their own run."""
-
-    def __init__(self, source: FrameSource, lanes: int, pace: str, window: int):
-        self.source, self.pace = source, pace
-        self.stop = threading.Event()
-        self.lanes = [_Lane(i, window) for i in range(lanes)]
-        self.lock = threading.Lock()
-        self.state: LiveState = LiveState.RUNNING
-        self.message = ""
-        self.started = self.last_frame = time.monotonic()
-        self.captured = 0
-        self.capture_times: deque[float] = deque(maxlen=window)
-        self.threads: list[threading.Thread] = []
 
 
 class LivePipeline:
@@ -118,7 +48,7 @@ class LivePipeline:
         self._display: list[dict[str, Any]] = [{} for _ in self._runners]
         self.stall_s, self.window = stall_s, window
         self._lock = threading.Lock()
-        self._run: _Run | None = None
+        self._run: Run | None = None
         self._recorder = Recorder()
 
     # -- control ---------------------------------------------------------------------------
@@ -129,7 +59,7 @@ class LivePipeline:
             raise InvalidInput(f"unknown pace {pace!r}; valid: {', '.join(PACES)}")
         if self.running:
             raise InvalidInput("the live pipeline is already running; stop it first")
-        run = _Run(source, len(self._runners), pace, self.window)
+        run = Run(source, len(self._runners), pace, self.window)
         run.threads = [threading.Thread(target=self._capture, args=(run,), name="live-capture", daemon=True)]
         run.threads += [threading.Thread(target=self._work, args=(run, lane), name=f"live-lane{lane.index}",
                                          daemon=True) for lane in run.lanes]
@@ -236,7 +166,7 @@ class LivePipeline:
         return LiveStatus(state=state, message=message, source=run.source.name, captured=captured,
                           capture_fps=capture_fps, lanes=lanes, recording=self.recording)
 
-    def _lane_status(self, lane: _Lane, runner: TaskRunner) -> LaneStatus:
+    def _lane_status(self, lane: Lane, runner: TaskRunner) -> LaneStatus:
         with lane.lock:  # the worker updates failed, done and the rolling stats under this lock
             box, rolling, failed, error = lane.inbox.stats(), lane.rolling, lane.failed, lane.error
             stages, frame_ms = {s: rolling.median(s) for s in STAGES}, rolling.median("frame")
@@ -289,7 +219,7 @@ class LivePipeline:
         return [None if result is None else result.annotated for result in results]
 
     # -- threads ---------------------------------------------------------------------------
-    def _capture(self, run: _Run) -> None:
+    def _capture(self, run: Run) -> None:
         source = run.source
         period = 1.0 / source.fps if source.fps > 0 else 0.0
         due = time.monotonic()
@@ -329,20 +259,20 @@ class LivePipeline:
             except Exception:
                 pass
 
-    def _job(self, lane: _Lane, frame: Frame) -> _Job:
+    def _job(self, lane: Lane, frame: Frame) -> Job:
         """The lane's next job; preprocessed here when the worker takes it next (the slot is
         empty, so only a newer frame could replace it) and its runner has a preprocess stage."""
         with self._lock:
             runner = self._runners[lane.index] if lane.index < len(self._runners) else None
         prepare = getattr(runner, "prepare", None)
         if prepare is None or not lane.inbox.empty:
-            return _Job(frame)
+            return Job(frame)
         try:
-            return _Job(frame, runner, prepare(frame.image))
+            return Job(frame, runner, prepare(frame.image))
         except Exception:  # the worker runs the frame whole and reports what is wrong with it
-            return _Job(frame)
+            return Job(frame)
 
-    def _work(self, run: _Run, lane: _Lane) -> None:
+    def _work(self, run: Run, lane: Lane) -> None:
         while not run.stop.is_set():
             with self._lock:  # a runner with a network stage of its own holds the capture back while it runs
                 runner = self._runners[lane.index] if lane.index < len(self._runners) else None
@@ -357,7 +287,7 @@ class LivePipeline:
                     lane.failed += not ok
                     lane.inbox.done()
 
-    def _infer(self, run: _Run, lane: _Lane, job: _Job) -> bool:
+    def _infer(self, run: Run, lane: Lane, job: Job) -> bool:
         frame = job.frame
         with self._lock:
             if lane.index >= len(self._runners):  # an old run's worker after set_runners shrank the list
@@ -388,7 +318,7 @@ class LivePipeline:
                 lane.rolling.add(stage_ms, 1000 * (time.perf_counter() - start), time.monotonic())
         return True
 
-    def _set_state(self, run: _Run, state: LiveState, message: str) -> None:
+    def _set_state(self, run: Run, state: LiveState, message: str) -> None:
         with run.lock:
             if run.state == LiveState.RUNNING:
                 run.state, run.message = state, message
@@ -396,22 +326,3 @@ class LivePipeline:
     def _check_lane(self, lane: int) -> None:
         if not 0 <= lane < len(self._runners):
             raise InvalidInput(f"lane {lane} does not exist; valid: 0 to {len(self._runners) - 1}")
-
-
-def bare_model_ms(runner: TaskRunner, frame: np.ndarray, repeats: int = 15) -> float:
-    """The model's own time per frame, measured alone (pipeline stopped): the mean inference
-    stage of `repeats` runs after one warm-up. The mean, because the pipeline's time per frame
-    (1 / FPS) is one: a median against it would count the machine's tail as pipeline overhead
-    (here the network's p90 is 1.4x its median)."""
-    runner.run(frame)
-    return statistics.fmean(runner.run(frame).timings.inference_ms for _ in range(repeats))
-
-
-def save_png(image: np.ndarray, path: str | Path) -> Path:
-    """Write a snapshot atomically (engine.files): never a half-written PNG."""
-    path = Path(path)
-    ok, data = cv2.imencode(".png", image)
-    if not ok:
-        raise InvalidInput(f"cannot encode a {image.dtype} {image.shape} image as PNG")
-    write_bytes(path, data.tobytes())
-    return path

@@ -1,18 +1,22 @@
 """Recording for the live pipeline: annotated frames into a writer (the atomic MP4 writer of
 engine.video.files fits), one lane's or every lane's side by side. A writer that fails (a full
-disk) ends the recording with a message; it never stops the worker that fed it."""
+disk) ends the recording with a message; it never stops the worker that fed it. Snapshots
+(`save_png`) are written whole or not at all."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol
 
+import cv2
 import numpy as np
 
 from engine.errors import InvalidInput
+from engine.files import write_bytes
 
-__all__ = ["FrameWriter", "Recorder"]
+__all__ = ["FrameWriter", "Recorder", "save_png"]
 
 
 class FrameWriter(Protocol):
@@ -78,3 +82,13 @@ def side_by_side(first: np.ndarray, others: Sequence[np.ndarray | None]) -> np.n
     images = [first] + [image if image is not None and image.shape == first.shape else np.zeros_like(first)
                         for image in others]
     return images[0] if len(images) == 1 else np.hstack(images)
+
+
+def save_png(image: np.ndarray, path: str | Path) -> Path:
+    """Write a snapshot atomically (engine.files): never a half-written PNG."""
+    path = Path(path)
+    ok, data = cv2.imencode(".png", image)
+    if not ok:
+        raise InvalidInput(f"cannot encode a {image.dtype} {image.shape} image as PNG")
+    write_bytes(path, data.tobytes())
+    return path

@@ -5,7 +5,7 @@ import pytest
 
 from engine.cli import main
 from engine.cli.live_cmd import run_pipeline
-from engine.video.pipeline import STAGES
+from engine.video.stats import STAGES
 from engine.video.sources import DemoSource
 from tests.engine.test_video_pipeline import TinyClassifier
 

@@ -15,7 +15,9 @@ import torch
 
 from engine import api
 from engine.tasks.base import StageTimes, TaskResult, TaskRunner
-from engine.video.pipeline import STAGES, LivePipeline, bare_model_ms, save_png
+from engine.video.pipeline import LivePipeline
+from engine.video.recording import save_png
+from engine.video.stats import STAGES, bare_model_ms
 from engine.video.sources import DemoSource, FrameSource, SourceError
 
 

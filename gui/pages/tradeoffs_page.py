@@ -49,6 +49,7 @@ class TradeoffsPage(Page):
         super().__init__(parent)
         self.setObjectName("page")
         self.snapshot = data.Snapshot()
+        self._cost_lines: dict[tuple[str, str], str] = {}  # accuracy_cost_html per (model, path) until reload
         self.recommendation: data.Recommendation | None = None
         self._wanted_key: str | None = None  # the series to select once it exists (settings, a sweep)
         self._saved_target = 0.0
@@ -138,6 +139,7 @@ class TradeoffsPage(Page):
     # data -----------------------------------------------------------------------------------
     def reload(self) -> None:
         """Read the database again (cheap) and redraw everything."""
+        self._cost_lines.clear()  # and the remembered accuracy costs: the Profiler may have measured one
         try:
             self.snapshot = data.load_snapshot()
             if self.snapshot.problem:
@@ -220,7 +222,10 @@ class TradeoffsPage(Page):
                          f"{describe(rec.most_accurate_within)}")
         lines.append(rec.explanation)
         if rec.recommended is not None:
-            lines.append(accuracy_cost_html(rec.recommended.model, rec.recommended.path))
+            key = (rec.recommended.model, rec.recommended.path)
+            if key not in self._cost_lines:  # read once per reload, not on every slider move
+                self._cost_lines[key] = accuracy_cost_html(*key)
+            lines.append(self._cost_lines[key])
         self.explanation.setText("<br>".join(lines))
 
     # sweeping -------------------------------------------------------------------------------

@@ -36,6 +36,25 @@ def test_the_recommendation_names_its_paths_accuracy_cost(page):  # noqa: F811
     assert "int8</b> is not exact" in page.explanation.text()
 
 
+def test_the_accuracy_cost_is_read_on_reload_not_on_every_slider_move(page):  # noqa: F811
+    """The slider redraws the recommendation on every move; the remembered agreement (a file)
+    is read again only when the page reloads, which it does each time it is shown."""
+    from engine.tasks.agreement import PathAgreement, _remember
+
+    store(SYNTHETIC, path="int8")
+    page.reload()
+    page.targets.slider.setValue(700)
+    assert "int8</b> is not exact" in page.explanation.text()
+    measured = PathAgreement(model=page.recommendation.recommended.model, path="int8", reference="reference",
+                             weights="default", images=20, source="test photos", top1_agreement=0.85,
+                             max_logit_diff=0.4, measured_at=1.0)
+    _remember(measured, "int8")
+    page.targets.slider.setValue(690)
+    assert "int8</b> is not exact" in page.explanation.text()  # not read again on a slider move
+    page.reload()
+    assert measured.summary() in page.explanation.text() and "20 photos" in page.explanation.text()
+
+
 def test_points_timed_on_a_busy_machine_are_ringed_and_re_measured_on_request(qtbot, page):  # noqa: F811
     """Runs stored with a load average above the core count are ringed where the database puts
     them and offered for re-measuring; the re-measure times them again (a real sweep) and the

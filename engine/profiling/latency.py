@@ -275,11 +275,10 @@ def profile_model(
 
     layers = []
     if per_layer and profiles_nodes:
-        for layer_name, ms in node_ms.items():
-            row = rows.get(layer_name)
-            if row is not None:  # nodes with no layer (layout reorders) count as overhead
-                layers.append(LayerTiming(name=layer_name, kind=row.kind, block=row.block, ms_median=ms,
-                                          madds=row.madds, params=row.params))
+        for layer_name, ms in _to_rows(node_ms, list(rows)).items():
+            row = rows[layer_name]
+            layers.append(LayerTiming(name=layer_name, kind=row.kind, block=row.block, ms_median=ms,
+                                      madds=row.madds, params=row.params))
     for layer_name, calls in marks.items():
         row = rows.get(layer_name)
         if row is None:  # a no-op leaf the analysis skips (dropout, identity)
@@ -298,6 +297,23 @@ def profile_model(
         madds=sum(r.madds for r in rows.values()),
         params=params, per_layer=per_layer,
     )
+
+
+def _to_rows(node_ms: dict[str, float], rows: list[str]) -> dict[str, float]:
+    """Runtime nodes' ms per module -> per row of the layer table. A node of a container module
+    (a squeeze-excite block's multiply, a residual add: work in the block's own forward, between
+    its leaf layers) counts to the container's last leaf, the layer it follows. Nodes of no
+    module (layout conversions) count to no row: they are the unattributed part."""
+    out: dict[str, float] = {}
+    known = set(rows)
+    for name, ms in node_ms.items():
+        if name not in known:
+            inside = [r for r in rows if r.startswith(name + ".")] if name else []
+            if not inside:
+                continue
+            name = inside[-1]
+        out[name] = out.get(name, 0.0) + ms
+    return out
 
 
 def _node_layer_ms(model: PreparedModule, example: torch.Tensor, runs: int) -> dict[str, float]:

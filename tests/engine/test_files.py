@@ -60,7 +60,8 @@ from engine.files import atomic_path
 with atomic_path(sys.argv[1]) as tmp:
     tmp.write_text("partial")
     print(tmp, flush=True)
-    time.sleep(60)
+    for _ in range(600):  # a program at work, not one 60 s C call: Python runs handlers between bytecodes
+        time.sleep(0.1)
 """
 
 

@@ -12,10 +12,7 @@ engine.runtime.node_times.
 
 from __future__ import annotations
 
-import json
-import tempfile
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np

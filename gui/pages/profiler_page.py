@@ -291,7 +291,7 @@ class ProfilerPage(Page):
         if result is None:
             return []
         ns = series_values(result.layers, "ns_per_madd", result.batch)
-        return [(i, l.name, l.kind, l.block, f"{l.ms_median:.6f}", l.madds, l.params,
+        return [(i, l.name, l.kind, l.block, f"{l.ms_median:.9g}", l.madds, l.params,
                  "" if ns[i] != ns[i] else f"{ns[i]:.4f}") for i, l in enumerate(result.layers)]
 
     def export_csv(self, path: str) -> None:

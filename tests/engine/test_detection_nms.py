@@ -10,7 +10,7 @@ import torch
 
 from engine.models.detection.anchors import DefaultBoxGenerator, ImageList
 from engine.models.detection.box_coding import BoxCoder
-from engine.models.detection.nms import SMALL, _matrix_sweep, _vector_sweep, batched_nms, box_iou, nms
+from engine.models.detection.nms import batched_nms, batched_nms_numpy, box_iou, nms
 
 
 def _iou(a, b) -> float:
@@ -79,28 +79,43 @@ def test_batched_nms_caps_each_class():
     assert len(want) == 21
 
 
-@pytest.mark.parametrize("n,cap", [(40, None), (90, None), (90, 3), (7, 1)])
-def test_small_candidate_sets_match_the_reference_loop(n, cap):
-    """Up to SMALL candidates take the overlap-matrix sweep: same answer as the textbook loop."""
-    assert n <= SMALL
+@pytest.mark.parametrize("n,cap", [(40, None), (90, None), (90, 3), (7, 1), (2000, None), (2000, 5)])
+def test_small_and_large_candidate_sets_match_the_reference_loop(n, cap):
+    """A live frame's few dozen candidates and a low threshold's thousands: the textbook loop's answer."""
     boxes, scores = _random_boxes(n, n)
     classes = torch.randint(0, 3, (n,), generator=torch.Generator().manual_seed(n))
     want = _reference_nms(boxes.tolist(), scores.tolist(), classes.tolist(), 0.4, max_per_class=cap)
     assert batched_nms(boxes, scores, classes, 0.4, max_per_group=cap).tolist() == want
+    assert 0 < len(want) < n
 
 
-def test_both_sweeps_decide_alike_on_ties_and_degenerate_boxes():
+def test_ties_identical_and_degenerate_boxes_match_the_reference_loop():
     boxes, scores = _random_boxes(80, 9)
     boxes[10:20] = boxes[0]  # identical boxes
     boxes[20:25, 2:] = boxes[20:25, :2]  # zero-area boxes
     scores[30:40] = 0.5  # tied scores
     classes = torch.randint(0, 4, (80,), generator=torch.Generator().manual_seed(9))
-    order = torch.argsort(scores, descending=True, stable=True)
-    order = order[torch.argsort(classes[order], stable=True)]
     for cap in (None, 2):
-        matrix = _matrix_sweep(boxes[order], classes[order], 0.5, cap)
-        vector = _vector_sweep(boxes[order], classes[order], 0.5, cap)
-        assert matrix.tolist() == vector.tolist() and len(matrix) > 4
+        want = _reference_nms(boxes.tolist(), scores.tolist(), classes.tolist(), 0.5, max_per_class=cap)
+        got = batched_nms(boxes, scores, classes, 0.5, max_per_group=cap).tolist()
+        assert got == want and len(got) > 4
+
+
+def test_the_sweep_decides_in_float32_as_the_tensor_formula_does():
+    """A pair whose IoU is a hair above the threshold in float64 but equal to float32(threshold)
+    is kept, as torch's float32 comparison keeps it: the threshold is rounded to float32 first."""
+    threshold = 0.6
+    t32 = float(np.float32(threshold))
+    assert t32 > threshold  # float32(0.6) rounds up
+    a = np.array([[0.0, 0.0, 10.0, 10.0]], np.float32)
+    # b = [0, 0, 10, h] inside a: IoU = h / 10; pick h so that float32 IoU == float32(0.6)
+    b = np.array([[0.0, 0.0, 10.0, 6.0]], np.float32)
+    iou32 = np.float32(60.0) / np.float32(100.0)
+    assert iou32 == np.float32(threshold)
+    torch_says = bool(torch.tensor(float(iou32)) > threshold)
+    kept = batched_nms_numpy(np.concatenate([a, b]), np.array([0.9, 0.8], np.float32), np.zeros(2, np.int64),
+                             threshold)
+    assert (len(kept) == 2) == (not torch_says) and len(kept) == 2
 
 
 def test_nms_of_nothing():

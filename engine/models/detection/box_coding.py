@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -27,37 +28,21 @@ class BoxCoder:
         if order not in ("xywh", "yxhw"):
             raise ValueError(f"order must be 'xywh' or 'yxhw', got {order!r}")
         self.weights, self.order, self.size_clip = weights, order, size_clip
-        self._cache: dict[tuple, Tensor] = {}
 
     def decode(self, codes: Tensor, anchors: Tensor) -> Tensor:
-        """codes (N, 4) in this coder's order, anchors (N, 4) corner boxes -> (N, 4) corner boxes.
-        x and y go through each step together, as (N, 2) pairs: the same float32 arithmetic per
-        element as one coordinate at a time, in half the tensor calls (a live frame decodes a
-        few dozen candidates, where each call's dispatch, not the arithmetic, is the cost)."""
-        codes = codes / self._weights(codes)
-        if self.order == "yxhw":
-            codes = codes[:, self._xywh(codes)]
-        shift, scale = codes[:, :2], codes[:, 2:]
-        if self.size_clip is not None:
-            scale = scale.clamp(max=self.size_clip)
-        size = anchors[:, 2:] - anchors[:, :2]
-        centre = shift * size + (anchors[:, :2] + anchors[:, 2:]) / 2
-        half = torch.exp(scale) * size / 2
-        return torch.cat([centre - half, centre + half], dim=1)
+        """codes (N, 4) in this coder's order, anchors (N, 4) corner boxes -> (N, 4) float32
+        corner boxes, in one compiled pass (engine.models.detection.box_kernels: a live frame
+        decodes a few dozen candidates, where each tensor call's dispatch was the cost)."""
+        from engine.models.detection.box_kernels import decode_rows  # numba: compiled on first use
 
-    def _weights(self, like: Tensor) -> Tensor:
-        """The weights as a tensor like `like`, made once per dtype and device."""
-        key = ("weights", like.dtype, like.device)
-        if key not in self._cache:
-            self._cache[key] = like.new_tensor(self.weights)
-        return self._cache[key]
+        out = np.empty((codes.shape[0], 4), np.float32)
+        decode_rows(as_float32(codes), as_float32(anchors), *self.kernel_args(), out)
+        return torch.from_numpy(out).to(codes.device)
 
-    def _xywh(self, like: Tensor) -> Tensor:
-        """Column order (ty, tx, th, tw) -> (tx, ty, tw, th), as an index tensor made once."""
-        key = ("order", like.device)
-        if key not in self._cache:
-            self._cache[key] = torch.tensor([1, 0, 3, 2], device=like.device)
-        return self._cache[key]
+    def kernel_args(self) -> tuple[np.ndarray, bool, np.float32]:
+        """(weights, yx_first, size_clip) as the compiled kernels take them (no clip: inf)."""
+        clip = np.float32(np.inf if self.size_clip is None else self.size_clip)
+        return np.asarray(self.weights, np.float32), self.order == "yxhw", clip
 
     def encode(self, boxes: Tensor, anchors: Tensor) -> Tensor:
         """The inverse of decode (for tests and training tools)."""
@@ -69,3 +54,8 @@ class BoxCoder:
         if self.order == "yxhw":
             codes = codes[:, [1, 0, 3, 2]]
         return codes * codes.new_tensor(self.weights)
+
+
+def as_float32(values: Tensor) -> np.ndarray:
+    """A C-contiguous float32 numpy view (or copy) of a tensor, detached, on the CPU."""
+    return np.ascontiguousarray(values.detach().cpu().numpy(), np.float32)

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
-from engine.models.detection.box_coding import BoxCoder
-from engine.models.detection.nms import batched_nms, box_area
+from engine.models.detection.box_coding import BoxCoder, as_float32
+from engine.models.detection.nms import batched_nms
 
 
 def clip_boxes(boxes: Tensor, size: tuple[int, int]) -> Tensor:
@@ -66,18 +67,18 @@ class SigmoidPostprocess:
     max_total: int = 100
 
     def __call__(self, head: dict[str, Tensor], anchors: list[Tensor], sizes) -> list[dict[str, Tensor]]:
+        """The sigmoid in torch, the rest in one compiled call per image
+        (engine.models.detection.box_kernels.sigmoid_detections)."""
+        from engine.models.detection.box_kernels import sigmoid_detections  # numba: compiled on first use
+
         results = []
-        probabilities = torch.sigmoid(head["cls_logits"])[..., 1:]  # background column dropped
-        for codes, probs, image_anchors, size in zip(head["bbox_regression"], probabilities, anchors, sizes):
-            num_classes = probs.shape[1]
-            flat = torch.nonzero(probs.reshape(-1) > self.score_thresh).flatten()  # anchor * classes + class
-            scores, box_index, labels = probs.reshape(-1)[flat], flat // num_classes, flat % num_classes + 1
-            # only the candidates' boxes (decoding is elementwise: the values decoding all would give),
-            # unclipped, as TF runs NMS on them
-            boxes = self.coder.decode(codes[box_index], image_anchors[box_index])
-            keep = batched_nms(boxes, scores, labels, self.nms_thresh, self.max_per_class)
-            clipped = clip_boxes(boxes[keep], size)
-            nonempty = box_area(clipped) > 0
-            keep, clipped = keep[nonempty][: self.max_total], clipped[nonempty][: self.max_total]
-            results.append({"boxes": clipped, "scores": scores[keep], "labels": labels[keep]})
+        probabilities = torch.sigmoid(head["cls_logits"].detach())[..., 1:]  # background column dropped
+        weights, yx_first, size_clip = self.coder.kernel_args()
+        for codes, probs, image_anchors, (height, width) in zip(head["bbox_regression"], probabilities, anchors, sizes):
+            boxes, scores, labels = sigmoid_detections(
+                probs.numpy(), as_float32(codes), as_float32(image_anchors), np.float32(self.score_thresh), weights,
+                yx_first, size_clip, np.float32(self.nms_thresh), self.max_per_class, self.max_total,
+                np.float32(height), np.float32(width))
+            results.append({"boxes": torch.from_numpy(boxes), "scores": torch.from_numpy(scores),
+                            "labels": torch.from_numpy(labels)})
         return results

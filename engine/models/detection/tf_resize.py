@@ -1,7 +1,12 @@
-"""The TF person detector's input step as one compiled loop (see
+"""The TF person detector's input step as compiled loops (see
 transforms.tf_legacy_resize_frame): legacy bilinear resize of a BGR uint8 frame, RGB order,
 then x * 2/255 - 1. Plain float32 arithmetic in the reference's order (interpolate along x,
-then y; no fastmath, so no fused multiply-adds), which keeps it equal bit for bit."""
+then y; no fastmath, so no fused multiply-adds), which keeps it equal bit for bit.
+
+Separable: each source row an output row needs is interpolated along x once, into one of two
+row buffers (consecutive output rows share source rows), then each output row is one
+contiguous pass along y that the compiler vectorises. 0.64 against 0.89 ms for one loop that
+interpolated all four neighbours per output pixel (640x480 -> 300x300, interleaved runs)."""
 
 from __future__ import annotations
 
@@ -10,19 +15,37 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
+def _along_x(frame, row, x0, x1, fx, dst):  # pragma: no cover - compiled
+    """Source row `row` interpolated along x into dst (3, out_w), channels reversed (BGR -> RGB)."""
+    for j in range(dst.shape[1]):
+        left, right, wx = x0[j], x1[j], fx[j]
+        for c in range(3):
+            source = 2 - c
+            lo = np.float32(frame[row, left, source])
+            hi = np.float32(frame[row, right, source])
+            dst[c, j] = lo + (hi - lo) * wx
+
+
+@njit(cache=True, nogil=True)
 def resize_scale(frame, y0, y1, fy, x0, x1, fx, scale, out):  # pragma: no cover - compiled
     out_h, out_w = out.shape[1], out.shape[2]
     one = np.float32(1.0)
+    rows = np.empty((2, 3, out_w), np.float32)
+    held = np.array([-1, -1])  # the source row in each buffer
+    top = 0
     for i in range(out_h):
-        top_row, bottom_row, wy = y0[i], y1[i], fy[i]
-        for j in range(out_w):
-            left, right, wx = x0[j], x1[j], fx[j]
-            for c in range(3):
-                source = 2 - c  # BGR in, RGB out
-                tl = np.float32(frame[top_row, left, source])
-                tr = np.float32(frame[top_row, right, source])
-                bl = np.float32(frame[bottom_row, left, source])
-                br = np.float32(frame[bottom_row, right, source])
-                top = tl + (tr - tl) * wx
-                bottom = bl + (br - bl) * wx
-                out[c, i, j] = (top + (bottom - top) * wy) * scale - one
+        upper, lower, wy = y0[i], y1[i], fy[i]
+        if held[top] != upper:
+            if held[1 - top] == upper:  # the last output row's lower row is this one's upper
+                top = 1 - top
+            else:
+                _along_x(frame, upper, x0, x1, fx, rows[top])
+                held[top] = upper
+        bottom = 1 - top
+        if held[bottom] != lower:
+            _along_x(frame, lower, x0, x1, fx, rows[bottom])
+            held[bottom] = lower
+        for c in range(3):
+            a, b, o = rows[top, c], rows[bottom, c], out[c, i]
+            for j in range(out_w):
+                o[j] = (a[j] + (b[j] - a[j]) * wy) * scale - one

@@ -40,9 +40,15 @@ def check_images(images: Sequence[Tensor] | Tensor) -> list[Tensor]:
     return list(images)
 
 
-def resize_boxes(boxes: Tensor, from_size: tuple[int, int], to_size: tuple[int, int]) -> Tensor:
+def resize_boxes(boxes: Tensor | np.ndarray, from_size: tuple[int, int], to_size: tuple[int, int],
+                 ) -> Tensor | np.ndarray:
+    """Corner boxes in from_size (h, w) pixels scaled to to_size, in the boxes' own dtype (a
+    tensor or, for the live runners, a numpy array: the same float32 products)."""
     ratio_h, ratio_w = to_size[0] / from_size[0], to_size[1] / from_size[1]
-    return boxes * boxes.new_tensor([ratio_w, ratio_h, ratio_w, ratio_h])
+    ratios = [ratio_w, ratio_h, ratio_w, ratio_h]
+    if isinstance(boxes, np.ndarray):
+        return boxes * np.asarray(ratios, boxes.dtype)
+    return boxes * boxes.new_tensor(ratios)
 
 
 class _Transform(nn.Module):

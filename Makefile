@@ -47,7 +47,7 @@ $(DEMO): $(STAMP) assets/weights/manifest.json
 
 # numba's loops compiled once into its disk cache: a first compile holds the GIL for seconds,
 # which would freeze the window (or tests running beside it) the first time they are used.
-$(COMPILED): $(STAMP) engine/models/detection/tf_resize.py engine/kernels/symconv/loops.py
+$(COMPILED): $(STAMP) engine/models/detection/tf_resize.py engine/models/detection/box_kernels.py engine/kernels/symconv/loops.py
 	$(PY) -m engine.kernels.precompile
 	touch $(COMPILED)
 

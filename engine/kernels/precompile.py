@@ -14,10 +14,12 @@ import numpy as np
 
 def main() -> None:
     from engine.kernels.symconv import METHODS, convolve
+    from engine.models.detection import postprocess
     from engine.models.detection.transforms import TfResizeScale
 
     start = time.perf_counter()
     TfResizeScale().warm_up()
+    postprocess.warm_up()
     data = np.ones((9, 9), np.complex64)  # the same argument types as real calls: the same cache entry
     quarters = np.ones((1, 3, 3), np.complex64)
     op_index = np.zeros((9, 9), np.int32)

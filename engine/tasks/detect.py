@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from engine.errors import check_range
+from engine.models.detection import postprocess
 from engine.models.detection.anchors import ImageList
 from engine.models.detection.transforms import resize_boxes
 from engine.tasks import draw as overlay
@@ -83,6 +84,7 @@ class DetectRunner:
         self.path = "reference"
         self._anchor_cache = None
         getattr(self.network.transform, "warm_up", lambda: None)()  # compiled steps load with the model
+        postprocess.warm_up()
         self._prepared = None  # engine.runtime's network (backbone + head) when not on the reference path
 
     def use_path(self, path: str) -> None:

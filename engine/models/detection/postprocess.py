@@ -82,3 +82,14 @@ class SigmoidPostprocess:
             results.append({"boxes": torch.from_numpy(boxes), "scores": torch.from_numpy(scores),
                             "labels": torch.from_numpy(labels)})
         return results
+
+
+def warm_up() -> None:
+    """Load both recipes' compiled loops now, with the argument types real calls use (numba
+    keeps one cache entry per type): ~1 s from numba's on-disk cache, ~10 s to compile the
+    first time, which `make` does (engine.kernels.precompile), so no detector's first frame
+    pays for it."""
+    head = {"cls_logits": torch.zeros(1, 2, 3), "bbox_regression": torch.zeros(1, 2, 4)}
+    anchors = [torch.tensor([[0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 2.0, 2.0]])]
+    SigmoidPostprocess(BoxCoder(order="yxhw", size_clip=None), score_thresh=0.0)(head, anchors, [(2, 2)])
+    SoftmaxPostprocess(BoxCoder(), score_thresh=0.0)(head, anchors, [(2, 2)])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,3 +84,4 @@ class Run:
         self.captured = 0
         self.capture_times: deque[float] = deque(maxlen=window)
         self.threads: list[threading.Thread] = []
+        self.cleanup = ExitStack()  # what stop() undoes once the threads are done (engine.threads settings)

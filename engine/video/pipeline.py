@@ -29,6 +29,7 @@ import numpy as np
 
 from engine.errors import InvalidInput
 from engine.tasks.base import TaskRunner
+from engine.threads import opencv_threads
 from engine.video.lanes import Frame, Job, Lane, LiveResult, Run
 from engine.video.recording import FrameWriter, Recorder
 from engine.video.sources import FrameSource
@@ -63,6 +64,7 @@ class LivePipeline:
         run.threads = [threading.Thread(target=self._capture, args=(run,), name="live-capture", daemon=True)]
         run.threads += [threading.Thread(target=self._work, args=(run, lane), name=f"live-lane{lane.index}",
                                          daemon=True) for lane in run.lanes]
+        run.cleanup.enter_context(opencv_threads(1))  # OpenCV on the stage threads only (engine.threads)
         with self._lock:
             self._run = run
         for thread in run.threads:
@@ -82,6 +84,7 @@ class LivePipeline:
             run.source.close()
         for thread in run.threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        run.cleanup.close()
         with run.lock:
             if run.state == LiveState.RUNNING:
                 run.state, run.message = LiveState.STOPPED, ""

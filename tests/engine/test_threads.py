@@ -27,3 +27,19 @@ def test_none_leaves_the_count_alone_and_a_bad_count_is_refused():
         with torch_threads(0):
             pass
     assert torch.get_num_threads() == before
+
+
+def test_opencv_threads_sets_its_pool_for_the_block_and_restores_it():
+    import cv2
+
+    from engine.threads import opencv_threads
+
+    before = cv2.getNumThreads()
+    with pytest.raises(RuntimeError):
+        with opencv_threads(1) as used:
+            assert used == cv2.getNumThreads() == 1
+            raise RuntimeError("inside the block")
+    assert cv2.getNumThreads() == before
+    with pytest.raises(InvalidInput, match="threads 0; valid: >= 1"):
+        with opencv_threads(0):
+            pass

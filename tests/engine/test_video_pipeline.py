@@ -385,3 +385,26 @@ def test_a_swapped_in_runner_never_gets_the_old_runners_prepared_input():
     lane = pipe.status().lanes[0]
     assert lane.failed == 0 and lane.message == "" and _consistent(lane)
     assert a.whole + b.whole >= 1  # at least one frame prepared by the other runner was run whole instead
+
+
+def test_opencv_runs_on_the_stage_threads_alone_during_a_run(tiny):
+    """While a run is on, OpenCV's own pool is off (its helpers took cores from the network), as
+    the runner sees it from the worker thread; stop puts the pool back as it was."""
+    seen = []
+
+    class Watching(TinyClassifier):
+        def run(self, frame_bgr):
+            seen.append(cv2.getNumThreads())
+            return super().run(frame_bgr)
+
+    outside = cv2.getNumThreads()
+    cv2.setNumThreads(3)  # a pool of its own, whatever this machine's default
+    try:
+        pipe = LivePipeline([Watching()])
+        pipe.start(DemoSource((160, 120), fps=60))
+        pipe.wait(inferred=3, seconds=10)
+        assert pipe.stop() is True
+        assert seen and set(seen) == {1}
+        assert cv2.getNumThreads() == 3
+    finally:
+        cv2.setNumThreads(outside)

@@ -11,7 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["TASKS", "UNTRAINED", "StageTimes", "FrameResult", "TaskResult", "TaskRunner"]
+__all__ = ["TASKS", "UNTRAINED", "StageTimes", "FrameResult", "PreparedFrame", "TaskResult", "TaskRunner"]
 
 TASKS = ("classify", "detect", "segment")
 UNTRAINED = "untrained — for latency only"  # every display of a random-weights result says this
@@ -53,6 +53,17 @@ class FrameResult:
         return {"task": self.task, "model": self.model, "weights": self.weights,
                 "untrained": self.untrained, "note": UNTRAINED if self.untrained else "",
                 "frame_size": list(self.frame_size), "timings_ms": self.timings.to_json()}
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedFrame:
+    """A frame through a runner's preprocess stage (`prepare`): the frame (BGR, as the result
+    refers to it), the network's input batch, and the time the stage took. The live pipeline
+    prepares the next frame in its capture thread and hands this to `run_prepared`."""
+
+    frame: np.ndarray
+    batch: Any  # a tensor, or the detectors' ImageList
+    preprocess_ms: float
 
 
 @runtime_checkable

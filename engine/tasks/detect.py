@@ -17,7 +17,7 @@ from engine.models.detection import postprocess
 from engine.models.detection.anchors import ImageList
 from engine.models.detection.transforms import resize_boxes
 from engine.tasks import draw as overlay
-from engine.tasks.base import UNTRAINED, FrameResult, StageTimes
+from engine.tasks.base import UNTRAINED, FrameResult, PreparedFrame, StageTimes
 from engine.tasks.inference import network_on_path
 from engine.threads import torch_threads
 
@@ -50,16 +50,6 @@ class DetectResult(FrameResult):
     def to_json(self) -> dict:
         return {**self.json_head(), "score_floor": self.score_floor,
                 "detections": [d.to_json() for d in self.detections]}
-
-
-@dataclass(frozen=True, eq=False)
-class PreparedFrame:
-    """A frame through the preprocess stage: the frame (BGR, as the result's boxes refer to it),
-    the network's input batch, and the time the stage took."""
-
-    frame: np.ndarray
-    batch: ImageList
-    preprocess_ms: float
 
 
 def working_scale(height: int, width: int, max_side: int = MAX_SIDE) -> float:

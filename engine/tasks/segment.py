@@ -9,7 +9,7 @@ opacity and display mode change without re-running the network.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from engine import paths
 from engine.errors import check_range
 from engine.tasks import draw as overlay
-from engine.tasks.base import UNTRAINED, FrameResult, StageTimes
+from engine.tasks.base import UNTRAINED, FrameResult, PreparedFrame, StageTimes
 from engine.tasks.inference import network_on_path
 from engine.threads import torch_threads
 
@@ -123,16 +123,32 @@ class SegmentRunner:
 
     def run(self, frame_bgr: np.ndarray) -> SegmentResult:
         with torch_threads(self.threads):  # the runner's thread count for this frame (None: as set)
-            return self._run(overlay.ensure_bgr(frame_bgr))
+            return self._finish(self.prepare(frame_bgr))
 
-    def _run(self, frame: np.ndarray) -> SegmentResult:
-        height, width = frame.shape[:2]
+    def prepare(self, frame_bgr: np.ndarray) -> PreparedFrame:
+        """The preprocess stage alone (BGR frame -> the network's input); the live pipeline runs
+        it in its capture thread for the frame the worker takes next. Pure: safe from any thread."""
+        frame = overlay.ensure_bgr(frame_bgr)
         start = time.perf_counter()
         batch = self.preprocess(frame)
+        return PreparedFrame(frame, batch, 1000 * (time.perf_counter() - start))
+
+    def run_prepared(self, prepared: PreparedFrame, network_done: Callable[[], None] | None = None) -> SegmentResult:
+        """`run` on a frame `prepare` took through the preprocess stage; `network_done` is called
+        as soon as the network has run, before the mask is made (the live pipeline then captures
+        the next frame, off the network's cores)."""
+        with torch_threads(self.threads):
+            return self._finish(prepared, network_done)
+
+    def _finish(self, prepared: PreparedFrame, network_done: Callable[[], None] | None = None) -> SegmentResult:
+        frame = prepared.frame
+        height, width = frame.shape[:2]
         t_pre = time.perf_counter()
         with torch.inference_mode():
-            out = self._forward(batch)["out"][0]
+            out = self._forward(prepared.batch)["out"][0]
         t_inf = time.perf_counter()
+        if network_done is not None:
+            network_done()
         with torch.inference_mode():
             alpha = None
             if self.kind == SegmentKind.FOREGROUND:
@@ -147,7 +163,7 @@ class SegmentRunner:
                 counts = np.bincount(mask.ravel(), minlength=len(self.labels))[: len(self.labels)]
         coverage = {name: float(c) / (height * width) for name, c in zip(self.labels, counts)}
         t_post = time.perf_counter()
-        times = StageTimes(1000 * (t_pre - start), 1000 * (t_inf - t_pre), 1000 * (t_post - t_inf))
+        times = StageTimes(prepared.preprocess_ms, 1000 * (t_inf - t_pre), 1000 * (t_post - t_inf))
         return SegmentResult(self.model, self.weights, (height, width), times, self.kind, self.labels, mask,
                              np.ascontiguousarray(probs, np.float32), coverage, alpha=alpha)
 

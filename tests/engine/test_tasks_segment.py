@@ -175,3 +175,40 @@ def test_tint_touches_only_pixels_with_weight_and_is_the_float_blend():
     assert np.array_equal(tinted[alpha == 0], frame[alpha == 0])
     assert (tinted[alpha > 128] != frame[alpha > 128]).any(axis=1).mean() > 0.9
     assert np.array_equal(overlay.tint(frame, colours[1], np.zeros_like(alpha), 0.6), frame)
+
+
+def test_preprocess_stage_apart_gives_the_same_result(selfie, astronaut_bgr):
+    """`prepare` then `run_prepared` (the live pipeline prepares in its capture thread) is `run`:
+    the same mask and alpha, and the preprocess time is the one the separate stage took."""
+    whole = selfie.run(astronaut_bgr)
+    prepared = selfie.prepare(astronaut_bgr)
+    called: list[bool] = []
+    staged = selfie.run_prepared(prepared, network_done=lambda: called.append(True))
+    assert called == [True]
+    assert np.array_equal(staged.mask, whole.mask) and np.array_equal(staged.alpha, whole.alpha)
+    assert staged.timings.preprocess_ms == prepared.preprocess_ms > 0
+    assert torch.equal(prepared.batch, selfie.preprocess(astronaut_bgr))
+
+
+def test_live_pipeline_prepares_the_segmenters_frames_ahead(selfie):
+    """The selfie lane gets the capture thread's prefetch (each result's preprocess time is the
+    capture thread's stage) and its masks are what `run` makes of the same frames."""
+    from engine.video.pipeline import LivePipeline
+    from engine.video.sources import DemoSource
+
+    import threading
+
+    seen = []
+    original = selfie.prepare
+    selfie.prepare = lambda frame: seen.append((frame, threading.current_thread().name)) or original(frame)
+    try:
+        pipe = LivePipeline([selfie])
+        pipe.start(DemoSource((320, 240)), pace="max")
+        pipe.wait(inferred=3, seconds=20)
+        assert pipe.stop()
+    finally:
+        del selfie.prepare
+    latest, lane = pipe.latest(0), pipe.status().lanes[0]
+    assert lane.inferred >= 3 and lane.failed == 0 and lane.captured == lane.inferred + lane.dropped
+    assert "live-capture" in {name for frame, name in seen if frame is latest.frame.image}
+    assert np.array_equal(latest.result.mask, selfie.run(latest.frame.image).mask)

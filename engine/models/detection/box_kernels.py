@@ -4,8 +4,8 @@ A live frame's postprocess runs right after the network, with every cache cold. 
 tensor version (~60 calls for a few dozen candidates) took 1.3 ms, almost all of it per-call
 dispatch, not arithmetic; these loops do the same float32 operations in the same order (no
 fastmath, so no fused multiply-adds) in one call. One exception: exp is the C library's expf,
-which differs from torch's in the last bit for some inputs, so decoding goes through
-`decode_rows` everywhere (the reference path too) and every path still agrees bit for bit.
+which differs from torch's in the last bit for some inputs, so every caller decodes through
+`decode_rows` (the reference path too): the same head outputs give the same boxes everywhere.
 engine.models.detection.box_coding and .nms wrap these for torch callers;
 engine.models.detection.postprocess runs the TF recipe whole.
 """

@@ -10,7 +10,7 @@ import torch
 
 from engine.models.detection.anchors import DefaultBoxGenerator, ImageList
 from engine.models.detection.box_coding import BoxCoder
-from engine.models.detection.nms import batched_nms, batched_nms_numpy, box_iou, nms
+from engine.models.detection.nms import batched_nms, box_iou, nms
 
 
 def _iou(a, b) -> float:
@@ -113,8 +113,8 @@ def test_the_sweep_decides_in_float32_as_the_tensor_formula_does():
     iou32 = np.float32(60.0) / np.float32(100.0)
     assert iou32 == np.float32(threshold)
     torch_says = bool(torch.tensor(float(iou32)) > threshold)
-    kept = batched_nms_numpy(np.concatenate([a, b]), np.array([0.9, 0.8], np.float32), np.zeros(2, np.int64),
-                             threshold)
+    kept = batched_nms(torch.from_numpy(np.concatenate([a, b])), torch.tensor([0.9, 0.8]), torch.zeros(2, dtype=torch.long),
+                       threshold)
     assert (len(kept) == 2) == (not torch_says) and len(kept) == 2
 
 

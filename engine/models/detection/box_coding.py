@@ -36,7 +36,7 @@ class BoxCoder:
         from engine.models.detection.box_kernels import decode_rows  # numba: compiled on first use
 
         out = np.empty((codes.shape[0], 4), np.float32)
-        decode_rows(as_float32(codes), as_float32(anchors), *self.kernel_args(), out)
+        decode_rows(as_array(codes), as_array(anchors), *self.kernel_args(), out)
         return torch.from_numpy(out).to(codes.device)
 
     def kernel_args(self) -> tuple[np.ndarray, bool, np.float32]:
@@ -56,6 +56,7 @@ class BoxCoder:
         return codes * codes.new_tensor(self.weights)
 
 
-def as_float32(values: Tensor) -> np.ndarray:
-    """A C-contiguous float32 numpy view (or copy) of a tensor, detached, on the CPU."""
-    return np.ascontiguousarray(values.detach().cpu().numpy(), np.float32)
+def as_array(values: Tensor, dtype=np.float32) -> np.ndarray:
+    """A C-contiguous numpy view (or copy) of a tensor, detached, on the CPU, as the compiled
+    kernels take it (engine.models.detection.box_kernels)."""
+    return np.ascontiguousarray(values.detach().cpu().numpy(), dtype)

@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from engine.models.detection.box_coding import as_array
+
 
 def box_area(boxes: Tensor) -> Tensor:
     return (boxes[:, 2] - boxes[:, 0]).clamp(min=0) * (boxes[:, 3] - boxes[:, 1]).clamp(min=0)
@@ -29,24 +31,16 @@ def box_iou(a: Tensor, b: Tensor) -> Tensor:
     return torch.where(union > 0, inter / union, torch.zeros_like(inter))
 
 
-def batched_nms_numpy(boxes: np.ndarray, scores: np.ndarray, groups: np.ndarray, iou_threshold: float,
-                      max_per_group: int | None = None) -> np.ndarray:
-    """`batched_nms` on numpy arrays: the indices kept, by decreasing score (ties keep input order)."""
-    from engine.models.detection.box_kernels import batched_keep  # numba: compiled on first use
-
-    return batched_keep(np.ascontiguousarray(boxes, np.float32), np.ascontiguousarray(scores, np.float32),
-                        np.ascontiguousarray(groups, np.int64), np.float32(iou_threshold),
-                        -1 if max_per_group is None else int(max_per_group))
-
-
 def batched_nms(
     boxes: Tensor, scores: Tensor, groups: Tensor, iou_threshold: float, max_per_group: int | None = None
 ) -> Tensor:
     """Indices of the boxes kept by per-group (per-class) greedy NMS, by decreasing score (ties
     keep input order). `max_per_group` stops a group once it has that many boxes (TF's
     max_output_size)."""
-    kept = batched_nms_numpy(boxes.detach().cpu().float().numpy(), scores.detach().cpu().numpy(),
-                             groups.detach().cpu().numpy(), iou_threshold, max_per_group)
+    from engine.models.detection.box_kernels import batched_keep  # numba: compiled on first use
+
+    kept = batched_keep(as_array(boxes), as_array(scores), as_array(groups, np.int64),
+                        np.float32(iou_threshold), -1 if max_per_group is None else int(max_per_group))
     return torch.from_numpy(kept).to(boxes.device)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from engine.models.detection.box_coding import BoxCoder, as_float32
+from engine.models.detection.box_coding import BoxCoder, as_array
 from engine.models.detection.nms import batched_nms
 
 
@@ -76,7 +76,7 @@ class SigmoidPostprocess:
         weights, yx_first, size_clip = self.coder.kernel_args()
         for codes, probs, image_anchors, (height, width) in zip(head["bbox_regression"], probabilities, anchors, sizes):
             boxes, scores, labels = sigmoid_detections(
-                probs.numpy(), as_float32(codes), as_float32(image_anchors), np.float32(self.score_thresh), weights,
+                probs.numpy(), as_array(codes), as_array(image_anchors), np.float32(self.score_thresh), weights,
                 yx_first, size_clip, np.float32(self.nms_thresh), self.max_per_class, self.max_total,
                 np.float32(height), np.float32(width))
             results.append({"boxes": torch.from_numpy(boxes), "scores": torch.from_numpy(scores),

@@ -7,11 +7,14 @@ same per-stage figures and draws the same overlays.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["TASKS", "UNTRAINED", "StageTimes", "FrameResult", "PreparedFrame", "TaskResult", "TaskRunner"]
+from engine.threads import torch_threads
+
+__all__ = ["TASKS", "UNTRAINED", "StageTimes", "FrameResult", "PreparedFrame", "StagedRunner", "TaskResult", "TaskRunner"]
 
 TASKS = ("classify", "detect", "segment")
 UNTRAINED = "untrained — for latency only"  # every display of a random-weights result says this
@@ -64,6 +67,31 @@ class PreparedFrame:
     frame: np.ndarray
     batch: Any  # a tensor, or the detectors' ImageList
     preprocess_ms: float
+
+
+class StagedRunner:
+    """A runner whose preprocess stage runs apart: subclasses define `prepare` (BGR frame ->
+    PreparedFrame; pure, safe from any thread) and `_finish` (network and postprocess). The live
+    pipeline prepares the next frame in its capture thread and hands it to `run_prepared`."""
+
+    threads: int | None  # intra-op threads for the network (None: as set)
+
+    def prepare(self, frame_bgr: np.ndarray) -> PreparedFrame:
+        raise NotImplementedError
+
+    def _finish(self, prepared: PreparedFrame, network_done: Callable[[], None] | None) -> Any:
+        raise NotImplementedError
+
+    def run(self, frame_bgr: np.ndarray) -> Any:
+        with torch_threads(self.threads):
+            return self._finish(self.prepare(frame_bgr), None)
+
+    def run_prepared(self, prepared: PreparedFrame, network_done: Callable[[], None] | None = None) -> Any:
+        """`run` on a frame `prepare` took through the preprocess stage; `network_done` is called
+        as soon as the network has run, before postprocessing (the live pipeline then captures
+        the next frame, off the network's cores)."""
+        with torch_threads(self.threads):
+            return self._finish(prepared, network_done)
 
 
 @runtime_checkable

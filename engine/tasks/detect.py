@@ -17,9 +17,8 @@ from engine.models.detection import postprocess
 from engine.models.detection.anchors import ImageList
 from engine.models.detection.transforms import resize_boxes
 from engine.tasks import draw as overlay
-from engine.tasks.base import UNTRAINED, FrameResult, PreparedFrame, StageTimes
+from engine.tasks.base import UNTRAINED, FrameResult, PreparedFrame, StageTimes, StagedRunner
 from engine.tasks.inference import network_on_path
-from engine.threads import torch_threads
 
 SCORE_FLOOR = 0.05  # results keep boxes down to this score; displays choose their own threshold
 MAX_SIDE = 2048  # larger frames are downscaled (area interpolation) before the model sees them
@@ -57,7 +56,7 @@ def working_scale(height: int, width: int, max_side: int = MAX_SIDE) -> float:
     return min(1.0, max_side / max(height, width))
 
 
-class DetectRunner:
+class DetectRunner(StagedRunner):
     """A loaded SSDLite detector. `model` follows engine.models.detection.ssdlite.SSDLite
     (torchvision's sub-module API), so the three stages can be timed separately."""
 
@@ -87,10 +86,6 @@ class DetectRunner:
     def untrained(self) -> bool:
         return self.weights is None
 
-    def run(self, frame_bgr: np.ndarray) -> DetectResult:
-        with torch_threads(self.threads):  # the runner's thread count for this frame (None: as set)
-            return self._finish(self.prepare(frame_bgr))
-
     def prepare(self, frame_bgr: np.ndarray) -> PreparedFrame:
         """The preprocess stage alone (BGR frame -> the network's input batch). The live pipeline
         runs it in its capture thread for the frame the worker takes next, while the network runs
@@ -105,14 +100,7 @@ class DetectRunner:
             batch = self.network.transform.from_frame(small)
         return PreparedFrame(frame, batch, 1000 * (time.perf_counter() - start))
 
-    def run_prepared(self, prepared: PreparedFrame, network_done: Callable[[], None] | None = None) -> DetectResult:
-        """`run` on a frame `prepare` took through the preprocess stage; `network_done` is called
-        as soon as the network has run, before postprocessing (the live pipeline then captures
-        the next frame, off the network's cores)."""
-        with torch_threads(self.threads):
-            return self._finish(prepared, network_done)
-
-    def _finish(self, prepared: PreparedFrame, network_done: Callable[[], None] | None = None) -> DetectResult:
+    def _finish(self, prepared: PreparedFrame, network_done: Callable[[], None] | None) -> DetectResult:
         frame, image_list = prepared.frame, prepared.batch
         height, width = frame.shape[:2]
         net = self.network

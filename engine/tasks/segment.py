@@ -21,9 +21,8 @@ import torch.nn.functional as F
 from engine import paths
 from engine.errors import check_range
 from engine.tasks import draw as overlay
-from engine.tasks.base import UNTRAINED, FrameResult, PreparedFrame, StageTimes
+from engine.tasks.base import UNTRAINED, FrameResult, PreparedFrame, StageTimes, StagedRunner
 from engine.tasks.inference import network_on_path
-from engine.threads import torch_threads
 
 LONG_SIDE_CAP = 4  # class segmenters: the longer side is at most 4x the shorter (working) side
 BILINEAR_LIMIT = 1 << 26  # classes × pixels up to which logits are resized before the argmax
@@ -78,7 +77,7 @@ def working_size(height: int, width: int, short: int) -> tuple[int, int]:
     return (long, short) if height > width else (short, long)
 
 
-class SegmentRunner:
+class SegmentRunner(StagedRunner):
     """A loaded segmenter; `kind` picks the input convention and the meaning of its output."""
 
     task = "segment"
@@ -121,10 +120,6 @@ class SegmentRunner:
         blob *= self.inv_std[None, :, None, None]
         return torch.from_numpy(blob)
 
-    def run(self, frame_bgr: np.ndarray) -> SegmentResult:
-        with torch_threads(self.threads):  # the runner's thread count for this frame (None: as set)
-            return self._finish(self.prepare(frame_bgr))
-
     def prepare(self, frame_bgr: np.ndarray) -> PreparedFrame:
         """The preprocess stage alone (BGR frame -> the network's input); the live pipeline runs
         it in its capture thread for the frame the worker takes next. Pure: safe from any thread."""
@@ -133,14 +128,7 @@ class SegmentRunner:
         batch = self.preprocess(frame)
         return PreparedFrame(frame, batch, 1000 * (time.perf_counter() - start))
 
-    def run_prepared(self, prepared: PreparedFrame, network_done: Callable[[], None] | None = None) -> SegmentResult:
-        """`run` on a frame `prepare` took through the preprocess stage; `network_done` is called
-        as soon as the network has run, before the mask is made (the live pipeline then captures
-        the next frame, off the network's cores)."""
-        with torch_threads(self.threads):
-            return self._finish(prepared, network_done)
-
-    def _finish(self, prepared: PreparedFrame, network_done: Callable[[], None] | None = None) -> SegmentResult:
+    def _finish(self, prepared: PreparedFrame, network_done: Callable[[], None] | None) -> SegmentResult:
         frame = prepared.frame
         height, width = frame.shape[:2]
         t_pre = time.perf_counter()

@@ -171,13 +171,19 @@ def test_sigterm_during_detect_out_leaves_no_part_file(tmp_path):
     for i in range(2000):
         writer.write(np.full((240, 320, 3), i % 255, np.uint8))
     writer.release()
-    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "detect", str(video), "--random-weights",
-                             "--out", str(tmp_path / "out.mp4")], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while not leftovers(tmp_path) and time.monotonic() < deadline and proc.poll() is None:
+    log = tmp_path.parent / f"{tmp_path.name}-stderr.txt"  # a file, not a pipe nobody reads until the end
+    with open(log, "wb") as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "detect", str(video), "--random-weights",
+                                 "--out", str(tmp_path / "out.mp4")], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=stderr)
+    started = time.monotonic()
+    while not leftovers(tmp_path) and time.monotonic() - started < 120 and proc.poll() is None:
         time.sleep(0.1)
-    assert leftovers(tmp_path), "the recording never started"
+    if not leftovers(tmp_path):
+        proc.kill()
+        proc.wait(30)
+        pytest.fail(f"the recording never started: after {time.monotonic() - started:.0f} s the child "
+                    f"exited with {proc.returncode}; its stderr ends: {log.read_text()[-2000:]!r}")
     proc.send_signal(signal.SIGTERM)
     proc.wait(60)
     assert leftovers(tmp_path) == [] and not (tmp_path / "out.mp4").exists()

@@ -14,8 +14,8 @@ A consumer that takes an item calls `done()` when it has finished with it; the p
 A producer that must not drop (pace max) waits for the slot to be ready before its next put:
 empty, and not held. A consumer that takes with `hold=True` holds the producer back until it
 calls `release()` (or `done()`): the live detector lane holds while its network runs, so the
-next frame is captured and preprocessed beside its postprocessing, not on the cores the network
-is using (issue 16: that contention cost 8-9 % of the network's speed on 2 cores).
+next frame is preprocessed beside its postprocessing, not on the cores the network is using
+(issue 16: that contention cost 8-9 % of the network's speed on 2 cores).
 """
 
 from __future__ import annotations

@@ -89,6 +89,37 @@ def test_at_max_pace_the_next_frame_is_prepared_beside_postprocessing_not_the_ne
     assert all(events[events.index("network done", s) + 1] == "prepare" for s in starts[:-1])
 
 
+class LoggedDemo(DemoSource):
+    """The demo clip, writing "read" into a runner's event list whenever a frame is read."""
+
+    def __init__(self, events: list[str], size):
+        super().__init__(size)
+        self.events = events
+
+    def read(self):
+        self.events.append("read")
+        return super().read()
+
+
+def test_at_max_pace_the_next_frame_is_read_while_the_network_runs_on_the_last():
+    """At max pace the capture reads the next frame as soon as it has handed one over, so the
+    read overlaps that frame's network; every frame read is put, in order, and counted once."""
+    staged = StagedClassifier(delay_s=0.05)
+    pipe = LivePipeline([staged])
+    pipe.start(LoggedDemo(staged.events, (96, 72)), pace="max")
+    pipe.wait(inferred=6, seconds=5)
+    assert pipe.stop()
+    events = list(staged.events)
+    ends = [i for i, e in enumerate(events) if e == "network done"]
+    assert len(ends) >= 6 and staged.whole == 0
+    for end in ends[:-1]:
+        handed_over = max(i for i in range(end) if events[i] == "prepare")  # this network's frame
+        assert "read" in events[handed_over + 1:end], events[handed_over:end + 1]
+    lane = pipe.status().lanes[0]
+    assert _consistent(lane) and lane.in_flight == 0 and lane.dropped <= 1
+    assert lane.captured == events.count("prepare")  # a frame read ahead but never handed over is not counted
+
+
 def test_prefetch_keeps_live_pacing_and_exact_counters_with_a_slow_model():
     """At live pace a slow model still drops frames, the counters stay exact at every moment,
     and frames are prepared only when put into an empty slot: at most one more than were taken."""
@@ -106,15 +137,39 @@ def test_prefetch_keeps_live_pacing_and_exact_counters_with_a_slow_model():
     assert len(staged.prepared_in) - staged.whole <= lane.inferred + 1
 
 
+class GatedClassifier(StagedClassifier):
+    """Stops in its postprocessing until the test lets it go: meanwhile the capture thread
+    prepares the next frame with this runner and leaves it in the slot."""
+
+    def __init__(self, name):
+        super().__init__(name)
+        self.posting, self.go = threading.Event(), threading.Event()
+
+    def run_prepared(self, prepared, network_done=None):
+        def done():
+            if network_done is not None:
+                network_done()
+            self.posting.set()
+            self.go.wait(10)
+
+        return super().run_prepared(prepared, network_done=done)
+
+
 def test_a_swapped_in_runner_never_gets_the_old_runners_prepared_input():
-    a, b = StagedClassifier("a", delay_s=0.05), StagedClassifier("b", delay_s=0.05)
+    a, b = GatedClassifier("a"), StagedClassifier("b")
     pipe = LivePipeline([a])
     pipe.start(DemoSource((96, 72)), pace="max")
-    pipe.wait(inferred=2, seconds=3)
-    for i in range(6):  # the worker is busy 50 ms a frame: a frame the other runner prepared waits in the slot
-        pipe.set_runner(0, (b, a)[i % 2])
-        time.sleep(0.12)
+    try:
+        assert a.posting.wait(10)  # frame 1 is past a's network, so the capture prepares frame 2 with a
+        deadline = time.monotonic() + 10
+        while a.events.count("prepare") < 2 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert a.events.count("prepare") == 2
+        pipe.set_runner(0, b)  # frame 2 waits in the slot, prepared by a
+    finally:
+        a.go.set()
+    pipe.wait(inferred=5, seconds=10)
     assert pipe.stop()
     lane = pipe.status().lanes[0]
-    assert lane.failed == 0 and lane.message == "" and _consistent(lane)
-    assert a.whole + b.whole >= 1  # at least one frame prepared by the other runner was run whole instead
+    assert lane.inferred >= 5 and lane.failed == 0 and lane.message == "" and _consistent(lane)
+    assert b.whole == 1 and a.whole == 0  # b ran a's frame 2 whole, then its own prepared frames

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QV
 
 from engine.api import BlockRow
 from gui import formatting, theme
-from gui.widgets.plot_hover import style_axes
+from gui.widgets.plot_hover import fixed_plot
 
 __all__ = ["BlockChart", "METRICS"]
 
@@ -55,13 +55,8 @@ class BlockChart(QWidget):
             switch.addWidget(button)
         self._buttons.buttonClicked.connect(lambda b: self.set_metric(b.property("metric")))
 
-        self.plot = pg.PlotWidget(background=theme.SURFACE)
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.hideButtons()
-        self.plot.showGrid(x=True, y=False, alpha=0.15)
+        self.plot = fixed_plot(grid_x=True)
         self.plot.invertY(True)
-        style_axes(self.plot)
         self._bars = pg.BarGraphItem(x0=[], y=[], height=_BAR_HEIGHT, width=[])
         self._highlight = pg.BarGraphItem(x0=[], y=[], height=_BAR_HEIGHT, width=[])
         self.plot.addItem(self._bars)

@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from gui import theme
-from gui.widgets.plot_hover import style_axes
+from gui.widgets.plot_hover import fixed_plot
 
 __all__ = ["BarSeries", "BarView", "GroupedBarChart"]
 
@@ -61,13 +61,8 @@ class GroupedBarChart(QWidget):
         top.addStretch(1)
         top.addLayout(self._switch)
 
-        self.plot = pg.PlotWidget(background=theme.SURFACE)
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.hideButtons()
-        self.plot.showGrid(x=True, y=False, alpha=0.15)
+        self.plot = fixed_plot(grid_x=True)
         self.plot.invertY(True)
-        style_axes(self.plot)
         self._legend = self.plot.addLegend(offset=(-10, 10), labelTextColor=theme.TEXT,
                                            brush=pg.mkBrush(255, 255, 255, 220), pen=pg.mkPen(theme.BORDER))
         self._items: list[pg.BarGraphItem] = []

@@ -21,7 +21,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from gui import formatting, theme
-from gui.widgets.plot_hover import HoverTip, style_axes
+from gui.widgets.plot_hover import HoverTip, fixed_plot
 
 __all__ = ["BarRun", "LayerBars", "SERIES", "series_values", "COMPARISON_NOTE"]
 
@@ -176,12 +176,7 @@ class LayerBars(QWidget):
         self._redraw()
 
     def _make_plot(self, axes: dict) -> pg.PlotWidget:
-        plot = pg.PlotWidget(background=theme.SURFACE, axisItems=axes or None)
-        plot.setMenuEnabled(False)
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
-        plot.showGrid(x=False, y=True, alpha=0.15)
-        style_axes(plot)
+        plot = fixed_plot(grid_y=True, axes=axes)
         plot.getAxis("left").setWidth(56)  # both plots share x: same left margin keeps depths aligned
         return plot
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF
 
 from gui import theme
 
-__all__ = ["HoverTip", "Locate", "style_axes"]
+__all__ = ["HoverTip", "Locate", "fixed_plot", "style_axes"]
 
 MARGIN_PX = 4.0  # the label keeps this far from the plot's edges
 
@@ -29,6 +29,18 @@ def style_axes(plot: pg.PlotWidget) -> None:
         axis.setTextPen(pg.mkPen(theme.TEXT))
         axis.setPen(pg.mkPen(theme.BORDER))
         axis.enableAutoSIPrefix(False)
+
+
+def fixed_plot(*, grid_x: bool = False, grid_y: bool = False, axes: dict | None = None) -> pg.PlotWidget:
+    """A themed chart that is read, not navigated: no panning, zooming, context menu or auto-range
+    button (hovering says the values), a faint grid on the axes asked for."""
+    plot = pg.PlotWidget(background=theme.SURFACE, axisItems=axes or None)
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+    plot.showGrid(x=grid_x, y=grid_y, alpha=0.15)
+    style_axes(plot)
+    return plot
 
 
 class HoverTip:

@@ -15,10 +15,6 @@ from torch import Tensor
 from engine.models.detection.box_coding import as_array
 
 
-def box_area(boxes: Tensor) -> Tensor:
-    return (boxes[:, 2] - boxes[:, 0]).clamp(min=0) * (boxes[:, 3] - boxes[:, 1]).clamp(min=0)
-
-
 def box_iou(a: Tensor, b: Tensor) -> Tensor:
     """Pairwise IoU of corner boxes (x1, y1, x2, y2) (any consistent corner order works), over
     any leading batch dims; 0 where the union is empty."""

@@ -2,7 +2,8 @@
 point to pin the label to); the label keeps itself inside the visible range.
 
 Generic on purpose: the Profiler's bars and the Trade-offs page's scatter points both use it,
-each with its own `locate` function."""
+each with its own `locate` function. Beside it, what every chart shares: `style_axes`, and
+`fixed_plot` for the charts that are read, not navigated."""
 
 from __future__ import annotations
 
